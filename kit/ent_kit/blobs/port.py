@@ -1,0 +1,50 @@
+"""Blob store port: opaque keys → byte streams, never held whole in memory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator
+from typing import Protocol
+
+import msgspec
+
+
+class BlobInfo(msgspec.Struct, frozen=True):
+    key: str
+    size: int
+    sha256: str
+
+
+class BlobNotFound(LookupError):
+    """No blob under that key."""
+
+
+class BlobStore(Protocol):
+    """What every blob adapter offers. Chunks are streamed both ways."""
+
+    async def put(self, key: str, chunks: AsyncIterable[bytes]) -> BlobInfo:
+        """Store the stream under `key` (replacing any blob there), return its size and SHA-256."""
+        ...
+
+    def get(self, key: str, offset: int = 0, length: int | None = None) -> AsyncIterator[bytes]:
+        """Stream the blob, optionally a byte range. Raises BlobNotFound on first iteration."""
+        ...
+
+    async def size(self, key: str) -> int:
+        """Size in bytes; BlobNotFound if absent."""
+        ...
+
+    async def exists(self, key: str) -> bool: ...
+
+    async def delete(self, key: str) -> None:
+        """Remove the blob; deleting an absent key is not an error."""
+        ...
+
+    async def move(self, source: str, target: str) -> None:
+        """Rename a blob (replaces target). BlobNotFound if source is absent."""
+        ...
+
+    async def ping(self) -> None:
+        """Raise if the store cannot be reached (readiness probe)."""
+        ...
+
+    async def close(self) -> None: ...
