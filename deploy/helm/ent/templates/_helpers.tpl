@@ -1,0 +1,375 @@
+{{/*
+Named helpers. Per-service helpers take a context dict:
+  root  the top-level context ($)
+  name  the service name (a key of .Values.services)
+  svc   that service's values
+built in each template as (dict "root" $ "name" $name "svc" $svc).
+*/}}
+
+{{/* Chart label value. */}}
+{{- define "ent.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Name of every object of one service, also its in-cluster DNS name: <release>-<service>. */}}
+{{- define "ent.fullname" -}}
+{{- printf "%s-%s" .root.Release.Name .name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "ent.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- $generated := ternary .Release.Name (printf "%s-%s" .Release.Name .Chart.Name) (eq .Release.Name .Chart.Name) -}}
+{{- default ($generated | trunc 63 | trimSuffix "-") .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Labels shared by every pod of the release (root context). */}}
+{{- define "ent.releaseSelectorLabels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "ent.releaseLabels" -}}
+{{ include "ent.releaseSelectorLabels" . }}
+app.kubernetes.io/part-of: ent
+app.kubernetes.io/version: {{ include "ent.imageTag" . | trunc 63 | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ include "ent.chart" . }}
+{{- end -}}
+
+{{/* Labels selecting one service's pods (service context). */}}
+{{- define "ent.selectorLabels" -}}
+{{ include "ent.releaseSelectorLabels" .root }}
+app.kubernetes.io/component: {{ .name }}
+{{- end -}}
+
+{{- define "ent.labels" -}}
+{{ include "ent.releaseLabels" .root }}
+app.kubernetes.io/component: {{ .name }}
+{{- end -}}
+
+{{/* Standard metadata block of one service's object. */}}
+{{- define "ent.metadata" -}}
+metadata:
+  name: {{ include "ent.fullname" . }}
+  namespace: {{ .root.Release.Namespace }}
+  labels:
+    {{- include "ent.labels" . | nindent 4 }}
+{{- end -}}
+
+{{- define "ent.imageTag" -}}
+{{- .Values.global.image.tag | default .Chart.AppVersion -}}
+{{- end -}}
+
+{{- define "ent.image" -}}
+{{- $image := .Values.global.image -}}
+{{- if $image.digest -}}
+{{- printf "%s@%s" $image.repository $image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" $image.repository (include "ent.imageTag" .) -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "ent.httpPort" -}}
+{{- .Values.global.httpPort | int -}}
+{{- end -}}
+
+{{/* ENT_BLOB_URL: s3://host:port/bucket?secure=true&region=... (no credentials in it). */}}
+{{- define "ent.blobUrl" -}}
+{{- $s3 := .Values.global.s3 -}}
+{{- printf "s3://%s/%s?secure=%t&region=%s" $s3.endpoint $s3.bucket $s3.secure (urlquery $s3.region) -}}
+{{- end -}}
+
+{{/* ENT_UPSTREAMS for the gateway: name=url of every other enabled service (root context). */}}
+{{- define "ent.upstreams" -}}
+{{- $root := . -}}
+{{- $upstreams := list -}}
+{{- range $name, $svc := .Values.services -}}
+{{- if and $svc.enabled (ne $name "gateway") -}}
+{{- $host := include "ent.fullname" (dict "root" $root "name" $name) -}}
+{{- $upstreams = append $upstreams (printf "%s=http://%s:%s" $name $host (include "ent.httpPort" $root)) -}}
+{{- end -}}
+{{- end -}}
+{{- join "," $upstreams -}}
+{{- end -}}
+
+{{/* Refuse combinations the schema cannot express. */}}
+{{- define "ent.checks" -}}
+{{- if and .svc.autoscaling.enabled (lt (int .svc.autoscaling.maxReplicas) (int .svc.autoscaling.minReplicas)) -}}
+{{- fail (printf "services.%s.autoscaling.maxReplicas (%v) must be >= minReplicas (%v)" .name .svc.autoscaling.maxReplicas .svc.autoscaling.minReplicas) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* ---------------------------------------------------------------- ConfigMap */}}
+{{/* Non-secret settings of one service. Secrets are NEVER put here (see ent.secretEnv). */}}
+{{- define "ent.configmap" -}}
+{{- $g := .root.Values.global -}}
+{{- $data := dict
+  "ENT_SERVICE_NAME" .name
+  "ENT_HTTP_HOST" "0.0.0.0"
+  "ENT_HTTP_PORT" (include "ent.httpPort" .root)
+  "ENT_BLOB_URL" (include "ent.blobUrl" .root)
+  "ENT_KAFKA_BOOTSTRAP" $g.kafka.bootstrap
+  "ENT_KAFKA_IDEMPOTENCE" (toString $g.kafka.idempotence)
+  "ENT_KAFKA_PARTITIONS" (toString (int $g.kafka.partitions))
+  "ENT_LOG_LEVEL" $g.logLevel
+  "ENT_SHUTDOWN_GRACE_S" (toString $g.shutdownGraceSeconds)
+-}}
+{{- with $g.otlp.endpoint -}}
+{{- $_ := set $data "ENT_OTLP_ENDPOINT" . -}}
+{{- end -}}
+{{- if eq .name "gateway" -}}
+{{- $_ := set $data "ENT_UPSTREAMS" (include "ent.upstreams" .root) -}}
+{{- $_ := set $data "ENT_DEV_LOGIN" "false" -}}
+{{- end -}}
+{{- range $key, $value := .svc.extraEnv -}}
+{{- $_ := set $data $key (toString $value) -}}
+{{- end -}}
+apiVersion: v1
+kind: ConfigMap
+{{ include "ent.metadata" . }}
+data:
+  {{- toYaml $data | nindent 2 }}
+{{- end -}}
+
+{{/* Environment read from Secrets: always secretKeyRef, never a literal value. */}}
+{{- define "ent.secretEnv" -}}
+{{- $g := .root.Values.global -}}
+{{- $mongo := $g.mongodb -}}
+{{- with .svc.mongodb -}}{{- $mongo = . -}}{{- end -}}
+- name: ENT_STORE_URL
+  valueFrom:
+    secretKeyRef: {name: {{ $mongo.existingSecret | quote }}, key: {{ $mongo.urlKey | quote }}}
+- name: ENT_S3_ACCESS_KEY
+  valueFrom:
+    secretKeyRef: {name: {{ $g.s3.existingSecret | quote }}, key: {{ $g.s3.accessKeyKey | quote }}}
+- name: ENT_S3_SECRET_KEY
+  valueFrom:
+    secretKeyRef: {name: {{ $g.s3.existingSecret | quote }}, key: {{ $g.s3.secretKeyKey | quote }}}
+- name: ENT_AUTH_SECRET
+  valueFrom:
+    secretKeyRef: {name: {{ $g.auth.existingSecret | quote }}, key: {{ $g.auth.secretKey | quote }}}
+{{- range $envName, $ref := .svc.extraSecretEnv }}
+- name: {{ $envName }}
+  valueFrom:
+    secretKeyRef: {name: {{ $ref.secretName | quote }}, key: {{ $ref.key | quote }}}
+{{- end }}
+{{- end -}}
+
+{{/* ---------------------------------------------------------------- Deployment */}}
+{{- define "ent.deployment" -}}
+{{- $g := .root.Values.global -}}
+{{- $port := include "ent.httpPort" .root | int -}}
+apiVersion: apps/v1
+kind: Deployment
+{{ include "ent.metadata" . }}
+spec:
+  {{- if not .svc.autoscaling.enabled }}
+  replicas: {{ .svc.replicas | int }}
+  {{- end }}
+  revisionHistoryLimit: 5
+  strategy:
+    type: RollingUpdate
+    rollingUpdate: {maxUnavailable: 0, maxSurge: 25%}
+  selector:
+    matchLabels:
+      {{- include "ent.selectorLabels" . | nindent 6 }}
+  template:
+    metadata:
+      labels:
+        {{- include "ent.labels" . | nindent 8 }}
+      annotations:
+        # Roll the pods when their settings change.
+        checksum/config: {{ include "ent.configmap" . | sha256sum }}
+        {{- with $g.podAnnotations }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+    spec:
+      serviceAccountName: {{ include "ent.serviceAccountName" .root }}
+      automountServiceAccountToken: false
+      terminationGracePeriodSeconds: {{ add (int $g.preStopSleepSeconds) (ceil $g.shutdownGraceSeconds | int) 5 }}
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 10001
+        runAsGroup: 10001
+        fsGroup: 10001
+        seccompProfile: {type: RuntimeDefault}
+      {{- with $g.imagePullSecrets }}
+      imagePullSecrets:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      containers:
+        - name: {{ .name }}
+          image: {{ include "ent.image" .root | quote }}
+          imagePullPolicy: {{ $g.image.pullPolicy }}
+          command: ["python", "-m", "ent_{{ .name }}"]
+          ports:
+            - {name: http, containerPort: {{ $port }}, protocol: TCP}
+          envFrom:
+            - configMapRef:
+                name: {{ include "ent.fullname" . }}
+          env:
+            {{- include "ent.secretEnv" . | nindent 12 }}
+          startupProbe:
+            httpGet: {path: /health/live, port: http}
+            periodSeconds: 2
+            failureThreshold: 30
+          livenessProbe:
+            httpGet: {path: /health/live, port: http}
+            periodSeconds: 10
+            timeoutSeconds: 2
+            failureThreshold: 3
+          readinessProbe:
+            httpGet: {path: /health/ready, port: http}
+            periodSeconds: 5
+            timeoutSeconds: 2
+            failureThreshold: 3
+          lifecycle:
+            preStop:
+              exec:
+                command: ["sleep", "{{ $g.preStopSleepSeconds | int }}"]
+          resources:
+            {{- toYaml .svc.resources | nindent 12 }}
+          securityContext:
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities: {drop: ["ALL"]}
+          volumeMounts:
+            - {name: tmp, mountPath: /tmp}
+      volumes:
+        - name: tmp
+          emptyDir: {sizeLimit: 256Mi}
+      {{- if $g.topologySpread }}
+      topologySpreadConstraints:
+        - maxSkew: 1
+          topologyKey: kubernetes.io/hostname
+          whenUnsatisfiable: ScheduleAnyway
+          labelSelector:
+            matchLabels:
+              {{- include "ent.selectorLabels" . | nindent 14 }}
+      {{- end }}
+      {{- with $g.nodeSelector }}
+      nodeSelector:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $g.tolerations }}
+      tolerations:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $g.affinity }}
+      affinity:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+{{- end -}}
+
+{{/* ---------------------------------------------------------------- Service */}}
+{{- define "ent.service" -}}
+apiVersion: v1
+kind: Service
+{{ include "ent.metadata" . }}
+spec:
+  type: ClusterIP
+  selector:
+    {{- include "ent.selectorLabels" . | nindent 4 }}
+  ports:
+    - {name: http, port: {{ include "ent.httpPort" .root }}, targetPort: http, protocol: TCP}
+{{- end -}}
+
+{{/* ---------------------------------------------------------------- HPA */}}
+{{- define "ent.hpa" -}}
+{{- $hpa := .svc.autoscaling -}}
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+{{ include "ent.metadata" . }}
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: {{ include "ent.fullname" . }}
+  minReplicas: {{ $hpa.minReplicas | int }}
+  maxReplicas: {{ $hpa.maxReplicas | int }}
+  metrics:
+    - type: Resource
+      resource:
+        name: cpu
+        target: {type: Utilization, averageUtilization: {{ $hpa.targetCPUUtilizationPercentage | int }}}
+{{- end -}}
+
+{{/* ---------------------------------------------------------------- PDB */}}
+{{- define "ent.pdb" -}}
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+{{ include "ent.metadata" . }}
+spec:
+  minAvailable: {{ if kindIs "string" .svc.pdb.minAvailable }}{{ .svc.pdb.minAvailable | quote }}{{ else }}{{ .svc.pdb.minAvailable | int }}{{ end }}
+  selector:
+    matchLabels:
+      {{- include "ent.selectorLabels" . | nindent 6 }}
+{{- end -}}
+
+{{/* ---------------------------------------------------------------- NetworkPolicy */}}
+{{/*
+Ingress: the gateway accepts its configured sources (default: any); every other service
+accepts only the gateway pods of this release, plus the release's other pods when
+networkPolicy.allowInterService is true.
+Egress: DNS, Kafka, MongoDB, S3, OTLP as configured; the gateway (and, with
+allowInterService, every service) may call the release's pods on the HTTP port.
+*/}}
+{{- define "ent.networkpolicy" -}}
+{{- $np := .root.Values.networkPolicy -}}
+{{- $port := include "ent.httpPort" .root | int -}}
+{{- $isGateway := eq .name "gateway" -}}
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+{{ include "ent.metadata" . }}
+spec:
+  podSelector:
+    matchLabels:
+      {{- include "ent.selectorLabels" . | nindent 6 }}
+  policyTypes: [Ingress, Egress]
+  ingress:
+    - ports:
+        - {port: http, protocol: TCP}
+      {{- if $isGateway }}
+      {{- with $np.gatewayIngressFrom }}
+      from:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- else }}
+      from:
+        - podSelector:
+            matchLabels:
+              {{- include "ent.selectorLabels" (dict "root" .root "name" "gateway") | nindent 14 }}
+        {{- if $np.allowInterService }}
+        - podSelector:
+            matchLabels:
+              {{- include "ent.releaseSelectorLabels" .root | nindent 14 }}
+        {{- end }}
+      {{- end }}
+  egress:
+    {{- if or $isGateway $np.allowInterService }}
+    - ports:
+        - {port: {{ $port }}, protocol: TCP}
+      to:
+        - podSelector:
+            matchLabels:
+              {{- include "ent.releaseSelectorLabels" .root | nindent 14 }}
+    {{- end }}
+    {{- range $purpose := list "dns" "kafka" "mongodb" "s3" "otlp" }}
+    {{- $rule := get $np.egress $purpose }}
+    {{- if and $rule (or (ne $purpose "otlp") $.root.Values.global.otlp.endpoint) }}
+    # {{ $purpose }}
+    - ports:
+        {{- toYaml $rule.ports | nindent 8 }}
+      {{- with $rule.to }}
+      to:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+    {{- end }}
+    {{- end }}
+    {{- with $np.extraEgress }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+{{- end -}}

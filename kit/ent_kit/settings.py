@@ -1,0 +1,79 @@
+"""Settings read from `ENT_*` environment variables, validated once at start.
+
+A bad value stops the process with a message naming the variable, so an operator
+sees `ENT_HTTP_PORT: Expected int, got 'abc'` instead of a traceback deep inside.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from typing import Annotated, TypeVar
+
+import msgspec
+
+PREFIX = "ENT_"
+
+Url = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9+.-]*://")]
+Port = Annotated[int, msgspec.Meta(ge=0, le=65535)]
+Secret = Annotated[str, msgspec.Meta(min_length=32)]
+
+
+class ServiceSettings(msgspec.Struct, kw_only=True, frozen=True):
+    """What every service needs. Services extend this with their own fields."""
+
+    service_name: str
+    http_host: str = "127.0.0.1"
+    http_port: Port = 8000
+    store_url: Url = "sqlite:///.data/service.db"
+    blob_url: Url = "file://.data/blobs"
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    # Tansu (embedded broker) rejects idempotent producers; real Kafka wants them on.
+    kafka_idempotence: bool = False
+    kafka_partitions: Annotated[int, msgspec.Meta(ge=1)] = 3
+    auth_secret: Secret
+    auth_issuer: str = "ent-gateway"
+    otlp_endpoint: str = ""
+    traces_file: str = ""
+    log_level: Annotated[str, msgspec.Meta(pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")] = "INFO"
+    shutdown_grace_s: Annotated[float, msgspec.Meta(ge=0)] = 10.0
+
+
+class SettingsError(SystemExit):
+    """Raised (as SystemExit) so a misconfigured service stops with one clear line."""
+
+
+S = TypeVar("S", bound=msgspec.Struct)
+
+_FIELD_IN_PATH = re.compile(r"at `\$\.(\w+)`")
+
+
+def env_name(field: str) -> str:
+    return PREFIX + field.upper()
+
+
+def load_settings(cls: type[S], environ: Mapping[str, str] | None = None) -> S:
+    """Build `cls` from ENT_* variables; unknown ENT_* variables are ignored."""
+    source = os.environ if environ is None else environ
+    fields = {f.name for f in msgspec.structs.fields(cls)}
+    raw = {name: source[env_name(name)] for name in fields if env_name(name) in source}
+    try:
+        # strict=False lets msgspec parse "8000" as int and "true" as bool.
+        return msgspec.convert(raw, cls, strict=False)
+    except msgspec.ValidationError as exc:
+        raise SettingsError(_explain(exc)) from None
+
+
+def _explain(exc: msgspec.ValidationError) -> str:
+    message = str(exc)
+    match = _FIELD_IN_PATH.search(message)
+    if match:
+        variable = env_name(match.group(1))
+        return f"invalid setting {variable}: {message.split(' - at ')[0]}"
+    missing = re.search(r"missing required field `(\w+)`", message)
+    if missing:
+        return f"missing setting {env_name(missing.group(1))}"
+    return f"invalid settings: {message}"

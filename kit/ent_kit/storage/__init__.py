@@ -1,0 +1,30 @@
+"""Event store + read-model documents behind one port, SQLite and MongoDB adapters."""
+
+from ent_kit.storage.factory import open_storage
+from ent_kit.storage.port import (
+    ConcurrencyConflict,
+    Document,
+    DocumentReader,
+    DocumentStore,
+    DocumentWriter,
+    EventStore,
+    Storage,
+    StoredEvent,
+)
+from ent_kit.storage.query import InvalidCursor, Page, Query, Range
+
+__all__ = [
+    "ConcurrencyConflict",
+    "Document",
+    "DocumentReader",
+    "DocumentStore",
+    "DocumentWriter",
+    "EventStore",
+    "InvalidCursor",
+    "Page",
+    "Query",
+    "Range",
+    "Storage",
+    "StoredEvent",
+    "open_storage",
+]

@@ -1,0 +1,89 @@
+"""Storage port: a service's event store and its read-model documents, in one database.
+
+Both live in the same database so that a projection update, its checkpoint and the
+"already handled" marker of an event commit in one write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
+
+import msgspec
+
+from ent_contracts import Envelope
+from ent_kit.storage.query import Page, Query
+
+Document = dict[str, Any]
+
+
+class StoredEvent(msgspec.Struct, frozen=True):
+    """An event with its position in the store's global, gap-free-in-commit-order log."""
+
+    position: int
+    envelope: Envelope
+
+
+class ConcurrencyConflict(Exception):
+    """Another writer appended to the stream first; reload and retry the command."""
+
+    def __init__(self, stream_id: str, expected: int, actual: int) -> None:
+        super().__init__(f"stream {stream_id}: expected version {expected}, found {actual}")
+        self.stream_id = stream_id
+        self.expected = expected
+        self.actual = actual
+
+
+class EventStore(Protocol):
+    async def append(
+        self, stream_id: str, expected_version: int, events: Sequence[Envelope]
+    ) -> int:
+        """Append after `expected_version` or raise ConcurrencyConflict. Returns the last position."""
+        ...
+
+    async def read_stream(self, stream_id: str, after_version: int = 0) -> list[Envelope]: ...
+
+    async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[StoredEvent]:
+        """Events in global order, strictly after `after_position`."""
+        ...
+
+    async def last_position(self) -> int: ...
+
+
+class DocumentReader(Protocol):
+    async def get(self, collection: str, doc_id: str) -> Document | None: ...
+
+    async def find(self, collection: str, query: Query) -> Page: ...
+
+
+class DocumentWriter(DocumentReader, Protocol):
+    async def put(self, collection: str, doc_id: str, doc: Document) -> None:
+        """Insert or replace."""
+        ...
+
+    async def insert(self, collection: str, doc_id: str, doc: Document) -> bool:
+        """Insert unless present; False when the id already exists (nothing written)."""
+        ...
+
+    async def delete(self, collection: str, doc_id: str) -> bool: ...
+
+
+class DocumentStore(DocumentReader, Protocol):
+    def transaction(self) -> AbstractAsyncContextManager[DocumentWriter]:
+        """All writes inside commit together or not at all."""
+        ...
+
+    async def ensure_index(self, collection: str, fields: Sequence[str]) -> None: ...
+
+
+class Storage(Protocol):
+    @property
+    def events(self) -> EventStore: ...
+
+    @property
+    def documents(self) -> DocumentStore: ...
+
+    async def ping(self) -> None: ...
+
+    async def close(self) -> None: ...

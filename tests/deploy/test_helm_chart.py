@@ -1,0 +1,666 @@
+"""Offline tests of the Helm chart operators install (deploy/helm/ent).
+
+Helm v4 runs in-process through the `helm-python-sdk` wheel (lint, render, values-schema
+validation: no cluster, no `helm` binary) and `kubernetes-validate` checks every rendered
+manifest against the bundled Kubernetes OpenAPI schemas (strict: unknown fields fail).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import helm_python as helm
+import kubernetes_validate
+import pytest
+import yaml
+
+CHART = Path(__file__).resolve().parents[2] / "deploy" / "helm" / "ent"
+RELEASE = "ent"
+NAMESPACE = "school"
+SERVICES = ("directory", "locker", "mail", "schoollife", "transfer", "gateway")
+INTERNAL = tuple(name for name in SERVICES if name != "gateway")
+PER_SERVICE_KINDS = (
+    "Deployment",
+    "Service",
+    "HorizontalPodAutoscaler",
+    "PodDisruptionBudget",
+    "ConfigMap",
+    "NetworkPolicy",
+)
+SECRET_ENV = ("ENT_STORE_URL", "ENT_S3_ACCESS_KEY", "ENT_S3_SECRET_KEY", "ENT_AUTH_SECRET")
+# The oldest version Chart.yaml accepts (kubeVersion >=1.27) and the newest bundled schemas.
+KUBE_VERSIONS = ("1.27", kubernetes_validate.latest_version())
+RELEASE_SELECTOR = {"app.kubernetes.io/name": "ent", "app.kubernetes.io/instance": RELEASE}
+
+Manifest = dict[str, Any]
+
+
+# ---------------------------------------------------------------- helpers
+
+
+@pytest.fixture(scope="module")
+def chart() -> Iterator[helm.Chart]:
+    with helm.Chart.load(CHART) as loaded:
+        yield loaded
+
+
+def render(
+    chart: helm.Chart, values: dict[str, Any] | None = None, release: str = RELEASE
+) -> list[Manifest]:
+    """Render like `helm template` and parse every manifest (NOTES.txt skipped)."""
+    rendered = chart.render(values, name=release, namespace=NAMESPACE)
+    manifests: list[Manifest] = []
+    for path, text in sorted(rendered.items()):
+        if path.endswith((".yaml", ".yml")):
+            manifests.extend(doc for doc in yaml.safe_load_all(text) if doc)
+    return manifests
+
+
+def of_kind(manifests: list[Manifest], kind: str) -> dict[str, Manifest]:
+    found = {m["metadata"]["name"]: m for m in manifests if m["kind"] == kind}
+    assert len(found) == sum(m["kind"] == kind for m in manifests), f"duplicate {kind} names"
+    return found
+
+
+def component(manifest: Manifest) -> str | None:
+    return manifest["metadata"]["labels"].get("app.kubernetes.io/component")
+
+
+def container(deployment: Manifest) -> Manifest:
+    (only,) = deployment["spec"]["template"]["spec"]["containers"]
+    return only
+
+
+def config(manifests: list[Manifest], service: str, release: str = RELEASE) -> dict[str, str]:
+    data: dict[str, str] = of_kind(manifests, "ConfigMap")[f"{release}-{service}"]["data"]
+    return data
+
+
+def selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
+    return all(labels.get(key) == value for key, value in selector.items())
+
+
+def pod_labels(deployment: Manifest) -> dict[str, str]:
+    labels: dict[str, str] = deployment["spec"]["template"]["metadata"]["labels"]
+    return labels
+
+
+def upstreams(manifests: list[Manifest]) -> dict[str, str]:
+    raw = config(manifests, "gateway")["ENT_UPSTREAMS"]
+    pairs = [item.split("=", 1) for item in raw.split(",") if item]
+    return {name: url for name, url in pairs}
+
+
+def disabled(*names: str) -> dict[str, Any]:
+    return {"services": {name: {"enabled": False} for name in names}}
+
+
+@pytest.fixture(scope="module")
+def default_manifests(chart: helm.Chart) -> list[Manifest]:
+    return render(chart)
+
+
+# A values file exercising every optional branch of the templates.
+FULL_VALUES: dict[str, Any] = {
+    "global": {
+        "image": {"digest": "sha256:" + "ab" * 32, "pullPolicy": "Always"},
+        "imagePullSecrets": [{"name": "registry"}],
+        "otlp": {"endpoint": "http://otel-collector.observability.svc:4318"},
+        "podAnnotations": {"prometheus.io/scrape": "true"},
+        "nodeSelector": {"kubernetes.io/os": "linux"},
+        "tolerations": [{"key": "ent", "operator": "Exists", "effect": "NoSchedule"}],
+    },
+    "services": {
+        "mail": {
+            "extraEnv": {"ENT_SMTP_URL": "smtp://relay.academie.fr:587", "ENT_SMTP_TLS": True},
+            "extraSecretEnv": {"ENT_SMTP_PASSWORD": {"secretName": "smtp", "key": "password"}},
+            "mongodb": {"existingSecret": "mongo-mail", "urlKey": "uri"},
+        },
+        "transfer": {
+            "autoscaling": {"enabled": False},
+            "replicas": 3,
+            "pdb": {"minAvailable": "50%"},
+        },
+        "locker": {"pdb": {"enabled": False}},
+    },
+    "networkPolicy": {
+        "allowInterService": True,
+        "gatewayIngressFrom": [
+            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress"}}}
+        ],
+        "egress": {"kafka": {"to": [{"ipBlock": {"cidr": "10.20.0.0/16"}}]}},
+        "extraEgress": [{"ports": [{"port": 587, "protocol": "TCP"}]}],
+    },
+    "ingress": {
+        "enabled": True,
+        "className": "nginx",
+        "annotations": {"nginx.ingress.kubernetes.io/proxy-body-size": "2g"},
+        "host": "ent.academie.example",
+        "tls": {"enabled": True, "secretName": "ent-tls"},
+    },
+}
+
+
+# ---------------------------------------------------------------- lint and Kubernetes schemas
+
+
+def test_lint_passes_in_strict_mode() -> None:
+    report = helm.lint(CHART, strict=True, namespace=NAMESPACE, kube_version="v1.27.0")
+
+    assert report["total_charts_linted"] == 1
+    assert report["errors"] == []
+    assert [m for m in report["messages"] if m["severity"] >= 2] == []
+
+
+def test_lint_reports_values_the_schema_rejects() -> None:
+    report = helm.lint(CHART, {"services": {"mail": {"replicas": 0}}}, namespace=NAMESPACE)
+
+    assert any("/services/mail/replicas" in error for error in report["errors"])
+
+
+@pytest.mark.parametrize("kube_version", KUBE_VERSIONS)
+@pytest.mark.parametrize("values", [None, FULL_VALUES], ids=["defaults", "full"])
+def test_rendered_manifests_validate_against_kubernetes_schemas(
+    chart: helm.Chart, values: dict[str, Any] | None, kube_version: str
+) -> None:
+    manifests = render(chart, values)
+
+    kinds = sorted({m["kind"] for m in manifests})
+    expected = {*PER_SERVICE_KINDS, "ServiceAccount"} | ({"Ingress"} if values else set())
+    assert kinds == sorted(expected)
+    for manifest in manifests:
+        kubernetes_validate.validate(manifest, kube_version, strict=True)
+
+
+def test_kubernetes_validation_catches_a_broken_manifest(
+    default_manifests: list[Manifest],
+) -> None:
+    """Guard against a validator that silently accepts anything."""
+    deployment = copy.deepcopy(of_kind(default_manifests, "Deployment")["ent-mail"])
+    container(deployment)["livenesProbe"] = container(deployment).pop("livenessProbe")
+
+    with pytest.raises(kubernetes_validate.ValidationError, match="livenesProbe"):
+        kubernetes_validate.validate(deployment, KUBE_VERSIONS[-1], strict=True)
+
+
+# ---------------------------------------------------------------- per-service objects
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_enabled_service_gets_its_objects(
+    default_manifests: list[Manifest], service: str
+) -> None:
+    name = f"{RELEASE}-{service}"
+    for kind in PER_SERVICE_KINDS:
+        assert name in of_kind(default_manifests, kind), f"no {kind} {name}"
+        assert component(of_kind(default_manifests, kind)[name]) == service
+
+    deployment = of_kind(default_manifests, "Deployment")[name]
+    main = container(deployment)
+    assert main["command"] == ["python", "-m", f"ent_{service}"]
+    assert main["image"] == "ghcr.io/open-ent/ent-platform:0.1.0"
+    assert main["ports"] == [{"name": "http", "containerPort": 8000, "protocol": "TCP"}]
+    assert main["envFrom"] == [{"configMapRef": {"name": name}}]
+    assert config(default_manifests, service)["ENT_SERVICE_NAME"] == service
+
+    selector = deployment["spec"]["selector"]["matchLabels"]
+    assert selector["app.kubernetes.io/component"] == service
+    assert selects(selector, pod_labels(deployment))
+    others = [d for n, d in of_kind(default_manifests, "Deployment").items() if n != name]
+    assert not any(selects(selector, pod_labels(other)) for other in others)
+
+    svc = of_kind(default_manifests, "Service")[name]
+    assert svc["spec"]["selector"] == selector
+    assert svc["spec"]["ports"] == [
+        {"name": "http", "port": 8000, "targetPort": "http", "protocol": "TCP"}
+    ]
+
+    hpa = of_kind(default_manifests, "HorizontalPodAutoscaler")[name]
+    assert hpa["spec"]["scaleTargetRef"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": name,
+    }
+    assert 1 <= hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"]
+    (metric,) = hpa["spec"]["metrics"]
+    assert metric["resource"]["name"] == "cpu"
+    assert main["resources"]["requests"]["cpu"], "a CPU HPA needs a CPU request"
+
+    pdb = of_kind(default_manifests, "PodDisruptionBudget")[name]
+    assert pdb["spec"]["selector"]["matchLabels"] == selector
+    assert pdb["spec"]["minAvailable"] < hpa["spec"]["minReplicas"], "PDB would block drains"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_probes_and_graceful_shutdown(default_manifests: list[Manifest], service: str) -> None:
+    deployment = of_kind(default_manifests, "Deployment")[f"{RELEASE}-{service}"]
+    main = container(deployment)
+
+    assert main["livenessProbe"]["httpGet"] == {"path": "/health/live", "port": "http"}
+    assert main["readinessProbe"]["httpGet"] == {"path": "/health/ready", "port": "http"}
+    assert main["startupProbe"]["httpGet"] == {"path": "/health/live", "port": "http"}
+
+    sleep = main["lifecycle"]["preStop"]["exec"]["command"]
+    assert sleep[0] == "sleep"
+    assert 0 < int(sleep[1]) <= 10
+    grace = float(config(default_manifests, service)["ENT_SHUTDOWN_GRACE_S"])
+    assert deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] > (
+        grace + int(sleep[1])
+    )
+    assert deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_pods_run_as_non_root_on_a_read_only_filesystem(
+    default_manifests: list[Manifest], service: str
+) -> None:
+    deployment = of_kind(default_manifests, "Deployment")[f"{RELEASE}-{service}"]
+    pod = deployment["spec"]["template"]
+    main = container(deployment)
+
+    assert pod["spec"]["securityContext"]["runAsNonRoot"] is True
+    assert pod["spec"]["securityContext"]["runAsUser"] != 0
+    assert pod["spec"]["automountServiceAccountToken"] is False
+    assert main["securityContext"] == {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"]},
+    }
+    assert {"name": "tmp", "mountPath": "/tmp"} in main["volumeMounts"]
+    volumes = {v["name"]: v for v in pod["spec"]["volumes"]}
+    assert "emptyDir" in volumes["tmp"]
+
+
+def test_hpa_owns_the_replica_count_unless_disabled(chart: helm.Chart) -> None:
+    values = {"services": {"transfer": {"autoscaling": {"enabled": False}, "replicas": 4}}}
+    manifests = render(chart, values)
+    deployments = of_kind(manifests, "Deployment")
+
+    assert deployments["ent-transfer"]["spec"]["replicas"] == 4
+    assert "ent-transfer" not in of_kind(manifests, "HorizontalPodAutoscaler")
+    # Under an HPA, a fixed count would reset the scale on every `helm upgrade`.
+    assert "replicas" not in deployments["ent-mail"]["spec"]
+    assert "ent-mail" in of_kind(manifests, "HorizontalPodAutoscaler")
+
+
+def test_autoscaling_bounds_come_from_values(chart: helm.Chart) -> None:
+    values = {
+        "services": {
+            "mail": {
+                "autoscaling": {
+                    "minReplicas": 3,
+                    "maxReplicas": 20,
+                    "targetCPUUtilizationPercentage": 55,
+                },
+                "pdb": {"minAvailable": 2},
+            }
+        }
+    }
+    manifests = render(chart, values)
+    hpa = of_kind(manifests, "HorizontalPodAutoscaler")["ent-mail"]["spec"]
+
+    assert (hpa["minReplicas"], hpa["maxReplicas"]) == (3, 20)
+    assert hpa["metrics"][0]["resource"]["target"] == {
+        "type": "Utilization",
+        "averageUtilization": 55,
+    }
+    assert of_kind(manifests, "PodDisruptionBudget")["ent-mail"]["spec"]["minAvailable"] == 2
+
+
+@pytest.mark.parametrize("service", ["mail", "gateway"])
+def test_disabling_a_service_removes_its_objects(chart: helm.Chart, service: str) -> None:
+    manifests = render(chart, {**disabled(service), "ingress": {"enabled": True}})
+
+    assert [m["kind"] for m in manifests if component(m) == service] == []
+    remaining = {component(m) for m in manifests} - {None}
+    assert remaining == set(SERVICES) - {service}
+    for kind in PER_SERVICE_KINDS:
+        assert len(of_kind(manifests, kind)) == len(SERVICES) - 1
+    if service != "gateway":
+        assert service not in upstreams(manifests)
+
+
+def test_rendering_with_one_service_only(chart: helm.Chart) -> None:
+    manifests = render(chart, disabled(*INTERNAL))
+
+    assert sorted(of_kind(manifests, "Deployment")) == ["ent-gateway"]
+    assert config(manifests, "gateway")["ENT_UPSTREAMS"] == ""
+
+
+# ---------------------------------------------------------------- settings and secrets
+
+
+def test_configmap_carries_the_non_secret_settings(chart: helm.Chart) -> None:
+    values = {
+        "global": {
+            "kafka": {"bootstrap": "k1.kafka:9092,k2.kafka:9092", "partitions": 12},
+            "s3": {
+                "endpoint": "s3.fr-par.example.net",
+                "bucket": "ent-prod",
+                "region": "fr-par",
+                "secure": False,
+            },
+            "logLevel": "WARNING",
+            "otlp": {"endpoint": "http://otel:4318"},
+        }
+    }
+    manifests = render(chart, values)
+
+    for service in SERVICES:
+        data = config(manifests, service)
+        assert data["ENT_SERVICE_NAME"] == service
+        assert data["ENT_HTTP_HOST"] == "0.0.0.0"
+        assert data["ENT_HTTP_PORT"] == "8000"
+        assert data["ENT_KAFKA_BOOTSTRAP"] == "k1.kafka:9092,k2.kafka:9092"
+        assert data["ENT_KAFKA_IDEMPOTENCE"] == "true"
+        assert data["ENT_KAFKA_PARTITIONS"] == "12"
+        assert (
+            data["ENT_BLOB_URL"] == "s3://s3.fr-par.example.net/ent-prod?secure=false&region=fr-par"
+        )
+        assert data["ENT_LOG_LEVEL"] == "WARNING"
+        assert data["ENT_OTLP_ENDPOINT"] == "http://otel:4318"
+        gateway_only = {"ENT_UPSTREAMS", "ENT_DEV_LOGIN"} & data.keys()
+        assert gateway_only == (
+            {"ENT_UPSTREAMS", "ENT_DEV_LOGIN"} if service == "gateway" else set()
+        )
+    assert config(manifests, "gateway")["ENT_DEV_LOGIN"] == "false"
+    assert "ENT_OTLP_ENDPOINT" not in config(render(chart), "mail")
+
+
+def test_rendered_environment_is_accepted_by_the_service_settings(
+    default_manifests: list[Manifest],
+) -> None:
+    """The ConfigMap + Secret variables parse with the settings loader the services use."""
+    settings = pytest.importorskip("ent_kit.settings")
+    msgspec = pytest.importorskip("msgspec")
+    fields = {f.name for f in msgspec.structs.fields(settings.ServiceSettings)}
+    from_secrets = {name: f"value-of-{name.lower()}-" + "x" * 32 for name in SECRET_ENV}
+    from_secrets["ENT_STORE_URL"] = "mongodb://user:pw@mongo:27017/?replicaSet=rs0"
+
+    for service in SERVICES:
+        data = config(default_manifests, service)
+        unknown = set(data) - {settings.env_name(field) for field in fields}
+        assert unknown <= {"ENT_UPSTREAMS", "ENT_DEV_LOGIN"}, f"{service}: {unknown}"
+        loaded = settings.load_settings(settings.ServiceSettings, {**data, **from_secrets})
+        assert loaded.service_name == service
+        assert loaded.http_host == "0.0.0.0"
+        assert loaded.kafka_idempotence is True
+        assert loaded.store_url.startswith("mongodb://")
+        assert loaded.blob_url.startswith("s3://")
+
+
+def test_secrets_are_secret_key_refs_never_literal_values(chart: helm.Chart) -> None:
+    values = {
+        "global": {
+            "mongodb": {"existingSecret": "academy-mongo", "urlKey": "connection-string"},
+            "s3": {"existingSecret": "academy-s3", "accessKeyKey": "ak", "secretKeyKey": "sk"},
+            "auth": {"existingSecret": "academy-auth", "secretKey": "jwt"},
+        }
+    }
+    manifests = render(chart, values)
+    expected = {
+        "ENT_STORE_URL": {"name": "academy-mongo", "key": "connection-string"},
+        "ENT_S3_ACCESS_KEY": {"name": "academy-s3", "key": "ak"},
+        "ENT_S3_SECRET_KEY": {"name": "academy-s3", "key": "sk"},
+        "ENT_AUTH_SECRET": {"name": "academy-auth", "key": "jwt"},
+    }
+
+    for deployment in of_kind(manifests, "Deployment").values():
+        env = {e["name"]: e for e in container(deployment)["env"]}
+        for name, ref in expected.items():
+            assert env[name] == {"name": name, "valueFrom": {"secretKeyRef": ref}}
+    for configmap in of_kind(manifests, "ConfigMap").values():
+        assert set(SECRET_ENV).isdisjoint(configmap["data"])
+        for key, value in configmap["data"].items():
+            assert "SECRET" not in key
+            assert "PASSWORD" not in key
+            assert not value.startswith("mongodb"), key
+    # The chart only references Secrets; it never creates one holding a value.
+    assert of_kind(manifests, "Secret") == {}
+
+
+def test_extra_secret_env_and_per_service_store_are_secret_key_refs(chart: helm.Chart) -> None:
+    manifests = render(chart, FULL_VALUES)
+    mail = {e["name"]: e for e in container(of_kind(manifests, "Deployment")["ent-mail"])["env"]}
+    locker = {
+        e["name"]: e for e in container(of_kind(manifests, "Deployment")["ent-locker"])["env"]
+    }
+
+    assert mail["ENT_SMTP_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+        "name": "smtp",
+        "key": "password",
+    }
+    assert mail["ENT_STORE_URL"]["valueFrom"]["secretKeyRef"] == {
+        "name": "mongo-mail",
+        "key": "uri",
+    }
+    assert locker["ENT_STORE_URL"]["valueFrom"]["secretKeyRef"] == {
+        "name": "ent-mongodb",
+        "key": "url",
+    }
+    assert "ENT_SMTP_PASSWORD" not in locker
+    assert config(manifests, "mail")["ENT_SMTP_URL"] == "smtp://relay.academie.fr:587"
+    assert config(manifests, "mail")["ENT_SMTP_TLS"] == "true"
+    assert "ENT_SMTP_PASSWORD" not in config(manifests, "mail")
+
+
+def test_changing_a_setting_rolls_only_that_services_pods(chart: helm.Chart) -> None:
+    def checksums(values: dict[str, Any] | None) -> dict[str, str]:
+        return {
+            name: d["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
+            for name, d in of_kind(render(chart, values), "Deployment").items()
+        }
+
+    before = checksums(None)
+    after = checksums({"services": {"mail": {"extraEnv": {"ENT_FEATURE_X": "on"}}}})
+
+    assert {name for name in before if before[name] != after[name]} == {"ent-mail"}
+
+
+# ---------------------------------------------------------------- gateway
+
+
+def test_gateway_upstreams_name_every_other_enabled_service(
+    default_manifests: list[Manifest],
+) -> None:
+    services = of_kind(default_manifests, "Service")
+    urls = upstreams(default_manifests)
+
+    assert sorted(urls) == sorted(INTERNAL)
+    for name, url in urls.items():
+        target = services[f"{RELEASE}-{name}"]
+        assert url == f"http://{target['metadata']['name']}:{target['spec']['ports'][0]['port']}"
+
+
+def test_gateway_upstreams_follow_release_name_and_enabled_services(chart: helm.Chart) -> None:
+    manifests = render(chart, disabled("transfer", "schoollife"), release="lycee-hugo")
+    raw = config(manifests, "gateway", release="lycee-hugo")["ENT_UPSTREAMS"]
+
+    assert raw == (
+        "directory=http://lycee-hugo-directory:8000,"
+        "locker=http://lycee-hugo-locker:8000,"
+        "mail=http://lycee-hugo-mail:8000"
+    )
+
+
+def test_ingress_is_optional_and_routes_to_the_gateway(
+    chart: helm.Chart, default_manifests: list[Manifest]
+) -> None:
+    assert of_kind(default_manifests, "Ingress") == {}
+
+    manifests = render(chart, FULL_VALUES)
+    (ingress,) = of_kind(manifests, "Ingress").values()
+    gateway = of_kind(manifests, "Service")["ent-gateway"]
+
+    assert ingress["spec"]["ingressClassName"] == "nginx"
+    assert ingress["spec"]["tls"] == [{"hosts": ["ent.academie.example"], "secretName": "ent-tls"}]
+    (rule,) = ingress["spec"]["rules"]
+    assert rule["host"] == "ent.academie.example"
+    (path,) = rule["http"]["paths"]
+    assert path["backend"]["service"] == {
+        "name": gateway["metadata"]["name"],
+        "port": {"name": gateway["spec"]["ports"][0]["name"]},
+    }
+
+
+# ---------------------------------------------------------------- NetworkPolicy
+
+
+@pytest.mark.parametrize("service", INTERNAL)
+def test_internal_services_only_accept_the_gateway(
+    default_manifests: list[Manifest], service: str
+) -> None:
+    policy = of_kind(default_manifests, "NetworkPolicy")[f"{RELEASE}-{service}"]["spec"]
+    deployments = of_kind(default_manifests, "Deployment")
+
+    own_pods = deployments[f"{RELEASE}-{service}"]["spec"]["selector"]["matchLabels"]
+    assert policy["podSelector"]["matchLabels"] == own_pods
+    assert "Ingress" in policy["policyTypes"]
+    (rule,) = policy["ingress"]
+    (peer,) = rule["from"]
+    assert set(peer) == {"podSelector"}, "no namespace or IP peers: this release's pods only"
+    gateway_only = peer["podSelector"]["matchLabels"]
+    allowed = [n for n, d in deployments.items() if selects(gateway_only, pod_labels(d))]
+    assert allowed == [f"{RELEASE}-gateway"]
+    assert rule["ports"] == [{"port": "http", "protocol": "TCP"}]
+
+
+def test_gateway_accepts_ingress_from_outside_the_release(
+    chart: helm.Chart, default_manifests: list[Manifest]
+) -> None:
+    policy = of_kind(default_manifests, "NetworkPolicy")["ent-gateway"]["spec"]
+    (rule,) = policy["ingress"]
+    assert "from" not in rule  # any source, on the HTTP port only
+    assert rule["ports"] == [{"port": "http", "protocol": "TCP"}]
+
+    restricted = of_kind(render(chart, FULL_VALUES), "NetworkPolicy")["ent-gateway"]["spec"]
+    assert restricted["ingress"][0]["from"] == FULL_VALUES["networkPolicy"]["gatewayIngressFrom"]
+
+
+def test_inter_service_traffic_needs_the_value(chart: helm.Chart) -> None:
+    manifests = render(chart, {"networkPolicy": {"allowInterService": True}})
+    deployments = of_kind(manifests, "Deployment")
+    mail = of_kind(manifests, "NetworkPolicy")["ent-mail"]["spec"]
+
+    allowed = {
+        name
+        for peer in mail["ingress"][0]["from"]
+        for name, d in deployments.items()
+        if selects(peer["podSelector"]["matchLabels"], pod_labels(d))
+    }
+    assert allowed == {f"{RELEASE}-{s}" for s in SERVICES}
+    assert any(rule.get("to") and rule["ports"][0]["port"] == 8000 for rule in mail["egress"])
+
+
+def test_egress_is_limited_to_dns_kafka_mongodb_s3_and_the_gateway_calls(
+    chart: helm.Chart, default_manifests: list[Manifest]
+) -> None:
+    def opened(policy: Manifest) -> set[tuple[Any, str]]:
+        return {
+            (p["port"], p["protocol"]) for rule in policy["spec"]["egress"] for p in rule["ports"]
+        }
+
+    policies = of_kind(default_manifests, "NetworkPolicy")
+    external = {
+        (53, "UDP"),
+        (53, "TCP"),
+        (9092, "TCP"),
+        (27017, "TCP"),
+        (443, "TCP"),
+        (9000, "TCP"),
+    }
+    for service in INTERNAL:
+        assert "Egress" in policies[f"{RELEASE}-{service}"]["spec"]["policyTypes"]
+        assert opened(policies[f"{RELEASE}-{service}"]) == external
+    assert opened(policies["ent-gateway"]) == external | {(8000, "TCP")}
+    to_pods = [
+        r for r in policies["ent-gateway"]["spec"]["egress"] if r["ports"][0]["port"] == 8000
+    ]
+    assert to_pods[0]["to"] == [{"podSelector": {"matchLabels": RELEASE_SELECTOR}}]
+
+    full = of_kind(render(chart, FULL_VALUES), "NetworkPolicy")["ent-schoollife"]
+    assert {(4318, "TCP"), (587, "TCP")} <= opened(full)
+    kafka = [r for r in full["spec"]["egress"] if r["ports"] == [{"port": 9092, "protocol": "TCP"}]]
+    assert kafka[0]["to"] == [{"ipBlock": {"cidr": "10.20.0.0/16"}}]
+
+
+def test_network_policies_can_be_turned_off(chart: helm.Chart) -> None:
+    assert of_kind(render(chart, {"networkPolicy": {"enabled": False}}), "NetworkPolicy") == {}
+
+
+# ---------------------------------------------------------------- values schema
+
+
+def test_default_values_satisfy_the_schema(chart: helm.Chart) -> None:
+    assert chart.schema is not None
+    assert chart.schema["$schema"] == "http://json-schema.org/draft-07/schema#"
+    chart.validate_schema({})  # raises on failure
+
+
+@pytest.mark.parametrize(
+    ("values", "complaint"),
+    [
+        ({"services": {"mail": {"replicas": 0}}}, "/services/mail/replicas': minimum"),
+        ({"services": {"mail": {"replicas": "three"}}}, "/services/mail/replicas': got string"),
+        ({"global": {"image": {"repository": None}}}, "missing property 'repository'"),
+        ({"global": {"image": {"repository": ""}}}, "/global/image/repository': minLength"),
+        ({"global": {"kafka": {"idempotence": "yes"}}}, "/global/kafka/idempotence': got string"),
+        ({"global": {"kafka": {"bootstrap": "kafka"}}}, "/global/kafka/bootstrap"),
+        ({"global": {"logLevel": "TRACE"}}, "/global/logLevel"),
+        ({"global": {"auth": {"existingSecret": ""}}}, "/global/auth/existingSecret"),
+        ({"global": {"mongodb": {"urlKey": None}}}, "missing property 'urlKey'"),
+        ({"global": {"s3": {"secure": "true"}}}, "/global/s3/secure': got string"),
+        ({"global": {"httpPort": 80}}, "/global/httpPort': minimum"),
+        ({"services": {"chat": {"enabled": True}}}, "additional properties 'chat'"),
+        ({"services": {"mail": {"enabled": "no"}}}, "/services/mail/enabled"),
+        (
+            {"services": {"mail": {"autoscaling": {"targetCPUUtilizationPercentage": 150}}}},
+            "/services/mail/autoscaling/targetCPUUtilizationPercentage': maximum",
+        ),
+        (
+            {"services": {"mail": {"resources": {"requests": {"cpu": None}}}}},
+            "/services/mail/resources/requests': missing property 'cpu'",
+        ),
+        (
+            {"services": {"mail": {"pdb": {"minAvailable": "150%"}}}},
+            "/services/mail/pdb/minAvailable",
+        ),
+        (
+            {"services": {"mail": {"extraEnv": {"ENT_AUTH_SECRET": "x" * 40}}}},
+            "/services/mail/extraEnv/ENT_AUTH_SECRET",
+        ),
+        ({"ingress": {"enabled": True, "tls": {"enabled": True}}}, "/ingress/tls/secretName"),
+        ({"unknownTopLevel": 1}, "additional properties 'unknownTopLevel'"),
+    ],
+    ids=lambda v: "" if isinstance(v, str) else str(v)[:60],
+)
+def test_invalid_values_are_rejected_by_the_schema(
+    chart: helm.Chart, values: dict[str, Any], complaint: str
+) -> None:
+    with pytest.raises(helm.HelmValuesError) as direct:
+        chart.validate_schema(values)
+    assert complaint in str(direct.value)
+
+    with pytest.raises(helm.HelmValuesError) as on_render:
+        chart.render(values, name=RELEASE, namespace=NAMESPACE)
+    assert complaint in str(on_render.value)
+
+
+def test_hpa_max_below_min_is_refused_at_render(chart: helm.Chart) -> None:
+    values = {"services": {"mail": {"autoscaling": {"minReplicas": 4, "maxReplicas": 2}}}}
+
+    with pytest.raises(helm.HelmRenderError, match=r"services\.mail\.autoscaling\.maxReplicas"):
+        chart.render(values, name=RELEASE, namespace=NAMESPACE)
+
+
+def test_notes_warn_when_a_pdb_would_block_node_drains(chart: helm.Chart) -> None:
+    def notes(values: dict[str, Any]) -> str:
+        return chart.render(values, name=RELEASE, namespace=NAMESPACE)["ent/templates/NOTES.txt"]
+
+    fixed = {"services": {"gateway": {"autoscaling": {"enabled": False}, "replicas": 2}}}
+    assert "services.gateway: pdb.minAvailable (2) >= replicas (2)" in notes(fixed)
+    fixed["services"]["gateway"]["replicas"] = 3
+    assert "WARNING" not in notes(fixed)
