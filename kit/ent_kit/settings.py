@@ -55,11 +55,16 @@ def env_name(field: str) -> str:
     return PREFIX + field.upper()
 
 
-def load_settings(cls: type[S], environ: Mapping[str, str] | None = None) -> S:
-    """Build `cls` from ENT_* variables; unknown ENT_* variables are ignored."""
+def load_settings(
+    cls: type[S],
+    environ: Mapping[str, str] | None = None,
+    defaults: Mapping[str, object] | None = None,
+) -> S:
+    """Build `cls` from ENT_* variables over `defaults`; unknown ENT_* variables are ignored."""
     source = os.environ if environ is None else environ
     fields = {f.name for f in msgspec.structs.fields(cls)}
-    raw = {name: source[env_name(name)] for name in fields if env_name(name) in source}
+    raw: dict[str, object] = dict(defaults or {})
+    raw.update({name: source[env_name(name)] for name in fields if env_name(name) in source})
     try:
         # strict=False lets msgspec parse "8000" as int and "true" as bool.
         return msgspec.convert(raw, cls, strict=False)

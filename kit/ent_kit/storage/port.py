@@ -11,8 +11,8 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 import msgspec
-
 from ent_contracts import Envelope
+
 from ent_kit.storage.query import Page, Query
 
 Document = dict[str, Any]

@@ -16,8 +16,8 @@ from typing import Any
 
 import aiosqlite
 import msgspec
-
 from ent_contracts import Envelope
+
 from ent_kit.storage.port import ConcurrencyConflict, Document, StoredEvent
 from ent_kit.storage.query import (
     Page,
@@ -27,6 +27,7 @@ from ent_kit.storage.query import (
     decode_cursor,
     encode_cursor,
 )
+from ent_kit.storage.validation import check_batch
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -149,14 +150,8 @@ class SqliteEventStore:
 def _event_rows(
     stream_id: str, expected_version: int, events: Sequence[Envelope]
 ) -> list[tuple[str, int, str, bytes]]:
-    rows = []
-    for offset, envelope in enumerate(events, start=1):
-        if envelope.aggregate_id != stream_id:
-            raise ValueError(f"event for {envelope.aggregate_id} appended to stream {stream_id}")
-        if envelope.aggregate_version != expected_version + offset:
-            raise ValueError("aggregate versions must follow the expected version without gaps")
-        rows.append((stream_id, envelope.aggregate_version, envelope.event_id, _encode(envelope)))
-    return rows
+    check_batch(stream_id, expected_version, events)
+    return [(stream_id, e.aggregate_version, e.event_id, _encode(e)) for e in events]
 
 
 class SqliteDocumentStore:

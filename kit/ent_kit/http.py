@@ -1,0 +1,71 @@
+"""The Litestar app every service serves: health, auth, problem+json, tracing, OpenAPI."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Response, get
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
+
+from ent_kit.auth import jwt_auth
+from ent_kit.problems import EXCEPTION_HANDLERS, MEDIA_TYPE
+from ent_kit.runtime import Runtime
+
+
+@get("/health/live", tags=["health"], summary="Liveness: the process serves requests")
+async def live() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@get("/health/ready", tags=["health"], summary="Readiness: store, broker and blob store reachable")
+async def ready(runtime: Runtime) -> Response[dict[str, Any]]:
+    checks = await runtime.readiness()
+    healthy = all(result == "ok" for result in checks.values())
+    body: dict[str, Any] = {"status": "ok" if healthy else "unavailable", "checks": checks}
+    if healthy:
+        return Response(body)
+    problem = {"type": "urn:ent:problem:not_ready", "title": "Not ready", "status": 503, **body}
+    return Response(problem, status_code=503, media_type=MEDIA_TYPE)
+
+
+def create_app(runtime: Runtime) -> Litestar:
+    definition, settings = runtime.definition, runtime.settings
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    dependencies = {
+        "runtime": Provide(lambda: runtime, sync_to_thread=False),
+        **definition.dependencies(runtime),
+    }
+    auth = jwt_auth(settings.auth_secret, settings.auth_issuer, list(definition.public_paths))
+    return Litestar(
+        route_handlers=[live, ready, *definition.controllers],
+        dependencies=dependencies,
+        lifespan=[lifespan],
+        on_app_init=[auth.on_app_init],
+        plugins=[
+            OpenTelemetryPlugin(
+                OpenTelemetryConfig(tracer_provider=runtime.tracer_provider, exclude=["/health"])
+            )
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=OpenAPIConfig(
+            title=f"ENT {definition.name}",
+            version="1.0.0",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+        ),
+        logging_config=None,
+        request_max_body_size=None,  # uploads stream; each endpoint enforces its own limit
+    )

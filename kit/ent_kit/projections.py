@@ -1,0 +1,148 @@
+"""Read models kept up to date from events, exactly once in effect.
+
+Two feeds, one handler shape:
+- `LocalProjector` follows the service's own event log; its checkpoint is written in the
+  same transaction as the projection's updates.
+- `KafkaProjection` consumes another service's topic; each event id is recorded as handled
+  in the same transaction as the updates, so a redelivered event changes nothing. Offsets
+  are committed only after that transaction succeeds (NACK_ON_ERROR: a failure rewinds
+  the partition; FastStream's ACK policy would commit even on error, ACK_FIRST before).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Protocol
+
+from ent_contracts import DomainEvent, Envelope, UnknownEvent, decode_payload
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from opentelemetry.trace import SpanKind
+
+from ent_kit.logging import get_logger
+from ent_kit.messaging import decode_envelope
+from ent_kit.outbox import CHECKPOINTS, read_checkpoint
+from ent_kit.signal import AppendSignal
+from ent_kit.storage import DocumentWriter, Storage, StoredEvent
+from ent_kit.telemetry import continued_trace, tracer
+
+PROCESSED = "_processed"
+log = get_logger("ent.projections")
+
+
+class Projection(Protocol):
+    """Turns events into read-model documents. Pure with respect to I/O other than `tx`."""
+
+    name: str
+
+    async def apply(self, tx: DocumentWriter, envelope: Envelope, event: DomainEvent) -> None: ...
+
+
+async def _apply_traced(projection: Projection, tx: DocumentWriter, envelope: Envelope) -> None:
+    try:
+        event = decode_payload(envelope)
+    except UnknownEvent:
+        # A newer producer's event type: skip it; replay after upgrading picks it up.
+        log.info("event type not known here", type=envelope.type, projection=projection.name)
+        return
+    with (
+        continued_trace(envelope.trace),
+        tracer().start_as_current_span(
+            f"{projection.name} {envelope.type}",
+            kind=SpanKind.CONSUMER,
+            attributes={"ent.event_id": envelope.event_id},
+        ),
+    ):
+        await projection.apply(tx, envelope, event)
+
+
+class LocalProjector:
+    def __init__(
+        self,
+        storage: Storage,
+        projection: Projection,
+        signal: AppendSignal,
+        *,
+        batch_size: int = 500,
+        poll_interval: float = 1.0,
+    ) -> None:
+        self._storage = storage
+        self._projection = projection
+        self._signal = signal
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._checkpoint_name = f"projection:{projection.name}"
+        self._position = 0
+        self._advanced = asyncio.Condition()
+        self._stopping = asyncio.Event()
+
+    async def run(self) -> None:
+        self._position = await read_checkpoint(self._storage, self._checkpoint_name)
+        while not self._stopping.is_set():
+            ticket = self._signal.ticket()
+            try:
+                await self.drain()
+            except Exception:
+                log.exception("projection failed; will retry", projection=self._projection.name)
+                await asyncio.sleep(self._poll_interval)
+                continue
+            await self._signal.wait(ticket, self._poll_interval)
+
+    async def drain(self) -> None:
+        while batch := await self._storage.events.read_all(self._position, self._batch_size):
+            await self._apply_batch(batch)
+            async with self._advanced:
+                self._position = batch[-1].position
+                self._advanced.notify_all()
+
+    async def caught_up(self, position: int, timeout: float = 10.0) -> None:
+        """Wait until events up to `position` are visible in the read model (read-your-writes)."""
+        async with self._advanced:
+            await asyncio.wait_for(
+                self._advanced.wait_for(lambda: self._position >= position), timeout
+            )
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        self._signal.notify()
+
+    async def _apply_batch(self, batch: Sequence[StoredEvent]) -> None:
+        async with self._storage.documents.transaction() as tx:
+            for stored in batch:
+                await _apply_traced(self._projection, tx, stored.envelope)
+            await tx.put(CHECKPOINTS, self._checkpoint_name, {"position": batch[-1].position})
+
+
+class KafkaProjection:
+    def __init__(self, storage: Storage, projection: Projection) -> None:
+        self._storage = storage
+        self._projection = projection
+
+    async def handle(self, envelopes: Iterable[Envelope]) -> int:
+        """Apply a batch in one transaction; returns how many events were new."""
+        applied = 0
+        handled_at = datetime.now(UTC).isoformat()
+        async with self._storage.documents.transaction() as tx:
+            for envelope in envelopes:
+                marker = f"{self._projection.name}:{envelope.event_id}"
+                if await tx.insert(PROCESSED, marker, {"at": handled_at}):
+                    await _apply_traced(self._projection, tx, envelope)
+                    applied += 1
+        return applied
+
+    def subscribe(self, broker: KafkaBroker, topic: str, *, group_id: str) -> None:
+        @broker.subscriber(
+            topic,
+            group_id=group_id,
+            batch=True,
+            max_records=500,
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+        )
+        async def consume(message: KafkaMessage) -> None:
+            records = message.raw_message
+            records = records if isinstance(records, tuple | list) else (records,)
+            await self.handle(decode_envelope(r.value) for r in records)

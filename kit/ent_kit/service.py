@@ -1,0 +1,43 @@
+"""`python -m ent_<service>` ends here: settings, logs, tracing, then serve until SIGTERM."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from ent_kit.http import create_app
+from ent_kit.logging import setup_logging
+from ent_kit.runtime import Runtime, ServiceDefinition
+from ent_kit.settings import load_settings
+from ent_kit.telemetry import setup_tracing
+
+
+def default_settings(name: str) -> dict[str, object]:
+    return {
+        "service_name": name,
+        "store_url": f"sqlite://.data/{name}/store.db",
+        "blob_url": f"file://.data/{name}/blobs",
+    }
+
+
+def build_runtime(definition: ServiceDefinition) -> Runtime:
+    settings = load_settings(definition.settings_type, defaults=default_settings(definition.name))
+    setup_logging(definition.name, settings.log_level)
+    provider = setup_tracing(
+        definition.name, otlp_endpoint=settings.otlp_endpoint, traces_file=settings.traces_file
+    )
+    return Runtime(definition=definition, settings=settings, tracer_provider=provider)
+
+
+def run(definition: ServiceDefinition) -> None:
+    runtime = build_runtime(definition)
+    settings = runtime.settings
+    # uvicorn stops accepting on SIGTERM/SIGINT, lets in-flight requests finish within the
+    # grace period, then runs the lifespan shutdown (outbox flush, close stores).
+    uvicorn.run(
+        create_app(runtime),
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        timeout_graceful_shutdown=int(settings.shutdown_grace_s),
+        lifespan="on",
+    )

@@ -1,0 +1,81 @@
+"""OpenTelemetry tracing: one provider per process, W3C context in HTTP and Kafka headers.
+
+Spans go to an OTLP/HTTP endpoint when one is configured, to a JSON-lines file when
+`ENT_TRACES_FILE` is set (tests and local debugging), and nowhere otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+from ent_contracts import TraceContext
+from opentelemetry import context, propagate, trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    ConsoleSpanExporter,
+    SimpleSpanProcessor,
+)
+
+
+def setup_tracing(
+    service_name: str, *, otlp_endpoint: str = "", traces_file: str = ""
+) -> TracerProvider:
+    provider = TracerProvider(resource=Resource.create({"service.name": f"ent-{service_name}"}))
+    if otlp_endpoint:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        exporter = OTLPSpanExporter(endpoint=otlp_endpoint.rstrip("/") + "/v1/traces")
+        provider.add_span_processor(BatchSpanProcessor(exporter))
+    if traces_file:
+        provider.add_span_processor(SimpleSpanProcessor(_json_lines_exporter(traces_file)))
+    trace.set_tracer_provider(provider)
+    return provider
+
+
+def _json_lines_exporter(path: str) -> ConsoleSpanExporter:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    out: IO[str] = open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 - lives with the process
+
+    def one_line(span: ReadableSpan) -> str:
+        return str(span.to_json(indent=None)) + "\n"
+
+    return ConsoleSpanExporter(out=out, formatter=one_line)
+
+
+def tracer(name: str = "ent") -> trace.Tracer:
+    return trace.get_tracer(name)
+
+
+def current_trace_context() -> TraceContext:
+    """The active context, in the form stored in event envelopes."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return TraceContext(
+        traceparent=carrier.get("traceparent", ""), tracestate=carrier.get("tracestate", "")
+    )
+
+
+@contextmanager
+def continued_trace(stored: TraceContext) -> Iterator[None]:
+    """Make a stored trace context current, so new spans join the trace that caused an event."""
+    carrier = {"traceparent": stored.traceparent}
+    if stored.tracestate:
+        carrier["tracestate"] = stored.tracestate
+    token = context.attach(propagate.extract(carrier))
+    try:
+        yield
+    finally:
+        context.detach(token)
+
+
+def trace_ids() -> tuple[str, str] | None:
+    """(trace id, span id) of the current span in hex, or None outside any span."""
+    span_context = trace.get_current_span().get_span_context()
+    if not span_context.is_valid:
+        return None
+    return format(span_context.trace_id, "032x"), format(span_context.span_id, "016x")

@@ -1,0 +1,570 @@
+"""Behaviour every Storage adapter must show; each test runs against SQLite and MongoDB."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import socket
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from conftest_storage import StorageOpener, storage, storage_opener
+from ent_contracts import Envelope
+from ent_contracts.envelope import Actor, TraceContext
+from ent_kit.storage import (
+    ConcurrencyConflict,
+    Document,
+    DocumentReader,
+    InvalidCursor,
+    Query,
+    Range,
+    Storage,
+)
+from ent_kit.storage.mongo import MongoStorage
+from ent_kit.storage.query import Direction
+
+__all__ = ["storage", "storage_opener"]  # fixtures, imported so pytest finds them here
+
+PARIS = timezone(timedelta(hours=2))
+TRACE = TraceContext(
+    traceparent="00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", tracestate="ent=1"
+)
+
+
+def event(stream_id: str, version: int, **payload: Any) -> Envelope:
+    return Envelope(
+        event_id=str(uuid.uuid4()),
+        type="test.happened",
+        schema_version=1,
+        aggregate_id=stream_id,
+        aggregate_version=version,
+        # Not UTC and with microseconds: the round trip must keep both.
+        occurred_at=datetime(2024, 5, 1, 10, 11, 12, 123456, tzinfo=PARIS),
+        actor=Actor(kind="user", id="u-1"),
+        trace=TRACE,
+        payload={"n": version, "nested": {"list": [1, "two", None]}, **payload},
+    )
+
+
+def events(stream_id: str, first: int, count: int) -> list[Envelope]:
+    return [event(stream_id, v) for v in range(first, first + count)]
+
+
+# --- event store: append / read ---------------------------------------------------
+
+
+async def test_append_and_read_back(storage: Storage) -> None:
+    batch = events("s-1", 1, 2)
+
+    position = await storage.events.append("s-1", 0, batch)
+
+    stored = await storage.events.read_stream("s-1")
+    assert stored == batch
+    assert stored[0].occurred_at.utcoffset() == timedelta(hours=2)
+    assert stored[0].trace == TRACE
+    all_events = await storage.events.read_all()
+    assert [e.envelope for e in all_events] == batch
+    assert all_events[-1].position == position
+
+
+async def test_read_stream_after_version(storage: Storage) -> None:
+    first, second = events("s-1", 1, 2), events("s-1", 3, 2)
+    await storage.events.append("s-1", 0, first)
+    await storage.events.append("s-1", 2, second)
+    await storage.events.append("other", 0, events("other", 1, 1))
+
+    assert await storage.events.read_stream("s-1") == first + second
+    assert await storage.events.read_stream("s-1", after_version=2) == second
+    assert await storage.events.read_stream("s-1", after_version=3) == second[1:]
+    assert await storage.events.read_stream("s-1", after_version=4) == []
+    assert await storage.events.read_stream("missing") == []
+
+
+async def test_wrong_expected_version_is_a_conflict(storage: Storage) -> None:
+    await storage.events.append("s-1", 0, events("s-1", 1, 1))
+
+    with pytest.raises(ConcurrencyConflict) as behind:
+        await storage.events.append("s-1", 0, events("s-1", 1, 1))
+    with pytest.raises(ConcurrencyConflict) as ahead:
+        await storage.events.append("s-1", 3, events("s-1", 4, 1))
+
+    assert (behind.value.stream_id, behind.value.expected, behind.value.actual) == ("s-1", 0, 1)
+    assert (ahead.value.expected, ahead.value.actual) == (3, 1)
+    assert len(await storage.events.read_stream("s-1")) == 1
+    assert await storage.events.last_position() == 1
+
+
+async def race(stores: Sequence[Storage], stream_id: str, expected: int) -> list[Envelope]:
+    """Both stores append the same next version at once: exactly one may win."""
+    attempts = [event(stream_id, expected + 1, writer=i) for i in range(len(stores))]
+    outcomes = await asyncio.gather(
+        *(s.events.append(stream_id, expected, [e]) for s, e in zip(stores, attempts, strict=True)),
+        return_exceptions=True,
+    )
+    winners = [e for e, o in zip(attempts, outcomes, strict=True) if isinstance(o, int)]
+    losers = [o for o in outcomes if not isinstance(o, int)]
+    assert len(winners) == 1, outcomes
+    assert all(isinstance(o, ConcurrencyConflict) for o in losers), outcomes
+    assert all(o.expected == expected for o in losers if isinstance(o, ConcurrencyConflict))
+    return winners
+
+
+async def test_concurrent_conflicting_appends(storage: Storage) -> None:
+    for round_ in range(5):
+        stream = f"s-{round_}"
+        winners = await race([storage, storage], stream, 0)
+        winners += await race([storage, storage, storage], stream, 1)
+        assert await storage.events.read_stream(stream) == winners
+
+
+async def test_concurrent_conflicting_appends_from_two_instances(
+    storage_opener: StorageOpener,
+) -> None:
+    first, second = await storage_opener.open(), await storage_opener.open()
+    for round_ in range(5):
+        stream = f"s-{round_}"
+        winners = await race([first, second], stream, 0)
+        winners += await race([second, first], stream, 1)
+        assert await first.events.read_stream(stream) == winners
+        assert await second.events.read_stream(stream) == winners
+    positions = [e.position for e in await second.events.read_all()]
+    assert positions == list(range(1, 11))
+
+
+async def test_concurrent_appends_to_different_streams(storage_opener: StorageOpener) -> None:
+    stores = [await storage_opener.open(), await storage_opener.open()]
+    batches = {f"s-{i}": events(f"s-{i}", 1, 1 + i % 3) for i in range(30)}
+
+    positions = await asyncio.gather(
+        *(stores[i % 2].events.append(s, 0, b) for i, (s, b) in enumerate(batches.items()))
+    )
+
+    assert len(set(positions)) == len(batches)
+    stored = await stores[0].events.read_all()
+    assert len(stored) == sum(len(b) for b in batches.values())
+    assert [e.position for e in stored] == list(range(1, len(stored) + 1))
+    by_id = {e.envelope.event_id: e.position for e in stored}
+    for (_, batch), position in zip(batches.items(), positions, strict=True):
+        # Each append's returned position is its last event's, its events contiguous.
+        assert [by_id[e.event_id] for e in batch] == list(
+            range(position - len(batch) + 1, position + 1)
+        )
+
+
+async def test_read_all_pages_in_global_order(storage: Storage) -> None:
+    assert await storage.events.read_all() == []
+    assert await storage.events.last_position() == 0
+    appended: list[Envelope] = []
+    for i in range(4):
+        for stream in ("a", "b", "c"):
+            batch = [event(stream, i + 1)]
+            await storage.events.append(stream, i, batch)
+            appended += batch
+
+    everything = await storage.events.read_all()
+    positions = [e.position for e in everything]
+    assert [e.envelope for e in everything] == appended
+    assert all(p < q for p, q in zip(positions, positions[1:], strict=False))
+    assert await storage.events.last_position() == positions[-1]
+    page = await storage.events.read_all(after_position=positions[2], limit=4)
+    assert page == everything[3:7]
+    assert await storage.events.read_all(after_position=positions[-2], limit=4) == everything[-1:]
+    assert await storage.events.read_all(after_position=positions[-1]) == []
+
+
+@pytest.mark.parametrize(
+    ("expected_version", "batch"),
+    [
+        pytest.param(0, [event("other", 1)], id="wrong-aggregate"),
+        pytest.param(0, [event("s-1", 1), event("other", 2)], id="second-wrong-aggregate"),
+        pytest.param(0, [event("s-1", 2)], id="does-not-follow-expected"),
+        pytest.param(0, [event("s-1", 1), event("s-1", 3)], id="version-gap"),
+        pytest.param(0, [event("s-1", 1), event("s-1", 1)], id="repeated-version"),
+        pytest.param(0, [], id="empty"),
+        pytest.param(-1, [event("s-1", 0)], id="negative-version"),
+    ],
+)
+async def test_bad_batches_write_nothing(
+    storage: Storage, expected_version: int, batch: list[Envelope]
+) -> None:
+    with pytest.raises(ValueError, match=r"."):
+        await storage.events.append("s-1", expected_version, batch)
+
+    assert await storage.events.read_all() == []
+    assert await storage.events.read_stream("s-1") == []
+    assert await storage.events.read_stream("other") == []
+
+
+async def test_duplicate_event_id_is_rejected(storage: Storage) -> None:
+    first = event("s-1", 1)
+    await storage.events.append("s-1", 0, [first])
+    replay = Envelope(**{**_fields(event("s-2", 2)), "event_id": first.event_id})
+
+    with pytest.raises(ValueError, match=first.event_id):
+        await storage.events.append("s-2", 1, [event("s-2", 1), replay])
+    twice = event("s-3", 1)
+    twice_again = Envelope(**{**_fields(event("s-3", 2)), "event_id": twice.event_id})
+    with pytest.raises(ValueError, match=twice.event_id):
+        await storage.events.append("s-3", 0, [twice, twice_again])
+
+    # Nothing of the rejected batches was written, and the streams are still usable.
+    assert await storage.events.read_all() == [await _only(storage)]
+    assert await storage.events.read_stream("s-2") == []
+    await storage.events.append("s-2", 0, [event("s-2", 1)])
+    assert await storage.events.last_position() == 2
+
+
+def _fields(envelope: Envelope) -> dict[str, Any]:
+    return {name: getattr(envelope, name) for name in envelope.__struct_fields__}
+
+
+async def _only(storage: Storage) -> Any:
+    (stored,) = await storage.events.read_all()
+    return stored
+
+
+# --- documents: single documents and transactions ---------------------------------
+
+
+async def put(storage: Storage, collection: str, *docs: Document) -> None:
+    async with storage.documents.transaction() as tx:
+        for doc in docs:
+            await tx.put(collection, doc["id"], doc)
+
+
+async def test_put_get_replace_delete(storage: Storage) -> None:
+    docs = storage.documents
+    assert await docs.get("people", "p1") is None
+
+    await put(storage, "people", {"id": "p1", "name": "Ada", "tags": ["a"], "n": {"x": 1.5}})
+    await put(storage, "other", {"id": "p1", "name": "elsewhere"})
+    assert await docs.get("people", "p1") == {
+        "id": "p1",
+        "name": "Ada",
+        "tags": ["a"],
+        "n": {"x": 1.5},
+    }
+
+    async with docs.transaction() as tx:
+        await tx.put("people", "p1", {"id": "ignored", "age": 36})
+    assert await docs.get("people", "p1") == {"id": "p1", "age": 36}
+
+    async with docs.transaction() as tx:
+        assert await tx.delete("people", "p1") is True
+        assert await tx.delete("people", "p1") is False
+    assert await docs.get("people", "p1") is None
+    assert await docs.get("other", "p1") == {"id": "p1", "name": "elsewhere"}
+
+
+async def test_insert_if_absent_keeps_the_first_body(storage: Storage) -> None:
+    async with storage.documents.transaction() as tx:
+        assert await tx.insert("marks", "m1", {"v": 1}) is True
+        assert await tx.insert("marks", "m1", {"v": 2}) is False
+        # A refused insert must not spoil the rest of the transaction.
+        await tx.put("marks", "m2", {"v": 3})
+    async with storage.documents.transaction() as tx:
+        assert await tx.insert("marks", "m1", {"v": 4}) is False
+        assert await tx.insert("marks", "m3", {"v": 5}) is True
+
+    assert await storage.documents.get("marks", "m1") == {"id": "m1", "v": 1}
+    assert await storage.documents.get("marks", "m2") == {"id": "m2", "v": 3}
+    assert await storage.documents.get("marks", "m3") == {"id": "m3", "v": 5}
+
+
+class Boom(Exception):
+    pass
+
+
+async def test_failed_transaction_writes_nothing(storage: Storage) -> None:
+    await put(storage, "c", {"id": "keep", "v": 1}, {"id": "change", "v": 1})
+
+    with pytest.raises(Boom):
+        async with storage.documents.transaction() as tx:
+            await tx.put("c", "new", {"v": 2})
+            assert await tx.insert("c", "inserted", {"v": 2}) is True
+            assert await tx.delete("c", "keep") is True
+            await tx.put("c", "change", {"v": 2})
+            await tx.put("elsewhere", "x", {"v": 2})
+            raise Boom
+
+    page = await storage.documents.find("c", Query())
+    assert page.items == [{"id": "change", "v": 1}, {"id": "keep", "v": 1}]
+    assert await storage.documents.get("elsewhere", "x") is None
+
+
+async def test_transaction_reads_its_own_writes_others_do_not(storage: Storage) -> None:
+    await put(storage, "c", {"id": "gone", "v": 0})
+
+    async with storage.documents.transaction() as tx:
+        await tx.put("c", "a", {"v": 1})
+        await tx.delete("c", "gone")
+        assert await tx.get("c", "a") == {"id": "a", "v": 1}
+        assert await tx.get("c", "gone") is None
+        assert (await tx.find("c", Query(where={"v": 1}))).items == [{"id": "a", "v": 1}]
+        # Uncommitted: invisible outside the transaction.
+        assert await storage.documents.get("c", "a") is None
+        assert await storage.documents.get("c", "gone") == {"id": "gone", "v": 0}
+
+    assert await storage.documents.get("c", "a") == {"id": "a", "v": 1}
+    assert await storage.documents.get("c", "gone") is None
+
+
+# --- documents: find ------------------------------------------------------------------
+
+T0 = datetime(2024, 9, 2, 8, 0, tzinfo=UTC)
+PEOPLE: list[Document] = [
+    {"id": "p1", "name": "Ada", "age": 36, "admin": True, "team": None, "at": T0, "addr": {"city": "Lyon"}},
+    {"id": "p2", "name": "Bob", "age": 17, "admin": False, "team": "x", "at": T0 + timedelta(hours=1), "addr": {"city": "Paris"}},
+    {"id": "p3", "name": "Cy", "age": 36, "admin": False, "team": "x", "at": T0 + timedelta(days=1), "addr": {"city": "Lyon"}},
+    {"id": "p4", "name": "Di", "age": 52, "admin": True, "at": T0 + timedelta(days=40), "addr": {}},
+    {"id": "p5", "name": "Ed", "age": 9, "admin": False, "team": "y", "at": T0 - timedelta(minutes=1)},
+]  # fmt: skip
+
+
+async def ids(reader: DocumentReader, query: Query, collection: str = "people") -> list[str]:
+    return [doc["id"] for doc in (await reader.find(collection, query)).items]
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        ({"name": "Bob"}, ["p2"]),
+        ({"age": 36}, ["p1", "p3"]),
+        ({"admin": True}, ["p1", "p4"]),
+        ({"admin": False, "age": 36}, ["p3"]),
+        ({"team": None}, ["p1", "p4"]),  # explicit null and missing alike
+        ({"team": "x"}, ["p2", "p3"]),
+        ({"addr.city": "Lyon"}, ["p1", "p3"]),
+        ({"addr.city": None}, ["p4", "p5"]),
+        ({"id": "p4"}, ["p4"]),
+        ({"at": T0 + timedelta(hours=1)}, ["p2"]),
+        ({"name": "Nobody"}, []),
+        ({"age": "36"}, []),  # no type coercion
+    ],
+)
+async def test_find_by_equality(
+    storage: Storage, where: dict[str, Any], expected: list[str]
+) -> None:
+    await put(storage, "people", *PEOPLE)
+    await put(storage, "others", {"id": "o1", "name": "Bob", "age": 36})
+
+    assert await ids(storage.documents, Query(where=where)) == expected
+
+
+async def test_found_documents_are_whole(storage: Storage) -> None:
+    await put(storage, "people", *PEOPLE)
+
+    page = await storage.documents.find("people", Query(where={"name": "Ada"}))
+
+    assert page.items == [{**PEOPLE[0], "at": "2024-09-02T08:00:00Z"}]
+    assert page.next_cursor is None
+
+
+@pytest.mark.parametrize(
+    ("ranges", "expected"),
+    [
+        ({"age": Range(gt=17)}, ["p1", "p3", "p4"]),
+        ({"age": Range(gte=17)}, ["p1", "p2", "p3", "p4"]),
+        ({"age": Range(lt=36)}, ["p2", "p5"]),
+        ({"age": Range(lte=36)}, ["p1", "p2", "p3", "p5"]),
+        ({"age": Range(gt=9, lt=52)}, ["p1", "p2", "p3"]),
+        ({"age": Range(gte=100)}, []),
+        ({"at": Range(gte=T0)}, ["p1", "p2", "p3", "p4"]),
+        ({"at": Range(gt=T0, lte=T0 + timedelta(days=1))}, ["p2", "p3"]),
+        ({"at": Range(lt=T0)}, ["p5"]),
+        ({"at": Range(gte=T0), "age": Range(lt=40)}, ["p1", "p2", "p3"]),
+        ({"id": Range(gt="p3")}, ["p4", "p5"]),
+    ],
+)
+async def test_find_by_range(
+    storage: Storage, ranges: dict[str, Range], expected: list[str]
+) -> None:
+    await put(storage, "people", *PEOPLE)
+
+    assert await ids(storage.documents, Query(ranges=ranges)) == expected
+
+
+async def test_find_combines_equality_and_range(storage: Storage) -> None:
+    await put(storage, "people", *PEOPLE)
+
+    query = Query(where={"admin": False}, ranges={"age": Range(gte=17)})
+    assert await ids(storage.documents, query) == ["p2", "p3"]
+
+
+@pytest.mark.parametrize(
+    ("order_by", "expected"),
+    [
+        ([], ["p1", "p2", "p3", "p4", "p5"]),
+        ([("age", "asc")], ["p5", "p2", "p1", "p3", "p4"]),
+        ([("age", "desc")], ["p4", "p3", "p1", "p2", "p5"]),
+        ([("at", "desc")], ["p4", "p3", "p2", "p1", "p5"]),
+        ([("age", "desc"), ("name", "asc")], ["p4", "p1", "p3", "p2", "p5"]),
+        ([("admin", "asc"), ("age", "desc")], ["p3", "p2", "p5", "p4", "p1"]),
+        ([("addr.city", "asc"), ("age", "asc")], ["p5", "p4", "p1", "p3", "p2"]),
+        ([("team", "desc"), ("age", "asc")], ["p5", "p3", "p2", "p4", "p1"]),
+    ],
+)
+async def test_find_sorts(
+    storage: Storage, order_by: list[tuple[str, Direction]], expected: list[str]
+) -> None:
+    await put(storage, "people", *PEOPLE)
+
+    assert await ids(storage.documents, Query(order_by=order_by)) == expected
+    page = await storage.documents.find("people", Query(order_by=order_by, limit=2))
+    assert [doc["id"] for doc in page.items] == expected[:2]
+    assert page.next_cursor is not None
+
+
+async def test_limit_exactly_reached_has_no_next_page(storage: Storage) -> None:
+    await put(storage, "people", *PEOPLE)
+
+    full = await storage.documents.find("people", Query(limit=5))
+    assert len(full.items) == 5
+    assert full.next_cursor is None
+    first = await storage.documents.find("people", Query(limit=3))
+    last = await storage.documents.find("people", Query(limit=3, after=first.next_cursor))
+    assert [d["id"] for d in first.items + last.items] == ["p1", "p2", "p3", "p4", "p5"]
+    assert last.next_cursor is None
+
+
+def grade_docs() -> list[Document]:
+    """53 docs: many share a grade, some have none (null or missing), ids out of order."""
+    docs: list[Document] = []
+    for i in range(53):
+        doc: Document = {"id": f"d{(i * 37) % 53:02d}", "n": i, "group": "ab"[i % 2]}
+        if i % 11 == 3:
+            doc["grade"] = None
+        elif i % 11 != 7:
+            doc["grade"] = i % 5
+        doc["name"] = f"n{i % 4}"
+        docs.append(doc)
+    return docs
+
+
+def expected_order(docs: list[Document], query: Query) -> list[str]:
+    """The order the contract promises: sort keys in turn, nulls lowest, then id."""
+
+    def compare(a: Document, b: Document) -> int:
+        for name, direction in query.sort_keys():
+            x, y = a.get(name), b.get(name)
+            if x == y:
+                continue
+            lower = x is None or (y is not None and x < y)
+            return (-1 if lower else 1) * (1 if direction == "asc" else -1)
+        return 0
+
+    matching = [d for d in docs if all(d.get(k) == v for k, v in query.where.items())]
+    return [d["id"] for d in sorted(matching, key=functools.cmp_to_key(compare))]
+
+
+@pytest.mark.parametrize(
+    "order_by",
+    [
+        [],
+        [("grade", "asc")],
+        [("grade", "desc")],
+        [("grade", "asc"), ("name", "desc")],
+        [("grade", "desc"), ("name", "asc")],
+        [("name", "desc"), ("grade", "desc")],
+        [("n", "desc")],
+    ],
+)
+@pytest.mark.parametrize("limit", [1, 7, 53])
+async def test_paginates_every_document_exactly_once(
+    storage: Storage, order_by: list[tuple[str, Direction]], limit: int
+) -> None:
+    docs = grade_docs()
+    await put(storage, "grades", *docs)
+    for where in ({}, {"group": "a"}):
+        query = Query(where=where, order_by=order_by, limit=limit)
+        seen: list[str] = []
+        pages = 0
+        while True:
+            page = await storage.documents.find("grades", query)
+            assert len(page.items) <= limit
+            seen += [doc["id"] for doc in page.items]
+            pages += 1
+            if page.next_cursor is None:
+                break
+            query = Query(where=where, order_by=order_by, limit=limit, after=page.next_cursor)
+        expected = expected_order(docs, query)
+        assert seen == expected
+        assert pages == max(1, -(-len(expected) // limit))
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "not a cursor!",
+        "e30",  # valid base64 and JSON, but not a list
+        "WzEsMiwzXQ",  # [1,2,3]: wrong number of values for this query
+        "W10",  # []
+    ],
+)
+async def test_tampered_cursor_is_rejected(storage: Storage, cursor: str) -> None:
+    await put(storage, "people", *PEOPLE)
+
+    with pytest.raises(InvalidCursor):
+        await storage.documents.find("people", Query(order_by=[("age", "asc")], after=cursor))
+
+
+async def test_cursor_of_another_query_is_rejected(storage: Storage) -> None:
+    await put(storage, "people", *PEOPLE)
+    page = await storage.documents.find("people", Query(order_by=[("age", "asc")], limit=1))
+
+    with pytest.raises(InvalidCursor):
+        await storage.documents.find("people", Query(limit=1, after=page.next_cursor))
+
+
+@pytest.mark.parametrize("name", ["a b", "$where", "a..b", "a.$gt", "1a", "", "a-b", "_id.$x"])
+async def test_invalid_field_names_are_rejected(storage: Storage, name: str) -> None:
+    with pytest.raises(ValueError, match="invalid field name"):
+        Query(where={name: 1})
+    with pytest.raises(ValueError, match="invalid field name"):
+        Query(order_by=[(name, "asc")])
+    with pytest.raises(ValueError, match="invalid field name"):
+        await storage.documents.ensure_index("people", ["age", name])
+
+
+async def test_ensure_index_is_idempotent(storage: Storage) -> None:
+    await put(storage, "people", *PEOPLE)
+
+    for _ in range(2):
+        await storage.documents.ensure_index("people", ["team", "age"])
+        await storage.documents.ensure_index("people", ["addr.city"])
+        await storage.documents.ensure_index("empty", ["x"])
+
+    query = Query(where={"team": "x"}, order_by=[("age", "desc")])
+    assert await ids(storage.documents, query) == ["p3", "p2"]
+    assert await ids(storage.documents, Query(where={"addr.city": "Paris"})) == ["p2"]
+
+
+async def test_ping(storage: Storage) -> None:
+    await storage.ping()
+
+
+# --- MongoDB adapter specifics that need no server --------------------------------------
+
+
+def unused_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("options", "within"),
+    [("?serverSelectionTimeoutMS=300", 3.0), ("", 9.0)],  # default: 5 s
+)
+async def test_mongo_open_fails_fast_when_unreachable(options: str, within: float) -> None:
+    url = f"mongodb://127.0.0.1:{unused_port()}/{options}"
+    started = time.monotonic()
+
+    with pytest.raises(ConnectionError, match=r"cannot reach MongoDB at 127\.0\.0\.1"):
+        await MongoStorage.open(url, default_database="ent_test")
+
+    assert time.monotonic() - started < within
