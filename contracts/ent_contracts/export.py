@@ -27,7 +27,7 @@ def schema_file_name(cls: type[DomainEvent]) -> str:
 
 def event_schema(cls: type[DomainEvent]) -> dict[str, Any]:
     """The envelope as it appears on the wire for this event, payload included."""
-    (envelope, payload), defs = msgspec.json.schema_components(
+    (_, payload), defs = msgspec.json.schema_components(
         [Envelope, cls], ref_template="#/$defs/{name}"
     )
     defs = dict(defs)

@@ -52,7 +52,7 @@ def jwt_auth(
         accepted_issuers=[issuer],
         require_claims=["exp", "iss"],
         exclude=[*PUBLIC_PATHS, *(exclude or [])],
-        description="Bearer token issued by the gateway (`POST /api/auth/dev-login` in embedded mode).",
+        description="Bearer token issued by the gateway (dev login in embedded mode).",
     )
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import contextlib
 from collections.abc import Iterable, Sequence
 
 import msgspec
@@ -14,7 +16,6 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from opentelemetry.sdk.trace import TracerProvider
 
-from ent_kit.logging import get_logger
 from ent_kit.storage import StoredEvent
 from ent_kit.telemetry import continued_trace
 
@@ -33,7 +34,8 @@ def make_broker(
         acks="all",
         linger_ms=5,
         middlewares=(KafkaTelemetryMiddleware(tracer_provider=tracer_provider),),
-        logger=get_logger("faststream"),
+        # Not "faststream": that logger has its own coloured handler and does not propagate.
+        logger=logging.getLogger("ent.kafka"),
     )
 
 
@@ -54,10 +56,9 @@ async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int) 
         existing = set(await admin.list_topics())
         wanted = [NewTopic(t, partitions, 1) for t in topics if t not in existing]
         if wanted:
-            try:
+            # Another service may create it between our list and our create.
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(wanted)
-            except TopicAlreadyExistsError:
-                pass  # another service created it between our list and create
     finally:
         await admin.close()
 

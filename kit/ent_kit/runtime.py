@@ -7,7 +7,6 @@ dependencies see one object whose parts are all live while requests are served.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -72,6 +71,11 @@ class Runtime:
         self._broker: KafkaBroker | None = None
         self._relay: OutboxRelay | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._closers: list[Callable[[], Awaitable[None]]] = []
+
+    def close_on_stop(self, close: Callable[[], Awaitable[None]]) -> None:
+        """Register a service-specific resource (e.g. an HTTP client) to close at shutdown."""
+        self._closers.append(close)
 
     @property
     def storage(self) -> Storage:
@@ -130,6 +134,8 @@ class Runtime:
 
     async def stop(self) -> None:
         """Called after the HTTP server drained in-flight requests: flush, then close."""
+        for close in reversed(self._closers):
+            await close()
         if self._relay:
             await self._relay.stop()
         for projector in self.projectors.values():
@@ -138,11 +144,12 @@ class Runtime:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._relay:
-            with contextlib.suppress(Exception):
-                flushed = await asyncio.wait_for(
-                    self._relay.drain(), self.settings.shutdown_grace_s
-                )
+            try:
+                grace = self.settings.shutdown_grace_s
+                flushed = await asyncio.wait_for(self._relay.drain(), grace)
                 log.info("outbox flushed", events=flushed)
+            except Exception:
+                log.exception("outbox not flushed; it resumes from its checkpoint on restart")
         if self._broker:
             await self._broker.stop()
         if self._blobs:

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
-from ent_kit.storage.mongo import MongoStorage
+from ent_kit.storage.mongo import MongoStorage, client_options
 from ent_kit.storage.port import Storage
 from ent_kit.storage.sqlite import SqliteStorage
 from pymongo import AsyncMongoClient
@@ -35,13 +35,25 @@ def with_database(url: str, database: str) -> str:
     return urlunsplit(parts._replace(path=f"/{database}", query=urlencode(query)))
 
 
+def fresh_database_name() -> str:
+    return f"ent_contract_{uuid.uuid4().hex[:16]}"
+
+
+async def drop_database(url: str, database: str) -> None:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(url, **client_options(url))
+    try:
+        await client.drop_database(database)
+    finally:
+        await client.close()
+
+
 class StorageOpener:
     """Opens any number of storages on one fresh database (as separate processes would)."""
 
     def __init__(self, adapter: str, tmp_path: Path) -> None:
         self.adapter = adapter
         self._path = tmp_path / "store.db"
-        self._database = f"ent_contract_{uuid.uuid4().hex[:16]}"
+        self._database = fresh_database_name()
         self._opened: list[Storage] = []
 
     async def open(self) -> Storage:
@@ -57,11 +69,7 @@ class StorageOpener:
         for storage in self._opened:
             await storage.close()
         if self.adapter == "mongodb":
-            client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(self.mongo_url)
-            try:
-                await client.drop_database(self._database)
-            finally:
-                await client.close()
+            await drop_database(self.mongo_url, self._database)
 
     @property
     def mongo_url(self) -> str:
@@ -82,3 +90,14 @@ async def storage_opener(
 @pytest.fixture
 async def storage(storage_opener: StorageOpener) -> Storage:
     return await storage_opener.open()
+
+
+@pytest.fixture
+async def mongo_database() -> AsyncIterator[tuple[str, str]]:
+    """(the server's URL naming no database, a fresh database name dropped afterwards)."""
+    url = os.environ.get(MONGO_URL_ENV)
+    if not url:
+        pytest.skip(f"{MONGO_URL_ENV} not set")
+    server, name = with_database(url, ""), fresh_database_name()
+    yield server, name
+    await drop_database(server, name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import socket
 import time
 import uuid
@@ -12,7 +13,13 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from conftest_storage import StorageOpener, storage, storage_opener
+from conftest_storage import (
+    StorageOpener,
+    mongo_database,
+    storage,
+    storage_opener,
+    with_database,
+)
 from ent_contracts import Envelope
 from ent_contracts.envelope import Actor, TraceContext
 from ent_kit.storage import (
@@ -27,7 +34,8 @@ from ent_kit.storage import (
 from ent_kit.storage.mongo import MongoStorage
 from ent_kit.storage.query import Direction
 
-__all__ = ["storage", "storage_opener"]  # fixtures, imported so pytest finds them here
+# Fixtures, imported so that pytest finds them in this module.
+__all__ = ["mongo_database", "storage", "storage_opener"]
 
 PARIS = timezone(timedelta(hours=2))
 TRACE = TraceContext(
@@ -168,7 +176,7 @@ async def test_read_all_pages_in_global_order(storage: Storage) -> None:
     everything = await storage.events.read_all()
     positions = [e.position for e in everything]
     assert [e.envelope for e in everything] == appended
-    assert all(p < q for p, q in zip(positions, positions[1:], strict=False))
+    assert all(p < q for p, q in itertools.pairwise(positions))
     assert await storage.events.last_position() == positions[-1]
     page = await storage.events.read_all(after_position=positions[2], limit=4)
     assert page == everything[3:7]
@@ -205,14 +213,14 @@ async def test_duplicate_event_id_is_rejected(storage: Storage) -> None:
     replay = Envelope(**{**_fields(event("s-2", 2)), "event_id": first.event_id})
 
     with pytest.raises(ValueError, match=first.event_id):
-        await storage.events.append("s-2", 1, [event("s-2", 1), replay])
+        await storage.events.append("s-2", 0, [event("s-2", 1), replay])
     twice = event("s-3", 1)
     twice_again = Envelope(**{**_fields(event("s-3", 2)), "event_id": twice.event_id})
     with pytest.raises(ValueError, match=twice.event_id):
         await storage.events.append("s-3", 0, [twice, twice_again])
 
     # Nothing of the rejected batches was written, and the streams are still usable.
-    assert await storage.events.read_all() == [await _only(storage)]
+    assert [e.envelope for e in await storage.events.read_all()] == [first]
     assert await storage.events.read_stream("s-2") == []
     await storage.events.append("s-2", 0, [event("s-2", 1)])
     assert await storage.events.last_position() == 2
@@ -220,11 +228,6 @@ async def test_duplicate_event_id_is_rejected(storage: Storage) -> None:
 
 def _fields(envelope: Envelope) -> dict[str, Any]:
     return {name: getattr(envelope, name) for name in envelope.__struct_fields__}
-
-
-async def _only(storage: Storage) -> Any:
-    (stored,) = await storage.events.read_all()
-    return stored
 
 
 # --- documents: single documents and transactions ---------------------------------
@@ -279,17 +282,21 @@ class Boom(Exception):
     pass
 
 
+async def write_then_fail(storage: Storage) -> None:
+    async with storage.documents.transaction() as tx:
+        await tx.put("c", "new", {"v": 2})
+        assert await tx.insert("c", "inserted", {"v": 2}) is True
+        assert await tx.delete("c", "keep") is True
+        await tx.put("c", "change", {"v": 2})
+        await tx.put("elsewhere", "x", {"v": 2})
+        raise Boom
+
+
 async def test_failed_transaction_writes_nothing(storage: Storage) -> None:
     await put(storage, "c", {"id": "keep", "v": 1}, {"id": "change", "v": 1})
 
     with pytest.raises(Boom):
-        async with storage.documents.transaction() as tx:
-            await tx.put("c", "new", {"v": 2})
-            assert await tx.insert("c", "inserted", {"v": 2}) is True
-            assert await tx.delete("c", "keep") is True
-            await tx.put("c", "change", {"v": 2})
-            await tx.put("elsewhere", "x", {"v": 2})
-            raise Boom
+        await write_then_fail(storage)
 
     page = await storage.documents.find("c", Query())
     assert page.items == [{"id": "change", "v": 1}, {"id": "keep", "v": 1}]
@@ -316,13 +323,19 @@ async def test_transaction_reads_its_own_writes_others_do_not(storage: Storage) 
 # --- documents: find ------------------------------------------------------------------
 
 T0 = datetime(2024, 9, 2, 8, 0, tzinfo=UTC)
+
+
+def person(id_: str, name: str, age: int, admin: bool, at: datetime, **more: Any) -> Document:
+    return {"id": id_, "name": name, "age": age, "admin": admin, "at": at, **more}
+
+
 PEOPLE: list[Document] = [
-    {"id": "p1", "name": "Ada", "age": 36, "admin": True, "team": None, "at": T0, "addr": {"city": "Lyon"}},
-    {"id": "p2", "name": "Bob", "age": 17, "admin": False, "team": "x", "at": T0 + timedelta(hours=1), "addr": {"city": "Paris"}},
-    {"id": "p3", "name": "Cy", "age": 36, "admin": False, "team": "x", "at": T0 + timedelta(days=1), "addr": {"city": "Lyon"}},
-    {"id": "p4", "name": "Di", "age": 52, "admin": True, "at": T0 + timedelta(days=40), "addr": {}},
-    {"id": "p5", "name": "Ed", "age": 9, "admin": False, "team": "y", "at": T0 - timedelta(minutes=1)},
-]  # fmt: skip
+    person("p1", "Ada", 36, True, T0, team=None, addr={"city": "Lyon"}),
+    person("p2", "Bob", 17, False, T0 + timedelta(hours=1), team="x", addr={"city": "Paris"}),
+    person("p3", "Cy", 36, False, T0 + timedelta(days=1), team="x", addr={"city": "Lyon"}),
+    person("p4", "Di", 52, True, T0 + timedelta(days=40), addr={}),  # no team, no city
+    person("p5", "Ed", 9, False, T0 - timedelta(minutes=1), team="y"),  # no addr
+]
 
 
 async def ids(reader: DocumentReader, query: Query, collection: str = "people") -> list[str]:
@@ -405,7 +418,7 @@ async def test_find_combines_equality_and_range(storage: Storage) -> None:
         ([("age", "desc"), ("name", "asc")], ["p4", "p1", "p3", "p2", "p5"]),
         ([("admin", "asc"), ("age", "desc")], ["p3", "p2", "p5", "p4", "p1"]),
         ([("addr.city", "asc"), ("age", "asc")], ["p5", "p4", "p1", "p3", "p2"]),
-        ([("team", "desc"), ("age", "asc")], ["p5", "p3", "p2", "p4", "p1"]),
+        ([("team", "desc"), ("age", "asc")], ["p5", "p2", "p3", "p1", "p4"]),
     ],
 )
 async def test_find_sorts(
@@ -547,7 +560,22 @@ async def test_ping(storage: Storage) -> None:
     await storage.ping()
 
 
-# --- MongoDB adapter specifics that need no server --------------------------------------
+# --- MongoDB adapter specifics ----------------------------------------------------------
+
+
+async def test_mongo_database_comes_from_the_url_else_the_default(
+    mongo_database: tuple[str, str],
+) -> None:
+    server, name = mongo_database
+    by_path = await MongoStorage.open(with_database(server, name), default_database="ignored")
+    by_default = await MongoStorage.open(server, default_database=name)
+    try:
+        first = event("s-1", 1)
+        await by_path.events.append("s-1", 0, [first])
+        assert await by_default.events.read_stream("s-1") == [first]
+    finally:
+        await by_path.close()
+        await by_default.close()
 
 
 def unused_port() -> int:

@@ -39,7 +39,7 @@ class EventStore(Protocol):
     async def append(
         self, stream_id: str, expected_version: int, events: Sequence[Envelope]
     ) -> int:
-        """Append after `expected_version` or raise ConcurrencyConflict. Returns the last position."""
+        """Append after `expected_version`, else ConcurrencyConflict. Returns last position."""
         ...
 
     async def read_stream(self, stream_id: str, after_version: int = 0) -> list[Envelope]: ...

@@ -27,7 +27,7 @@ from ent_kit.storage.query import (
     decode_cursor,
     encode_cursor,
 )
-from ent_kit.storage.validation import check_batch
+from ent_kit.storage.validation import DuplicateEventId, check_batch
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -114,16 +114,13 @@ class SqliteEventStore:
                 (actual,) = await cursor.fetchone() or (0,)
             if actual != expected_version:
                 raise ConcurrencyConflict(stream_id, expected_version, actual)
-            try:
-                await conn.executemany(
-                    "INSERT INTO events (stream_id, version, event_id, envelope)"
-                    " VALUES (?, ?, ?, ?)",
-                    rows,
-                )
-            except sqlite3.IntegrityError as exc:
-                if "event_id" in str(exc):
-                    raise
-                raise ConcurrencyConflict(stream_id, expected_version, -1) from exc
+            for row in rows:  # one by one: a failure names the offending event
+                try:
+                    await conn.execute(_INSERT_EVENT, row)
+                except sqlite3.IntegrityError as exc:
+                    if "event_id" in str(exc):
+                        raise DuplicateEventId(row[2]) from exc
+                    raise ConcurrencyConflict(stream_id, expected_version, -1) from exc
             async with conn.execute("SELECT last_insert_rowid()") as cursor:
                 (position,) = await cursor.fetchone() or (0,)
         return int(position)
@@ -145,6 +142,9 @@ class SqliteEventStore:
     async def last_position(self) -> int:
         rows = await self._db.read("SELECT COALESCE(MAX(position), 0) FROM events")
         return int(rows[0][0])
+
+
+_INSERT_EVENT = "INSERT INTO events (stream_id, version, event_id, envelope) VALUES (?, ?, ?, ?)"
 
 
 def _event_rows(
@@ -264,15 +264,29 @@ def _find_sql(collection: str, query: Query) -> tuple[str, list[Any]]:
 
 
 def _after_cursor(query: Query, values: list[Any]) -> tuple[str, list[Any]]:
-    """Keyset condition: rows strictly after the cursor in the query's sort order."""
+    """Keyset condition: rows strictly after the cursor in the query's sort order.
+
+    NULL (a missing field) sorts first ascending and last descending, and `=`/`<`/`>`
+    never hold for it: `IS` compares equal prefixes, `_beyond` handles NULL explicitly.
+    """
     keys = query.sort_keys()
     alternatives, params = [], []
     for i, (name, direction) in enumerate(keys):
-        parts = [f"{_field_sql(n)} = ?" for n, _ in keys[:i]]
-        parts.append(f"{_field_sql(name)} {'>' if direction == 'asc' else '<'} ?")
-        alternatives.append("(" + " AND ".join(parts) + ")")
-        params.extend(values[: i + 1])
-    return "(" + " OR ".join(alternatives) + ")", params
+        beyond = _beyond(_field_sql(name), direction, values[i])
+        if beyond is None:
+            continue
+        parts = [f"{_field_sql(n)} IS ?" for n, _ in keys[:i]]
+        alternatives.append("(" + " AND ".join([*parts, beyond[0]]) + ")")
+        params.extend([*values[:i], *beyond[1]])
+    return "(" + (" OR ".join(alternatives) or "0") + ")", params
+
+
+def _beyond(field: str, direction: str, value: Any) -> tuple[str, list[Any]] | None:
+    if direction == "asc":
+        return (f"{field} IS NOT NULL", []) if value is None else (f"{field} > ?", [value])
+    if value is None:
+        return None  # nothing sorts after NULL when descending
+    return f"({field} < ? OR {field} IS NULL)", [value]
 
 
 def _page(query: Query, rows: list[sqlite3.Row]) -> Page:

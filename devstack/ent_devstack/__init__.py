@@ -1,0 +1,1 @@
+"""The embedded platform on one machine (`make run`, e2e tests and benchmarks)."""

@@ -1,0 +1,152 @@
+"""A deterministic demo collège: 4 classes of 28 students, their parents, 12 teachers,
+a principal and a vie-scolaire officer. Same ids on every run, so seeding is idempotent."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from ent_contracts.directory import Profile
+
+NAMESPACE = uuid.UUID("6f1d8a52-3c1e-4f0e-9a57-0d3c2b7e9a10")
+SCHOOL_ID = str(uuid.uuid5(NAMESPACE, "school:clg-jean-moulin"))
+SCHOOL_NAME = "Collège Jean Moulin"
+CLASSES = ("6A", "5A", "4A", "3A")
+STUDENTS_PER_CLASS = 28
+
+FIRST_NAMES = [
+    "Lucas",
+    "Emma",
+    "Louis",
+    "Jade",
+    "Gabriel",
+    "Louise",
+    "Léo",
+    "Alice",
+    "Raphaël",
+    "Chloé",
+    "Arthur",
+    "Lina",
+    "Hugo",
+    "Mia",
+    "Jules",
+    "Léa",
+    "Adam",
+    "Rose",
+    "Nathan",
+    "Anna",
+    "Ethan",
+    "Inès",
+    "Paul",
+    "Zoé",
+    "Tom",
+    "Manon",
+    "Sacha",
+    "Camille",
+    "Noah",
+    "Sarah",
+    "Théo",
+    "Juliette",
+    "Nolan",
+    "Lou",
+    "Maël",
+    "Ambre",
+    "Mathis",
+    "Agathe",
+    "Aaron",
+    "Eva",
+]
+LAST_NAMES = [
+    "Martin",
+    "Bernard",
+    "Thomas",
+    "Petit",
+    "Robert",
+    "Richard",
+    "Durand",
+    "Dubois",
+    "Moreau",
+    "Laurent",
+    "Simon",
+    "Michel",
+    "Lefebvre",
+    "Leroy",
+    "Roux",
+    "David",
+    "Bertrand",
+    "Morel",
+    "Fournier",
+    "Girard",
+    "Bonnet",
+    "Dupont",
+    "Lambert",
+    "Fontaine",
+    "Rousseau",
+    "Vincent",
+    "Muller",
+    "Lefèvre",
+    "Faure",
+    "André",
+    "Mercier",
+    "Blanc",
+    "Guérin",
+    "Boyer",
+    "Garnier",
+    "Chevalier",
+]
+SUBJECTS = (
+    "Français", "Mathématiques", "Histoire-Géographie", "Anglais", "Espagnol", "SVT",
+    "Physique-Chimie", "Technologie", "Arts plastiques", "Éducation musicale", "EPS", "Latin",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    login: str
+    first_name: str
+    last_name: str
+    profile: Profile
+    classes: list[str] = field(default_factory=list)
+    function: str | None = None
+
+    @property
+    def user_id(self) -> str:
+        return str(uuid.uuid5(NAMESPACE, f"user:{self.login}"))
+
+
+def _slug(text: str) -> str:
+    text = text.lower()
+    for a, b in (("é", "e"), ("è", "e"), ("ë", "e"), ("ï", "i"), ("ç", "c"), ("-", ""), (" ", "")):
+        text = text.replace(a, b)
+    return text
+
+
+def _login(first: str, last: str, taken: set[str]) -> str:
+    base = _slug(f"{first}.{last}")
+    login, n = base, 1
+    while login in taken:
+        n += 1
+        login = f"{base}{n}"
+    taken.add(login)
+    return login
+
+
+def demo_users() -> list[DemoUser]:
+    taken: set[str] = set()
+    users = [
+        DemoUser(_login("Claire", "Directrice", taken), "Claire", "Directrice", "staff",
+                 function="direction"),
+        DemoUser(_login("Marc", "Cpe", taken), "Marc", "Cpe", "staff", function="vie_scolaire"),
+    ]  # fmt: skip
+    for i, subject in enumerate(SUBJECTS):
+        first, last = FIRST_NAMES[(i * 7) % len(FIRST_NAMES)], LAST_NAMES[-1 - i]
+        login = _login("prof", subject, taken)
+        users.append(DemoUser(login, first, last, "teacher", classes=list(CLASSES)))
+    for c, class_name in enumerate(CLASSES):
+        for s in range(STUDENTS_PER_CLASS):
+            k = c * STUDENTS_PER_CLASS + s
+            first, last = FIRST_NAMES[k % len(FIRST_NAMES)], LAST_NAMES[(k * 5) % len(LAST_NAMES)]
+            users.append(DemoUser(_login(first, last, taken), first, last, "student", [class_name]))
+            parent_first = FIRST_NAMES[(k + 17) % len(FIRST_NAMES)]
+            users.append(DemoUser(_login(parent_first, last, taken), parent_first, last, "parent"))
+    return users

@@ -1,0 +1,39 @@
+"""HTTP client to the services behind the gateway, carrying the trace context."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import httpx
+from opentelemetry import propagate
+
+# Connection-level headers belong to one hop and must not be forwarded (RFC 9110 §7.6.1).
+HOP_BY_HOP = frozenset(
+    {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
+     "transfer-encoding", "upgrade", "host"}
+)  # fmt: skip
+
+
+# The gateway's own server sets these on every response it sends.
+SET_BY_GATEWAY = frozenset({"date", "server"})
+
+
+class Upstreams:
+    def __init__(self, urls: Mapping[str, str], timeout_s: float) -> None:
+        self.urls = dict(urls)
+        # Long read timeout: large downloads stream through; connect fails fast.
+        self.client = httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout_s, connect=5.0), follow_redirects=False
+        )
+
+    def url(self, service: str) -> str | None:
+        return self.urls.get(service)
+
+    @staticmethod
+    def forward_headers(headers: Mapping[str, str]) -> dict[str, str]:
+        forwarded = {k: v for k, v in headers.items() if k.lower() not in HOP_BY_HOP}
+        propagate.inject(forwarded)  # the gateway span becomes the upstream's parent
+        return forwarded
+
+    async def close(self) -> None:
+        await self.client.aclose()

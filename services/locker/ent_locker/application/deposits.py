@@ -1,0 +1,119 @@
+"""Deposit a document into lockers: validate the form, stream the file, record the event."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TypeVar
+
+import msgspec
+from ent_contracts import Actor
+from ent_kit.aggregate import Repository, new_event_id
+from ent_kit.auth import Identity
+from ent_kit.blobs import BlobStore, BlobTooLarge, put_content_addressed
+from ent_kit.problems import Problem, field_error
+from ent_kit.projections import LocalProjector
+from ent_kit.storage import DocumentReader
+from ent_kit.uploads import MultipartReader, Part
+
+from ent_locker.application.projections import PEOPLE
+from ent_locker.domain.model import DepositRefused, Document, checked_file_name, checked_recipients
+
+T = TypeVar("T")
+
+
+class DepositReceipt(msgspec.Struct, frozen=True, kw_only=True):
+    document_id: str
+    sender_id: str
+    recipient_ids: list[str]
+    file_name: str
+    media_type: str
+    size: int
+    sha256: str
+    deposited_at: datetime
+    previous_version_id: str | None = None
+
+
+class DepositService:
+    def __init__(
+        self,
+        documents: Repository[Document],
+        reads: DocumentReader,
+        blobs: BlobStore,
+        projector: LocalProjector,
+        max_document_bytes: int,
+    ) -> None:
+        self._documents = documents
+        self._reads = reads
+        self._blobs = blobs
+        self._projector = projector
+        self._max_bytes = max_document_bytes
+
+    async def deposit(self, sender: Identity, form: MultipartReader) -> DepositReceipt:
+        fields, file_part = await _fields_then_file(form)
+        recipients = _refused_as_problem(
+            lambda: checked_recipients(sender.user_id, _recipient_list(fields))
+        )
+        await self._check_known(recipients)
+        file_name = _refused_as_problem(lambda: checked_file_name(file_part.filename or ""))
+        try:
+            blob = await put_content_addressed(self._blobs, form.chunks(), max_size=self._max_bytes)
+        except BlobTooLarge:
+            raise Problem(
+                413, "document_too_large", "Document trop volumineux", max_bytes=self._max_bytes
+            ) from None
+        document = Document(new_event_id())
+        previous = fields["previous_version_id"][0] if fields.get("previous_version_id") else None
+        _refused_as_problem(
+            lambda: document.deposit_into_lockers(
+                sender_id=sender.user_id,
+                recipient_ids=recipients,
+                file_name=file_name,
+                media_type=file_part.content_type,
+                size=blob.size,
+                sha256=blob.sha256,
+                blob_key=blob.key,
+                at=datetime.now(UTC),
+                previous_version_id=previous,
+            )
+        )
+        position = await self._documents.save(document, Actor(kind="user", id=sender.user_id))
+        # Read-your-writes: the sender's Historique shows the deposit when we answer.
+        await self._projector.caught_up(position)
+        assert document.deposit is not None
+        return msgspec.convert(msgspec.to_builtins(document.deposit), DepositReceipt)
+
+    async def _check_known(self, recipient_ids: list[str]) -> None:
+        unknown = [r for r in recipient_ids if await self._reads.get(PEOPLE, r) is None]
+        if unknown:
+            raise Problem(
+                422,
+                "unknown_recipients",
+                "Destinataires inconnus",
+                f"{len(unknown)} destinataire(s) inconnu(s)",
+                refused=[{"user_id": r, "reason": "unknown"} for r in unknown],
+            )
+
+
+async def _fields_then_file(form: MultipartReader) -> tuple[dict[str, list[str]], Part]:
+    fields: dict[str, list[str]] = defaultdict(list)
+    while part := await form.next_part():
+        if part.filename is not None:
+            if part.name != "file":
+                raise field_error(part.name, "unexpected file field (expected 'file')")
+            return fields, part
+        fields[part.name].append(await form.text())
+    raise field_error("file", "a file is required (after the other fields)")
+
+
+def _recipient_list(fields: dict[str, list[str]]) -> list[str]:
+    # Accept both repeated fields and one comma-separated value.
+    return [r for value in fields.get("recipients", []) for r in value.split(",")]
+
+
+def _refused_as_problem(decide: Callable[[], T]) -> T:
+    try:
+        return decide()
+    except DepositRefused as refused:
+        raise field_error(refused.field, refused.message) from None

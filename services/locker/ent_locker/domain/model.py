@@ -1,0 +1,90 @@
+"""The Casier: documents deposited into other users' lockers. Pure rules, no I/O.
+
+A deposit is immutable once made; a new version is a new document linked to the first.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+
+from ent_contracts import DomainEvent
+from ent_contracts.locker import DocumentDeposited
+from ent_kit.aggregate import Aggregate
+
+MAX_RECIPIENTS = 200
+MAX_FILE_NAME = 255
+
+
+class DepositRefused(ValueError):
+    """A rule of the Casier forbids this deposit; `field` names the input at fault."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def checked_file_name(name: str) -> str:
+    name = unicodedata.normalize("NFC", name.strip())
+    if not name:
+        raise DepositRefused("file", "le nom du fichier est vide")
+    if len(name) > MAX_FILE_NAME:
+        raise DepositRefused("file", f"le nom du fichier dépasse {MAX_FILE_NAME} caractères")
+    if any(c in "/\\" or unicodedata.category(c) == "Cc" for c in name) or name in {".", ".."}:
+        raise DepositRefused("file", "le nom du fichier contient des caractères interdits")
+    return name
+
+
+def checked_recipients(sender_id: str, recipient_ids: list[str]) -> list[str]:
+    unique = list(dict.fromkeys(r.strip() for r in recipient_ids if r.strip()))
+    if not unique:
+        raise DepositRefused("recipients", "au moins un destinataire est requis")
+    if len(unique) > MAX_RECIPIENTS:
+        raise DepositRefused("recipients", f"au plus {MAX_RECIPIENTS} destinataires")
+    if sender_id in unique:
+        raise DepositRefused("recipients", "on ne dépose pas dans son propre casier")
+    return unique
+
+
+class Document(Aggregate):
+    def __init__(self, document_id: str) -> None:
+        super().__init__(document_id)
+        self.deposit: DocumentDeposited | None = None
+
+    def deposit_into_lockers(
+        self,
+        *,
+        sender_id: str,
+        recipient_ids: list[str],
+        file_name: str,
+        media_type: str,
+        size: int,
+        sha256: str,
+        blob_key: str,
+        at: datetime,
+        previous_version_id: str | None = None,
+    ) -> None:
+        if self.deposit is not None:
+            raise DepositRefused("document", "un document déposé ne peut pas être modifié")
+        if size < 1:
+            raise DepositRefused("file", "le fichier est vide")
+        self.trigger(
+            DocumentDeposited(
+                document_id=self.id,
+                sender_id=sender_id,
+                recipient_ids=checked_recipients(sender_id, recipient_ids),
+                file_name=checked_file_name(file_name),
+                media_type=media_type,
+                size=size,
+                sha256=sha256,
+                blob_key=blob_key,
+                deposited_at=at,
+                previous_version_id=previous_version_id,
+            )
+        )
+
+    def when(self, event: DomainEvent) -> None:
+        match event:
+            case DocumentDeposited():
+                self.deposit = event

@@ -1,0 +1,50 @@
+"""Notifications: what a user is told about in their Messagerie (first source: the Casier)."""
+
+from __future__ import annotations
+
+from ent_contracts import DomainEvent, Envelope
+from ent_contracts.directory import UserRegistered
+from ent_contracts.locker import DocumentDeposited
+from ent_kit.storage import DocumentWriter
+
+from ent_mail import texts
+
+NOTIFICATIONS = "notifications"
+PEOPLE = "people"
+
+
+class NotificationsProjection:
+    name = "notifications"
+
+    async def apply(self, tx: DocumentWriter, envelope: Envelope, event: DomainEvent) -> None:
+        match event:
+            case DocumentDeposited():
+                sender = await tx.get(PEOPLE, event.sender_id)
+                text = texts.DOCUMENT_RECEIVED.format(
+                    file_name=event.file_name,
+                    sender=sender["display_name"] if sender else texts.UNKNOWN_SENDER,
+                )
+                for recipient in event.recipient_ids:
+                    await tx.put(
+                        NOTIFICATIONS,
+                        f"{envelope.event_id}:{recipient}",
+                        {
+                            "user_id": recipient,
+                            "kind": "locker.document_received",
+                            "text": text,
+                            "document_id": event.document_id,
+                            "created_at": envelope.occurred_at,
+                            "read": False,
+                        },
+                    )
+
+
+class PeopleProjection:
+    name = "people"
+
+    async def apply(self, tx: DocumentWriter, envelope: Envelope, event: DomainEvent) -> None:
+        match event:
+            case UserRegistered():
+                await tx.put(
+                    PEOPLE, event.user_id, {"display_name": f"{event.first_name} {event.last_name}"}
+                )
