@@ -56,7 +56,13 @@ def create_app(runtime: Runtime) -> Litestar:
         on_app_init=[auth.on_app_init],
         plugins=[
             OpenTelemetryPlugin(
-                OpenTelemetryConfig(tracer_provider=runtime.tracer_provider, exclude=["/health"])
+                OpenTelemetryConfig(
+                    tracer_provider=runtime.tracer_provider,
+                    exclude=["/health"],
+                    # Per-receive/send spans leak their context into the next request on a
+                    # keep-alive connection when a handler streams the body; they add noise.
+                    exclude_spans=["receive", "send"],
+                )
             )
         ],
         exception_handlers=EXCEPTION_HANDLERS,

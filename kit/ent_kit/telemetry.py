@@ -6,6 +6,7 @@ Spans go to an OTLP/HTTP endpoint when one is configured, to a JSON-lines file w
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,10 +42,35 @@ def _json_lines_exporter(path: str) -> ConsoleSpanExporter:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     out: IO[str] = open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 - lives with the process
 
-    def one_line(span: ReadableSpan) -> str:
-        return str(span.to_json(indent=None)) + "\n"
+    return ConsoleSpanExporter(out=out, formatter=span_json_line)
 
-    return ConsoleSpanExporter(out=out, formatter=one_line)
+
+def span_json_line(span: ReadableSpan) -> str:
+    """Like `ReadableSpan.to_json`, on one line, and tolerant of bytes attributes
+    (FastStream records the Kafka key as bytes, which `to_json` cannot encode)."""
+    context = span.get_span_context()
+    record = {
+        "name": span.name,
+        "context": {
+            "trace_id": f"0x{context.trace_id:032x}" if context else None,
+            "span_id": f"0x{context.span_id:016x}" if context else None,
+        },
+        "kind": str(span.kind),
+        "parent_id": f"0x{span.parent.span_id:016x}" if span.parent else None,
+        "start_time": span.start_time,
+        "end_time": span.end_time,
+        "status": span.status.status_code.name,
+        "attributes": dict(span.attributes or {}),
+        "links": [f"0x{link.context.trace_id:032x}" for link in span.links],
+        "resource": {"attributes": dict(span.resource.attributes)},
+    }
+    return json.dumps(record, default=_printable) + "\n"
+
+
+def _printable(value: object) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
 
 
 def tracer(name: str = "ent") -> trace.Tracer:

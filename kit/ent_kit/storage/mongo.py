@@ -86,7 +86,8 @@ def client_options(url: str) -> dict[str, Any]:
     """Keyword options for the client. Keywords override the URL's own options, so only
     what the URL leaves out is set: fail within seconds, not PyMongo's 30 s, when the
     server is unreachable (a service's readiness must not hang)."""
-    given = {key.lower() for key, _ in parse_qsl(urlsplit(url).query)}
+    query = urlsplit(url).query.replace(";", "&")  # MongoDB URLs may separate with ";"
+    given = {key.lower() for key, _ in parse_qsl(query)}
     if "serverselectiontimeoutms" in given:
         return {}
     return {"serverSelectionTimeoutMS": DEFAULT_SERVER_SELECTION_TIMEOUT_MS}
@@ -157,7 +158,10 @@ class MongoEventStore:
         try:
             await self._events.insert_many(docs, session=session)
         except (BulkWriteError, DuplicateKeyError) as exc:
-            raise _append_error(exc, stream_id, expected_version, events) from exc
+            error = _append_error(exc, stream_id, expected_version, events)
+            if error is None:
+                raise  # unchanged, labels included: with_transaction decides on a retry
+            raise error from exc
         return last
 
     async def _version(self, session: AsyncClientSession, stream_id: str) -> int:
@@ -221,19 +225,22 @@ def _append_error(
     stream_id: str,
     expected_version: int,
     events: Sequence[Envelope],
-) -> Exception:
-    """The port's error for a duplicate key met while inserting a batch."""
+) -> Exception | None:
+    """The port's error for a duplicate key met while inserting a batch, else None."""
     error = _write_error(exc)
-    pattern: Mapping[str, Any] = error.get("keyPattern") or {}
-    message = str(error.get("errmsg", ""))
-    if "event_id" in pattern or _EVENT_ID_INDEX in message:
-        value = (error.get("keyValue") or {}).get("event_id")
-        return DuplicateEventId(value or ", ".join(e.event_id for e in events))
-    if "version" in pattern or _STREAM_VERSION_INDEX in message:
+    if isinstance(exc, BulkWriteError) and error.get("code") != 11000:
+        return None
+    # keyPattern/keyValue name the index's fields (MongoDB 4.4+); the message its name.
+    key_value: Mapping[str, Any] = error.get("keyValue") or {}
+    fields = {*(error.get("keyPattern") or {}), *key_value}
+    message = str(error.get("errmsg") or exc)
+    if "event_id" in fields or _EVENT_ID_INDEX in message:
+        return DuplicateEventId(key_value.get("event_id") or ", ".join(e.event_id for e in events))
+    if "version" in fields or _STREAM_VERSION_INDEX in message:
         # The version check ran in the same transaction, so this is a lost race whose
         # winner we cannot read from the aborted transaction: actual version unknown.
         return ConcurrencyConflict(stream_id, expected_version, -1)
-    return exc  # e.g. a duplicate _id: the counter is behind the events, not a caller error
+    return None  # e.g. a duplicate _id: the counter is behind the events, not a caller error
 
 
 def _write_error(exc: BulkWriteError | DuplicateKeyError) -> Mapping[str, Any]:

@@ -20,6 +20,7 @@ from ent_contracts import Envelope
 
 from ent_kit.storage.port import ConcurrencyConflict, Document, StoredEvent
 from ent_kit.storage.query import (
+    Direction,
     Page,
     Query,
     as_stored,
@@ -281,7 +282,7 @@ def _after_cursor(query: Query, values: list[Any]) -> tuple[str, list[Any]]:
     return "(" + (" OR ".join(alternatives) or "0") + ")", params
 
 
-def _beyond(field: str, direction: str, value: Any) -> tuple[str, list[Any]] | None:
+def _beyond(field: str, direction: Direction, value: Any) -> tuple[str, list[Any]] | None:
     if direction == "asc":
         return (f"{field} IS NOT NULL", []) if value is None else (f"{field} > ?", [value])
     if value is None:

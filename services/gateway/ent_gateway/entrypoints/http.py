@@ -152,4 +152,3 @@ async def _fetch_openapi(upstreams: Upstreams, service: str) -> dict[str, Any] |
 def _settings(runtime: Runtime) -> GatewaySettings:
     assert isinstance(runtime.settings, GatewaySettings)
     return runtime.settings
-

@@ -1,0 +1,53 @@
+# The two commands a fresh clone needs: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV := $(shell command -v uv 2>/dev/null)
+ifeq ($(UV),)
+UV := python3 -m uv
+endif
+RUN := $(UV) run --frozen
+DATA_DIR ?= .data
+BENCH ?=
+PYTEST_ARGS ?=
+
+.PHONY: help install run test lint typecheck contracts contracts-check bench clean
+
+help:
+	@echo "make run        start broker + all services with a demo school (data in $(DATA_DIR)/)"
+	@echo "make test       lint, types, contract export check, unit/contract/e2e tests"
+	@echo "make bench      every benchmark (BENCH=<suite> for one: kit)"
+	@echo "make contracts  regenerate contracts/schemas (JSON Schema + AsyncAPI)"
+
+# Installs uv with pip when missing, then the locked workspace into .venv.
+install: .venv/.synced
+.venv/.synced: uv.lock pyproject.toml */pyproject.toml services/*/pyproject.toml
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
+	$(UV) sync --all-packages --frozen
+	@touch $@
+
+run: install
+	$(RUN) python -m ent_devstack --data-dir $(DATA_DIR)
+
+lint: install
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+typecheck: install
+	$(RUN) mypy
+
+contracts: install
+	$(RUN) python -m ent_contracts.export
+
+contracts-check: install
+	$(RUN) python -m ent_contracts.export --check
+
+# pytest exits 5 when it collected nothing: make treats that as the failure it is.
+test: lint typecheck contracts-check
+	$(RUN) pytest $(PYTEST_ARGS)
+
+bench: install
+	$(RUN) python -m bench $(BENCH)
+
+clean:
+	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache

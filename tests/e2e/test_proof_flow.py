@@ -1,0 +1,214 @@
+"""The foundation's proof flow, through the gateway, with every service as its own process
+against the real Tansu broker: deposit → event store → outbox → Kafka → mail's projection."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from ent_devstack.stack import Ports, Stack
+
+pytestmark = pytest.mark.e2e
+
+PDF = b"%PDF-1.4\n% devoir de mathematiques\n" + os.urandom(256 * 1024) + b"\n%%EOF\n"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    data_dir = tmp_path_factory.mktemp("platform")
+    platform = Stack(data_dir, Ports.free(), traces_file=data_dir / "traces.jsonl")
+    platform.start()
+    yield platform
+    platform.stop()
+
+
+@pytest.fixture(scope="module")
+def api(stack: Stack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=stack.gateway_url, timeout=30.0) as client:
+        yield client
+
+
+def sign_in(api: httpx.Client, login: str) -> dict[str, str]:
+    response = api.post("/api/auth/dev-login", json={"login": login})
+    assert response.status_code == 201, response.text
+    return {"authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def user_id(api: httpx.Client, auth: dict[str, str]) -> str:
+    me = api.get("/api/directory/me", headers=auth)
+    assert me.status_code == 200, me.text
+    return str(me.json()["user_id"])
+
+
+def eventually(probe: Callable[[], Any], timeout: float = 30.0) -> Any:
+    """Cross-service views are eventually consistent: poll, but never forever."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = probe()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.2)
+
+
+def deposit(
+    api: httpx.Client, auth: dict[str, str], recipients: list[str], **headers: str
+) -> httpx.Response:
+    def attempt() -> httpx.Response | None:
+        response = api.post(
+            "/api/locker/deposits",
+            headers={**auth, **headers},
+            data={"recipients": recipients},
+            files={"file": ("Devoir de maths.pdf", PDF, "application/pdf")},
+        )
+        # The locker learns about people from the directory's events, asynchronously.
+        unknown = response.status_code == 422 and response.json()["code"] == "unknown_recipients"
+        return None if unknown else response
+
+    response = eventually(attempt)
+    assert response is not None, "the locker never learnt about the recipients"
+    return response
+
+
+def spans(stack: Stack) -> list[dict[str, Any]]:
+    assert stack.traces_file is not None
+    lines = stack.traces_file.read_text().splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def spans_of_trace(stack: Stack, trace_id: str) -> list[dict[str, Any]]:
+    return [s for s in spans(stack) if s["context"]["trace_id"] == f"0x{trace_id}"]
+
+
+def service_of(span: dict[str, Any]) -> str:
+    return str(span["resource"]["attributes"]["service.name"])
+
+
+def test_student_deposit_reaches_teacher_with_one_trace(stack: Stack, api: httpx.Client) -> None:
+    student, teacher = sign_in(api, "lucas.martin"), sign_in(api, "prof.francais")
+    teacher_id = user_id(api, teacher)
+    trace_id = secrets.token_hex(16)
+    before = datetime.now(UTC)
+
+    response = deposit(
+        api, student, [teacher_id], traceparent=f"00-{trace_id}-{secrets.token_hex(8)}-01"
+    )
+
+    after = datetime.now(UTC)
+    assert response.status_code == 201, response.text
+    receipt = response.json()
+    assert receipt["sha256"] == hashlib.sha256(PDF).hexdigest()
+    assert receipt["size"] == len(PDF)
+    assert receipt["recipient_ids"] == [teacher_id]
+    assert before <= datetime.fromisoformat(receipt["deposited_at"]) <= after
+
+    inbox = api.get("/api/locker/received", headers=teacher).json()["items"]
+    entry = next(e for e in inbox if e["document_id"] == receipt["document_id"])
+    assert entry["file_name"] == "Devoir de maths.pdf"
+    assert entry["sender_name"] == "Lucas Martin"
+    assert entry["deposited_at"] == receipt["deposited_at"]
+
+    download = api.get(f"/api/locker/documents/{entry['document_id']}/content", headers=teacher)
+    assert download.status_code == 200
+    assert download.content == PDF
+    assert download.headers["content-type"] == "application/pdf"
+    assert download.headers["x-content-sha256"] == receipt["sha256"]
+    assert "Devoir%20de%20maths.pdf" in download.headers["content-disposition"]
+
+    def notified() -> list[dict[str, Any]]:
+        items = api.get("/api/mail/notifications", headers=teacher).json()["items"]
+        return [n for n in items if n["document_id"] == receipt["document_id"]]
+
+    notes = eventually(notified)
+    assert notes, "mail never projected the deposit"
+    assert "Devoir de maths.pdf" in notes[0]["text"]
+    assert "Lucas Martin" in notes[0]["text"]
+
+    def whole_trace() -> set[str]:
+        names = {(service_of(s), s["name"]) for s in spans_of_trace(stack, trace_id)}
+        wanted = ("ent-mail", "notifications locker.DocumentDeposited")
+        return {f"{svc}|{name}" for svc, name in names} if wanted in names else set()
+
+    trace = eventually(whole_trace, timeout=10.0)
+    services = {entry.split("|")[0] for entry in trace}
+    assert {"ent-gateway", "ent-locker", "ent-mail"} <= services, trace
+    assert "ent-locker|ent.locker.events publish" in trace, trace
+    # Only the deposit belongs to this trace: later requests on the same connection do not.
+    requests = {e.split("|")[1] for e in trace if e.startswith("ent-gateway|")}
+    assert requests == {"POST /api/locker/deposits"}, requests
+
+
+def test_deposit_is_private_to_sender_and_recipients(stack: Stack, api: httpx.Client) -> None:
+    student, teacher = sign_in(api, "lucas.martin"), sign_in(api, "prof.francais")
+    other_student = sign_in(api, "emma.richard")
+    receipt = deposit(api, student, [user_id(api, teacher)]).json()
+    content = f"/api/locker/documents/{receipt['document_id']}/content"
+
+    refused = api.get(content, headers=other_student)
+    assert refused.status_code == 404
+    assert refused.headers["content-type"] == "application/problem+json"
+    received = api.get("/api/locker/received", headers=other_student).json()["items"]
+    assert receipt["document_id"] not in {e["document_id"] for e in received}
+    assert api.get(content, headers=student).status_code == 200  # the sender keeps access
+    history = api.get("/api/locker/history", headers=student).json()["items"]
+    assert receipt["document_id"] in {e["document_id"] for e in history}
+    assert api.get(content).status_code == 401
+
+
+def test_bad_deposits_get_problem_json_naming_the_field(stack: Stack, api: httpx.Client) -> None:
+    student, teacher = sign_in(api, "lucas.martin"), sign_in(api, "prof.francais")
+    teacher_id = user_id(api, teacher)
+    cases = [
+        ({}, ("a.pdf", b"x", "application/pdf"), 400, "recipients"),
+        ({"recipients": [teacher_id]}, ("../a.pdf", b"x", "application/pdf"), 400, "file"),
+        ({"recipients": [teacher_id]}, ("vide.pdf", b"", "application/pdf"), 400, "file"),
+    ]
+    for data, file, status, field in cases:
+        response = api.post(
+            "/api/locker/deposits", headers=student, data=data, files={"file": file}
+        )
+        assert response.status_code == status, response.text
+        problem = response.json()
+        assert response.headers["content-type"] == "application/problem+json"
+        assert problem["code"] == "validation_failed"
+        assert [e["field"] for e in problem["errors"]] == [field]
+
+    unknown = api.post(
+        "/api/locker/deposits",
+        headers=student,
+        data={"recipients": [teacher_id, "no-such-user"]},
+        files={"file": ("a.pdf", b"x", "application/pdf")},
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["refused"] == [{"user_id": "no-such-user", "reason": "unknown"}]
+
+
+def test_gateway_serves_one_openapi_document(stack: Stack, api: httpx.Client) -> None:
+    document = api.get("/api/openapi.json").json()
+    paths = document["paths"]
+    assert "/api/auth/dev-login" in paths
+    assert "/api/locker/deposits" in paths
+    assert "/api/mail/notifications" in paths
+    assert "/api/directory/me" in paths
+    assert not [p for p in paths if "internal" in p or p.startswith("/health")]
+    assert api.get("/api/directory/internal/accounts/lucas.martin").status_code in (401, 404)
+
+
+def test_restart_keeps_the_data(stack: Stack, api: httpx.Client, tmp_path: Path) -> None:
+    student, teacher = sign_in(api, "lucas.martin"), sign_in(api, "prof.francais")
+    receipt = deposit(api, student, [user_id(api, teacher)]).json()
+
+    stack.stop()
+    stack.start()
+
+    content = api.get(f"/api/locker/documents/{receipt['document_id']}/content", headers=teacher)
+    assert content.status_code == 200  # the token survives too: the secret is in the data dir
+    assert hashlib.sha256(content.content).hexdigest() == receipt["sha256"]
