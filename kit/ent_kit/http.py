@@ -11,6 +11,8 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
+from litestar.types import ASGIApp, Receive, Scope, Send
+from opentelemetry import context as otel_context
 
 from ent_kit.auth import jwt_auth
 from ent_kit.problems import EXCEPTION_HANDLERS, MEDIA_TYPE
@@ -31,6 +33,25 @@ async def ready(runtime: Runtime) -> Response[dict[str, Any]]:
         return Response(body)
     problem = {"type": "urn:ent:problem:not_ready", "title": "Not ready", "status": 503, **body}
     return Response(problem, status_code=503, media_type=MEDIA_TYPE)
+
+
+class IsolatedTraceContext:
+    """Outermost ASGI layer: every request starts from an empty trace context.
+
+    uvicorn re-registers a paused socket reader from inside the request task (flow
+    control on large uploads), so later requests on that keep-alive connection would
+    inherit the upload's span as their parent. Resetting here keeps traces separate.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        token = otel_context.attach(otel_context.Context())
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            otel_context.detach(token)
 
 
 def create_app(runtime: Runtime) -> Litestar:

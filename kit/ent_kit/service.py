@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uvicorn
 
-from ent_kit.http import create_app
+from ent_kit.http import IsolatedTraceContext, create_app
 from ent_kit.logging import setup_logging
 from ent_kit.runtime import Runtime, ServiceDefinition
 from ent_kit.settings import load_settings
@@ -34,7 +34,7 @@ def run(definition: ServiceDefinition) -> None:
     # uvicorn stops accepting on SIGTERM/SIGINT, lets in-flight requests finish within the
     # grace period, then runs the lifespan shutdown (outbox flush, close stores).
     uvicorn.run(
-        create_app(runtime),
+        IsolatedTraceContext(create_app(runtime)),
         host=settings.http_host,
         port=settings.http_port,
         log_config=None,
