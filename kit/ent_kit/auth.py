@@ -6,6 +6,7 @@ checked with the shared secret (HS256) and the expected issuer.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -30,6 +31,12 @@ class Identity(msgspec.Struct, frozen=True, kw_only=True):
 PUBLIC_PATHS = ["/health", "/schema"]
 
 
+def _prefix_patterns(paths: list[str]) -> list[str]:
+    """Public paths are prefixes at segment boundaries. Litestar searches `exclude`
+    patterns anywhere in the path, so unanchored "/health" would open "/x/health-records"."""
+    return [f"^{re.escape(p.rstrip('/'))}(/|$)" for p in paths]
+
+
 def identity_from_token(token: Token) -> Identity | None:
     try:
         return msgspec.convert({"user_id": token.sub, **token.extras}, Identity)
@@ -51,7 +58,7 @@ def jwt_auth(
         token_secret=secret,
         accepted_issuers=[issuer],
         require_claims=["exp", "iss"],
-        exclude=[*PUBLIC_PATHS, *(exclude or [])],
+        exclude=_prefix_patterns([*PUBLIC_PATHS, *(exclude or [])]),
         description="Bearer token issued by the gateway (dev login in embedded mode).",
     )
 

@@ -5,6 +5,7 @@ Validation errors list each offending field, so a client can put the message nex
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from litestar import Request, Response
@@ -66,12 +67,28 @@ def field_error(field: str, message: str) -> Problem:
     )
 
 
+_MISSING_FIELD = re.compile(r"missing required field `([^`]+)`")
+
+
+def _field_error(error: dict[str, Any]) -> dict[str, str]:
+    """Litestar reports a missing body field under the parameter name (`data`): name the
+    field itself, as a client needs it."""
+    message = str(error.get("message", ""))
+    field = str(error.get("key") or error.get("source") or "body")
+    missing = _MISSING_FIELD.search(message)
+    if missing and field == "data":
+        field = missing.group(1)
+    elif missing:
+        field = f"{field}.{missing.group(1)}"
+    return {"field": field, "message": message}
+
+
 def _from_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if isinstance(exc, ProblemDetailsException):
         return exc.to_response(request)
     if isinstance(exc, ValidationException):
         errors = [
-            {"field": e.get("key") or e.get("source", "body"), "message": e.get("message", "")}
+            _field_error(e)
             for e in (exc.extra if isinstance(exc.extra, list) else [])
             if isinstance(e, dict)
         ]

@@ -41,13 +41,19 @@ class Projection(Protocol):
     async def apply(self, tx: DocumentWriter, envelope: Envelope, event: DomainEvent) -> None: ...
 
 
-async def _apply_traced(projection: Projection, tx: DocumentWriter, envelope: Envelope) -> None:
+def _known(envelope: Envelope, projection: Projection) -> DomainEvent | None:
     try:
-        event = decode_payload(envelope)
+        return decode_payload(envelope)
     except UnknownEvent:
-        # A newer producer's event type: skip it; replay after upgrading picks it up.
+        # A newer producer's event type: skip it, unmarked, so a replay after upgrading
+        # applies it.
         log.info("event type not known here", type=envelope.type, projection=projection.name)
-        return
+        return None
+
+
+async def _apply_traced(
+    projection: Projection, tx: DocumentWriter, envelope: Envelope, event: DomainEvent
+) -> None:
     with (
         continued_trace(envelope.trace),
         tracer().start_as_current_span(
@@ -75,12 +81,11 @@ class LocalProjector:
         self._batch_size = batch_size
         self._poll_interval = poll_interval
         self._checkpoint_name = f"projection:{projection.name}"
-        self._position = 0
+        self._position: int | None = None  # loaded from the checkpoint on first use
         self._advanced = asyncio.Condition()
         self._stopping = asyncio.Event()
 
     async def run(self) -> None:
-        self._position = await read_checkpoint(self._storage, self._checkpoint_name)
         while not self._stopping.is_set():
             ticket = self._signal.ticket()
             try:
@@ -92,6 +97,8 @@ class LocalProjector:
             await self._signal.wait(ticket, self._poll_interval)
 
     async def drain(self) -> None:
+        if self._position is None:
+            self._position = await read_checkpoint(self._storage, self._checkpoint_name)
         while batch := await self._storage.events.read_all(self._position, self._batch_size):
             await self._apply_batch(batch)
             async with self._advanced:
@@ -102,7 +109,7 @@ class LocalProjector:
         """Wait until events up to `position` are visible in the read model (read-your-writes)."""
         async with self._advanced:
             await asyncio.wait_for(
-                self._advanced.wait_for(lambda: self._position >= position), timeout
+                self._advanced.wait_for(lambda: (self._position or 0) >= position), timeout
             )
 
     async def stop(self) -> None:
@@ -112,7 +119,9 @@ class LocalProjector:
     async def _apply_batch(self, batch: Sequence[StoredEvent]) -> None:
         async with self._storage.documents.transaction() as tx:
             for stored in batch:
-                await _apply_traced(self._projection, tx, stored.envelope)
+                event = _known(stored.envelope, self._projection)
+                if event is not None:
+                    await _apply_traced(self._projection, tx, stored.envelope, event)
             await tx.put(CHECKPOINTS, self._checkpoint_name, {"position": batch[-1].position})
 
 
@@ -127,9 +136,10 @@ class KafkaProjection:
         handled_at = datetime.now(UTC).isoformat()
         async with self._storage.documents.transaction() as tx:
             for envelope in envelopes:
+                event = _known(envelope, self._projection)
                 marker = f"{self._projection.name}:{envelope.event_id}"
-                if await tx.insert(PROCESSED, marker, {"at": handled_at}):
-                    await _apply_traced(self._projection, tx, envelope)
+                if event and await tx.insert(PROCESSED, marker, {"at": handled_at}):
+                    await _apply_traced(self._projection, tx, envelope, event)
                     applied += 1
         return applied
 

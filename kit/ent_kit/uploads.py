@@ -107,7 +107,10 @@ class MultipartReader:
             value.extend(chunk)
             if len(value) > limit:
                 raise Problem(413, "field_too_large", "Form field too large")
-        return value.decode("utf-8")
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise field_error("body", "form fields must be UTF-8 text") from None
 
 
 def _part(headers: dict[str, bytes]) -> Part:
@@ -117,8 +120,11 @@ def _part(headers: dict[str, bytes]) -> Part:
     if name is None:
         raise field_error("body", "multipart part without a name")
     filename = options.get(b"filename")
-    return Part(
-        name=name.decode("utf-8"),
-        filename=filename.decode("utf-8") if filename is not None else None,
-        content_type=headers.get("content-type", b"application/octet-stream").decode("latin-1"),
-    )
+    try:
+        return Part(
+            name=name.decode("utf-8"),
+            filename=filename.decode("utf-8") if filename is not None else None,
+            content_type=headers.get("content-type", b"application/octet-stream").decode("latin-1"),
+        )
+    except UnicodeDecodeError:
+        raise field_error("body", "part and file names must be UTF-8") from None

@@ -20,8 +20,8 @@ from ent_contracts import (
     decode_payload,
     payload_dict,
     registered,
+    topics,
 )
-from ent_contracts import topics
 from ent_contracts.directory import UserRegistered
 from ent_contracts.export import (
     ASYNCAPI_FILE,
@@ -43,7 +43,7 @@ def deposited() -> DocumentDeposited:
         document_id="d1",
         sender_id="t1",
         recipient_ids=["s1", "s2"],
-        file_name="Devoir – été.pdf",
+        file_name="Devoir \u2013 été.pdf",
         media_type="application/pdf",
         size=1234,
         sha256="a" * 64,

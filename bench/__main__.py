@@ -1,0 +1,25 @@
+"""Run every benchmark suite, or the one named: `python -m bench kit`."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import sys
+
+SUITES = ("kit",)
+
+
+def main(argv: list[str]) -> int:
+    wanted = argv or list(SUITES)
+    unknown = [s for s in wanted if s not in SUITES]
+    if unknown:
+        print(f"unknown suite(s): {', '.join(unknown)}; known: {', '.join(SUITES)}")
+        return 2
+    for suite in wanted:
+        module = importlib.import_module(f"bench.{suite}")
+        asyncio.run(module.run())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
