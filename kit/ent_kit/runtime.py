@@ -18,7 +18,7 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from ent_kit.blobs import BlobStore, open_blob_store
 from ent_kit.logging import get_logger
-from ent_kit.messaging import KafkaEventPublisher, ensure_topics, make_broker
+from ent_kit.messaging import KafkaEventPublisher, consumer_router, ensure_topics, make_broker
 from ent_kit.outbox import OutboxRelay
 from ent_kit.projections import KafkaProjection, LocalProjector, Projection
 from ent_kit.settings import ServiceSettings
@@ -113,17 +113,16 @@ class Runtime:
     async def _start_broker(self) -> None:
         d, s = self.definition, self.settings
         self._broker = make_broker(
-            s.kafka_bootstrap,
-            client_id=f"ent-{d.name}",
-            idempotence=s.kafka_idempotence,
-            tracer_provider=self.tracer_provider,
+            s.kafka_bootstrap, client_id=f"ent-{d.name}", idempotence=s.kafka_idempotence
         )
         topics = {*d.topics, *(sub.topic for sub in d.subscriptions)}
         await ensure_topics(s.kafka_bootstrap, topics, s.kafka_partitions)
+        router = consumer_router(self.tracer_provider)
         for sub in d.subscriptions:
             KafkaProjection(self.storage, sub.projection).subscribe(
-                self._broker, sub.topic, group_id=f"ent-{d.name}-{sub.projection.name}"
+                router, sub.topic, group_id=f"ent-{d.name}-{sub.projection.name}"
             )
+        self._broker.include_router(router)
         await self._broker.start()
         if d.topics:
             self._relay = OutboxRelay(self.storage, KafkaEventPublisher(self._broker), self.signal)

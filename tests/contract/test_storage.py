@@ -325,6 +325,33 @@ async def test_transaction_reads_its_own_writes_others_do_not(storage: Storage) 
 T0 = datetime(2024, 9, 2, 8, 0, tzinfo=UTC)
 
 
+async def test_existing_names_present_ids_in_one_call(storage: Storage) -> None:
+    await put(storage, "c", *({"id": f"d{i}", "v": i} for i in range(600)))
+    wanted = [f"d{i}" for i in range(0, 1200, 2)]  # half present, more than one SQL chunk
+
+    assert await storage.documents.existing("c", wanted) == {f"d{i}" for i in range(0, 600, 2)}
+    assert await storage.documents.existing("c", []) == set()
+    assert await storage.documents.existing("other", ["d1"]) == set()
+
+
+async def test_transaction_sees_its_own_pending_changes(storage: Storage) -> None:
+    await put(storage, "c", {"id": "old", "v": 1}, {"id": "gone", "v": 1})
+    async with storage.documents.transaction() as tx:
+        assert await tx.delete("c", "gone") is True
+        assert await tx.get("c", "gone") is None
+        assert await tx.delete("c", "gone") is False
+        assert await tx.insert("c", "gone", {"v": 2}) is True  # absent again: insert works
+        await tx.put("c", "new", {"v": 3})
+        assert await tx.existing("c", ["old", "gone", "new", "none"]) == {"old", "gone", "new"}
+        page = await tx.find("c", Query(order_by=[("v", "asc")]))
+        assert [(d["id"], d["v"]) for d in page.items] == [("old", 1), ("gone", 2), ("new", 3)]
+        mutable = {"v": 4}
+        await tx.put("c", "copy", mutable)
+        mutable["v"] = 99  # the caller's later change does not leak into what is written
+    assert (await storage.documents.get("c", "copy")) == {"id": "copy", "v": 4}
+    assert (await storage.documents.get("c", "gone")) == {"id": "gone", "v": 2}
+
+
 def person(id_: str, name: str, age: int, admin: bool, at: datetime, **more: Any) -> Document:
     return {"id": id_, "name": name, "age": age, "admin": admin, "at": at, **more}
 

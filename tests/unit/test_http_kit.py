@@ -363,5 +363,5 @@ async def test_lifespan_opens_and_closes_the_store(tmp_path: Path) -> None:
         await runtime.storage.ping()
         assert (await test_client.get("/health/ready")).status_code == 200
     assert (tmp_path / "t.db").exists()
-    with pytest.raises(ValueError, match="no active connection"):
+    with pytest.raises(ConnectionError, match="closed"):
         await runtime.storage.ping()

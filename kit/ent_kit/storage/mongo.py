@@ -275,6 +275,9 @@ class MongoDocumentStore:
     async def get(self, collection: str, doc_id: str) -> Document | None:
         return await self._reader.get(collection, doc_id)
 
+    async def existing(self, collection: str, doc_ids: Sequence[str]) -> set[str]:
+        return await self._reader.existing(collection, doc_ids)
+
     async def find(self, collection: str, query: Query) -> Page:
         return await self._reader.find(collection, query)
 
@@ -297,6 +300,12 @@ class MongoDocumentWriter:
     async def get(self, collection: str, doc_id: str) -> Document | None:
         raw = await self._collection(collection).find_one({"_id": doc_id}, session=self._session)
         return _document(raw) if raw is not None else None
+
+    async def existing(self, collection: str, doc_ids: Sequence[str]) -> set[str]:
+        cursor = self._collection(collection).find(
+            {"_id": {"$in": list(doc_ids)}}, projection={"_id": 1}, session=self._session
+        )
+        return {str(raw["_id"]) for raw in await cursor.to_list()}
 
     async def find(self, collection: str, query: Query) -> Page:
         cursor = self._collection(collection).find(

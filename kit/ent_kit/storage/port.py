@@ -54,6 +54,10 @@ class EventStore(Protocol):
 class DocumentReader(Protocol):
     async def get(self, collection: str, doc_id: str) -> Document | None: ...
 
+    async def existing(self, collection: str, doc_ids: Sequence[str]) -> set[str]:
+        """Which of these ids are present: one round trip for a whole batch."""
+        ...
+
     async def find(self, collection: str, query: Query) -> Page: ...
 
 
