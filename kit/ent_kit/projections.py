@@ -18,9 +18,9 @@ from typing import Any, Protocol
 
 from ent_contracts import DomainEvent, Envelope, UnknownEvent, decode_payload
 from faststream import AckPolicy
-from faststream.message import StreamMessage
 from faststream.kafka import KafkaRouter
 from faststream.kafka.annotations import KafkaMessage
+from faststream.message import StreamMessage
 from opentelemetry.trace import SpanKind
 
 from ent_kit.logging import get_logger

@@ -140,7 +140,7 @@ def test_student_deposit_reaches_teacher_with_one_trace(stack: Stack, api: httpx
     trace = eventually(whole_trace, timeout=10.0)
     services = {entry.split("|")[0] for entry in trace}
     assert {"ent-gateway", "ent-locker", "ent-mail"} <= services, trace
-    assert "ent-locker|ent.locker.events publish" in trace, trace
+    assert "ent-locker|POST /locker/deposits" in trace, trace
     # Only the deposit belongs to this trace: later requests on the same connection do not.
     requests = {e.split("|")[1] for e in trace if e.startswith("ent-gateway|")}
     assert requests == {"POST /api/locker/deposits"}, requests

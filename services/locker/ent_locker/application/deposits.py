@@ -85,7 +85,8 @@ class DepositService:
         return msgspec.convert(msgspec.to_builtins(document.deposit), DepositReceipt)
 
     async def _check_known(self, recipient_ids: list[str]) -> None:
-        unknown = [r for r in recipient_ids if await self._reads.get(PEOPLE, r) is None]
+        known = await self._reads.existing(PEOPLE, recipient_ids)
+        unknown = [r for r in recipient_ids if r not in known]
         if unknown:
             raise Problem(
                 422,
