@@ -7,6 +7,8 @@ import hashlib
 import json
 import os
 import secrets
+import signal
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -212,3 +214,49 @@ def test_restart_keeps_the_data(stack: Stack, api: httpx.Client, tmp_path: Path)
     content = api.get(f"/api/locker/documents/{receipt['document_id']}/content", headers=teacher)
     assert content.status_code == 200  # the token survives too: the secret is in the data dir
     assert hashlib.sha256(content.content).hexdigest() == receipt["sha256"]
+
+
+def test_sigterm_drains_in_flight_requests_and_flushes_the_outbox(
+    stack: Stack, api: httpx.Client
+) -> None:
+    student, teacher = sign_in(api, "lucas.martin"), sign_in(api, "prof.francais")
+    teacher_id = user_id(api, teacher)
+    deposit(api, student, [teacher_id])  # the locker knows the teacher by now
+    locker = stack.processes["locker"]
+    chunk = os.urandom(256 * 1024)
+
+    def slow_body() -> Iterator[bytes]:
+        boundary = b"--slowbound\r\n"
+        yield boundary + b'Content-Disposition: form-data; name="recipients"\r\n\r\n'
+        yield teacher_id.encode() + b"\r\n" + boundary
+        yield (b'Content-Disposition: form-data; name="file"; filename="lent.bin"\r\n'
+               b"Content-Type: application/octet-stream\r\n\r\n")  # fmt: skip
+        for i in range(20):
+            if i == 5:
+                locker.send_signal(signal.SIGTERM)  # mid-upload
+            time.sleep(0.05)
+            yield chunk
+        yield b"\r\n--slowbound--\r\n"
+
+    response = httpx.post(
+        f"{stack.service_url('locker')}/locker/deposits",
+        headers={**student, "content-type": "multipart/form-data; boundary=slowbound"},
+        content=slow_body(),
+        timeout=30.0,
+    )
+
+    assert response.status_code == 201, response.text  # finished despite the SIGTERM
+    assert response.json()["size"] == 20 * len(chunk)
+    # uvicorn re-raises the signal once its graceful shutdown is done: "killed by SIGTERM".
+    assert locker.wait(timeout=30) == -signal.SIGTERM
+    assert "Application shutdown complete" in stack.log_file("locker").read_text()
+    store = sqlite3.connect(stack.data_dir / "locker" / "store.db")
+    (last,) = store.execute("SELECT MAX(position) FROM events").fetchone()
+    (checkpoint,) = store.execute(
+        "SELECT json_extract(body, '$.position') FROM documents"
+        " WHERE collection = '_checkpoints' AND id = 'outbox'"
+    ).fetchone()
+    store.close()
+    assert checkpoint == last  # every appended event was published before exit
+    stack.stop()
+    stack.start()  # leave the platform whole for any test after this one
