@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from ent_kit.logging import get_logger
-from ent_kit.signal import AppendSignal
+from ent_kit.signal import AppendSignal, follow
 from ent_kit.storage import Storage, StoredEvent
 
 CHECKPOINTS = "_checkpoints"
@@ -53,15 +53,13 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Publish until stopped; a failed publish is retried after a pause, never skipped."""
-        while not self._stopping.is_set():
-            ticket = self._signal.ticket()
-            try:
-                await self.drain()
-            except Exception:
-                log.exception("outbox publish failed; will retry", relay=self._name)
-                await asyncio.sleep(self._poll_interval)
-                continue
-            await self._signal.wait(ticket, self._poll_interval)
+        await follow(
+            self.drain,
+            self._signal,
+            self._stopping,
+            poll_interval=self._poll_interval,
+            name=self._name,
+        )
 
     async def drain(self) -> int:
         """Publish everything appended so far; returns how many events were published."""

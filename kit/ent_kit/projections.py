@@ -26,7 +26,7 @@ from opentelemetry.trace import SpanKind
 from ent_kit.logging import get_logger
 from ent_kit.messaging import decode_envelope
 from ent_kit.outbox import CHECKPOINTS, read_checkpoint
-from ent_kit.signal import AppendSignal
+from ent_kit.signal import AppendSignal, follow
 from ent_kit.storage import DocumentWriter, Storage, StoredEvent
 from ent_kit.telemetry import continued_trace, tracer
 
@@ -87,15 +87,13 @@ class LocalProjector:
         self._stopping = asyncio.Event()
 
     async def run(self) -> None:
-        while not self._stopping.is_set():
-            ticket = self._signal.ticket()
-            try:
-                await self.drain()
-            except Exception:
-                log.exception("projection failed; will retry", projection=self._projection.name)
-                await asyncio.sleep(self._poll_interval)
-                continue
-            await self._signal.wait(ticket, self._poll_interval)
+        await follow(
+            self.drain,
+            self._signal,
+            self._stopping,
+            poll_interval=self._poll_interval,
+            name=self._checkpoint_name,
+        )
 
     async def drain(self) -> None:
         if self._position is None:

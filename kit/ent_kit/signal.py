@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
+
+from ent_kit.logging import get_logger
+
+log = get_logger("ent.follow")
 
 
 class AppendSignal:
@@ -24,3 +29,25 @@ class AppendSignal:
     async def wait(ticket: asyncio.Event, timeout: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(ticket.wait(), timeout)
+
+
+async def follow(
+    drain: Callable[[], Awaitable[object]],
+    signal: AppendSignal,
+    stopping: asyncio.Event,
+    *,
+    poll_interval: float,
+    name: str,
+) -> None:
+    """Drain a log each time something is appended (or every `poll_interval`, for appends
+    made by another process) until stopped. A failing drain is retried after a pause:
+    followers checkpoint only what they finished, so nothing is skipped."""
+    while not stopping.is_set():
+        ticket = signal.ticket()
+        try:
+            await drain()
+        except Exception:
+            log.exception("log follower failed; will retry", follower=name)
+            await asyncio.sleep(poll_interval)
+            continue
+        await signal.wait(ticket, poll_interval)

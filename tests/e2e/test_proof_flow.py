@@ -192,6 +192,14 @@ def test_bad_deposits_get_problem_json_naming_the_field(stack: Stack, api: httpx
     assert unknown.status_code == 422
     assert unknown.json()["refused"] == [{"user_id": "no-such-user", "reason": "unknown"}]
 
+    for listing in ("/api/locker/received", "/api/mail/notifications"):
+        bad_cursor = api.get(listing, headers=student, params={"cursor": "not-a-cursor"})
+        assert bad_cursor.status_code == 400, listing
+        assert [e["field"] for e in bad_cursor.json()["errors"]] == ["cursor"]
+        too_many = api.get(listing, headers=student, params={"limit": 1000})
+        assert too_many.status_code == 400, listing
+        assert [e["field"] for e in too_many.json()["errors"]] == ["limit"]
+
 
 def test_gateway_serves_one_openapi_document(stack: Stack, api: httpx.Client) -> None:
     document = api.get("/api/openapi.json").json()

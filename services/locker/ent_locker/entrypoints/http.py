@@ -8,9 +8,10 @@ from typing import Annotated, Any
 import msgspec
 from ent_kit.auth import Identity
 from ent_kit.downloads import attachment_headers
+from ent_kit.http import find_page
 from ent_kit.problems import Problem
 from ent_kit.runtime import Runtime
-from ent_kit.storage import InvalidCursor, Query
+from ent_kit.storage import Query
 from ent_kit.uploads import MultipartReader
 from litestar import Controller, Request, get, post
 from litestar.params import Parameter
@@ -100,12 +101,7 @@ async def _folder(
         limit=limit,
         after=cursor,
     )
-    try:
-        page = await runtime.storage.documents.find(ENTRIES, query)
-    except InvalidCursor:
-        raise Problem(
-            400, "invalid_cursor", "Curseur invalide", errors=[{"field": "cursor"}]
-        ) from None
+    page = await find_page(runtime.storage.documents, ENTRIES, query)
     return FolderPage(msgspec.convert(page.items, list[FolderEntry]), page.next_cursor)
 
 

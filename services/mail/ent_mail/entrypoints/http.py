@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 import msgspec
 from ent_kit.auth import Identity
-from ent_kit.problems import Problem
+from ent_kit.http import find_page
 from ent_kit.runtime import Runtime
-from ent_kit.storage import InvalidCursor, Query
+from ent_kit.storage import Query
 from litestar import Controller, Request, get
 from litestar.params import Parameter
 
@@ -48,10 +48,5 @@ class NotificationsController(Controller):
             limit=limit,
             after=cursor,
         )
-        try:
-            page = await runtime.storage.documents.find(NOTIFICATIONS, query)
-        except InvalidCursor:
-            raise Problem(
-                400, "invalid_cursor", "Curseur invalide", errors=[{"field": "cursor"}]
-            ) from None
+        page = await find_page(runtime.storage.documents, NOTIFICATIONS, query)
         return NotificationPage(msgspec.convert(page.items, list[Notification]), page.next_cursor)
