@@ -139,6 +139,11 @@ def test_student_deposit_reaches_teacher_with_one_trace(stack: Stack, api: httpx
         wanted = ("ent-mail", "notifications locker.DocumentDeposited")
         return {f"{svc}|{name}" for svc, name in names} if wanted in names else set()
 
+    # The locker's JSON log lines for this request carry its trace id.
+    locker_lines = [json.loads(x) for x in stack.log_file("locker").read_text().splitlines()
+                    if x.startswith("{")]  # fmt: skip
+    assert any(line.get("trace_id") == trace_id for line in locker_lines)
+
     trace = eventually(whole_trace, timeout=10.0)
     services = {entry.split("|")[0] for entry in trace}
     assert {"ent-gateway", "ent-locker", "ent-mail"} <= services, trace
