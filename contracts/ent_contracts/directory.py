@@ -1,7 +1,9 @@
-"""Events of the directory domain (people, groups, communication rules)."""
+"""Events of the directory domain: people, groups, family links, substitutions, and the
+communication rules that decide who may write to whom."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import ClassVar, Literal
 
 from ent_contracts import topics
@@ -9,14 +11,25 @@ from ent_contracts.envelope import DomainEvent
 from ent_contracts.registry import register
 
 Profile = Literal["student", "parent", "teacher", "staff", "guest"]
+StaffFunction = Literal["direction", "vie_scolaire", "secretariat", "other"]
+GroupKind = Literal["class", "teaching", "collaborative", "manual"]
+ListKind = Literal["administrative", "pedagogical", "family", "collaborative"]
+# Who, in a scope (a group, or the whole school), a rule is about.
+Role = Literal[
+    "students", "teachers", "parents", "members", "staff", "direction", "vie_scolaire",
+    "secretariat", "family",
+]  # fmt: skip
+
+
+class _DirectoryEvent(DomainEvent, frozen=True, kw_only=True):
+    topic: ClassVar[str] = topics.DIRECTORY
 
 
 @register
-class UserRegistered(DomainEvent, frozen=True, kw_only=True):
+class UserRegistered(_DirectoryEvent, frozen=True, kw_only=True):
     """A person got an account in a school."""
 
     event_type: ClassVar[str] = "directory.UserRegistered"
-    topic: ClassVar[str] = topics.DIRECTORY
 
     user_id: str
     school_id: str
@@ -26,3 +39,121 @@ class UserRegistered(DomainEvent, frozen=True, kw_only=True):
     profile: Profile
     classes: list[str] = []
     function: str | None = None
+    subjects: list[str] = []
+    external_id: str | None = None
+
+
+@register
+class UserUpdated(_DirectoryEvent, frozen=True, kw_only=True):
+    """Names, classes, subjects or function changed (e.g. by a re-import)."""
+
+    event_type: ClassVar[str] = "directory.UserUpdated"
+
+    user_id: str
+    first_name: str
+    last_name: str
+    classes: list[str] = []
+    function: str | None = None
+    subjects: list[str] = []
+
+
+@register
+class UserFrozen(_DirectoryEvent, frozen=True, kw_only=True):
+    """The account may still sign in and read, but every send is refused."""
+
+    event_type: ClassVar[str] = "directory.UserFrozen"
+
+    user_id: str
+    by: str
+    reason: str = ""
+
+
+@register
+class UserUnfrozen(_DirectoryEvent, frozen=True, kw_only=True):
+    event_type: ClassVar[str] = "directory.UserUnfrozen"
+
+    user_id: str
+    by: str
+
+
+@register
+class UserDeactivated(_DirectoryEvent, frozen=True, kw_only=True):
+    """The person left the school (e.g. missing from a re-import): nobody can write to them."""
+
+    event_type: ClassVar[str] = "directory.UserDeactivated"
+
+    user_id: str
+
+
+@register
+class FamilyLinked(_DirectoryEvent, frozen=True, kw_only=True):
+    """A parent (responsable légal) is linked to a student."""
+
+    event_type: ClassVar[str] = "directory.FamilyLinked"
+
+    parent_id: str
+    student_id: str
+
+
+@register
+class GroupCreated(_DirectoryEvent, frozen=True, kw_only=True):
+    """A class, teaching group, collaborative space or manual group."""
+
+    event_type: ClassVar[str] = "directory.GroupCreated"
+
+    group_id: str
+    school_id: str
+    kind: GroupKind
+    name: str
+
+
+@register
+class GroupMembershipChanged(_DirectoryEvent, frozen=True, kw_only=True):
+    """Members (students, or members of a space) and teachers joined or left a group."""
+
+    event_type: ClassVar[str] = "directory.GroupMembershipChanged"
+
+    group_id: str
+    members_added: list[str] = []
+    members_removed: list[str] = []
+    teachers_added: list[str] = []
+    teachers_removed: list[str] = []
+    main_teacher_id: str | None = None
+
+
+@register
+class SubstitutionScheduled(_DirectoryEvent, frozen=True, kw_only=True):
+    """A substitute takes the replaced teacher's groups from `starts_on` to `ends_on`."""
+
+    event_type: ClassVar[str] = "directory.SubstitutionScheduled"
+
+    substitution_id: str
+    school_id: str
+    substitute_id: str
+    replaced_id: str
+    starts_on: date
+    ends_on: date
+
+
+@register
+class CommunicationRuleGranted(_DirectoryEvent, frozen=True, kw_only=True):
+    """Members of `sender_role` in `sender_scope` may write to `recipient_role` in
+    `recipient_scope` (a scope is a group id or the school id). One direction only."""
+
+    event_type: ClassVar[str] = "directory.CommunicationRuleGranted"
+
+    rule_id: str
+    school_id: str
+    list_kind: ListKind
+    sender_scope: str
+    sender_role: Role
+    recipient_scope: str
+    recipient_role: Role
+
+
+@register
+class CommunicationRuleRevoked(_DirectoryEvent, frozen=True, kw_only=True):
+    event_type: ClassVar[str] = "directory.CommunicationRuleRevoked"
+
+    rule_id: str
+    school_id: str

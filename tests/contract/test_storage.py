@@ -333,6 +333,15 @@ async def test_existing_names_present_ids_in_one_call(storage: Storage) -> None:
     assert await storage.documents.existing("c", []) == set()
     assert await storage.documents.existing("other", ["d1"]) == set()
 
+    many = await storage.documents.get_many("c", wanted)
+    assert set(many) == {f"d{i}" for i in range(0, 600, 2)}
+    assert many["d42"] == {"id": "d42", "v": 42}
+    async with storage.documents.transaction() as tx:
+        await tx.put("c", "d1", {"v": -1})
+        await tx.delete("c", "d0")
+        seen = await tx.get_many("c", ["d0", "d1", "d2"])
+        assert seen == {"d1": {"id": "d1", "v": -1}, "d2": {"id": "d2", "v": 2}}
+
 
 async def test_transaction_sees_its_own_pending_changes(storage: Storage) -> None:
     await put(storage, "c", {"id": "old", "v": 1}, {"id": "gone", "v": 1})

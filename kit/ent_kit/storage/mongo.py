@@ -278,6 +278,9 @@ class MongoDocumentStore:
     async def existing(self, collection: str, doc_ids: Sequence[str]) -> set[str]:
         return await self._reader.existing(collection, doc_ids)
 
+    async def get_many(self, collection: str, doc_ids: Sequence[str]) -> dict[str, Document]:
+        return await self._reader.get_many(collection, doc_ids)
+
     async def find(self, collection: str, query: Query) -> Page:
         return await self._reader.find(collection, query)
 
@@ -306,6 +309,13 @@ class MongoDocumentWriter:
             {"_id": {"$in": list(doc_ids)}}, projection={"_id": 1}, session=self._session
         )
         return {str(raw["_id"]) for raw in await cursor.to_list()}
+
+    async def get_many(self, collection: str, doc_ids: Sequence[str]) -> dict[str, Document]:
+        cursor = self._collection(collection).find(
+            {"_id": {"$in": list(doc_ids)}}, session=self._session
+        )
+        documents = [_document(raw) for raw in await cursor.to_list()]
+        return {str(doc["id"]): doc for doc in documents}
 
     async def find(self, collection: str, query: Query) -> Page:
         cursor = self._collection(collection).find(

@@ -58,6 +58,10 @@ class DocumentReader(Protocol):
         """Which of these ids are present: one round trip for a whole batch."""
         ...
 
+    async def get_many(self, collection: str, doc_ids: Sequence[str]) -> dict[str, Document]:
+        """The documents present among these ids, by id: one round trip for a batch."""
+        ...
+
     async def find(self, collection: str, query: Query) -> Page: ...
 
 

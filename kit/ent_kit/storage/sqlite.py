@@ -284,6 +284,9 @@ class SqliteDocumentStore:
     async def existing(self, collection: str, doc_ids: Sequence[str]) -> set[str]:
         return await _existing(self._db.read, collection, doc_ids)
 
+    async def get_many(self, collection: str, doc_ids: Sequence[str]) -> dict[str, Document]:
+        return await _get_many(self._db.read, collection, doc_ids)
+
     async def find(self, collection: str, query: Query) -> Page:
         sql, params = _find_sql(collection, query)
         return _page(query, await self._db.read(sql, params))
@@ -323,6 +326,15 @@ class SqliteDocumentWriter:
         pending = {i for i in doc_ids if self._pending.get((collection, i)) is not None}
         return found | pending
 
+    async def get_many(self, collection: str, doc_ids: Sequence[str]) -> dict[str, Document]:
+        unknown = [i for i in doc_ids if (collection, i) not in self._pending]
+        found = await _get_many(self._conn.fetch, collection, unknown) if unknown else {}
+        for doc_id in doc_ids:
+            pending = self._pending.get((collection, doc_id))
+            if pending is not None:
+                found[doc_id] = {**pending, "id": doc_id}
+        return found
+
     async def find(self, collection: str, query: Query) -> Page:
         await self.flush()
         sql, params = _find_sql(collection, query)
@@ -360,21 +372,28 @@ def _write_batch(
     conn.executemany("DELETE FROM documents WHERE collection = ? AND id = ?", deletes)
 
 
-async def _existing(
-    fetch: Callable[[str, Sequence[Any]], Awaitable[list[Row]]],
-    collection: str,
-    doc_ids: Sequence[str],
-) -> set[str]:
-    found: set[str] = set()
+Fetch = Callable[[str, Sequence[Any]], Awaitable[list[Row]]]
+
+
+async def _by_ids(fetch: Fetch, columns: str, collection: str, doc_ids: Sequence[str]) -> list[Row]:
+    rows: list[Row] = []
     for start in range(0, len(doc_ids), 500):  # stay under SQLite's bound-parameter limit
         chunk = list(doc_ids[start : start + 500])
         marks = ", ".join("?" * len(chunk))
-        rows = await fetch(
-            f"SELECT id FROM documents WHERE collection = ? AND id IN ({marks})",
+        rows += await fetch(
+            f"SELECT {columns} FROM documents WHERE collection = ? AND id IN ({marks})",
             [collection, *chunk],
         )
-        found.update(row[0] for row in rows)
-    return found
+    return rows
+
+
+async def _existing(fetch: Fetch, collection: str, doc_ids: Sequence[str]) -> set[str]:
+    return {row[0] for row in await _by_ids(fetch, "id", collection, doc_ids)}
+
+
+async def _get_many(fetch: Fetch, collection: str, doc_ids: Sequence[str]) -> dict[str, Document]:
+    rows = await _by_ids(fetch, "id, body", collection, doc_ids)
+    return {row[0]: _document(row) for row in rows}
 
 
 _GET = "SELECT id, body FROM documents WHERE collection = ? AND id = ?"

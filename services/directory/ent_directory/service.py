@@ -3,40 +3,57 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from ent_contracts import topics
-from ent_kit.aggregate import Repository
 from ent_kit.runtime import Runtime, ServiceDefinition
 from litestar.di import Provide
 
-from ent_directory.application.projections import USERS, UsersProjection
-from ent_directory.application.users import UserService
-from ent_directory.domain.model import User
-from ent_directory.entrypoints.http import UsersController
+from ent_directory.application.commands import DirectoryCommands
+from ent_directory.application.demo import seed_demo_school
+from ent_directory.application.projections import GROUPS, RULES, USERS, DirectoryProjection
+from ent_directory.application.reachability import ReachabilityService
+from ent_directory.entrypoints.http import DirectoryController
 from ent_directory.settings import DirectorySettings
 
+PROJECTION = DirectoryProjection()
 
-def user_service(runtime: Runtime) -> UserService:
-    return UserService(Repository(runtime.storage.events, User, runtime.signal))
+
+def commands(runtime: Runtime) -> DirectoryCommands:
+    return DirectoryCommands(runtime.storage.events, runtime.signal)
 
 
 async def on_start(runtime: Runtime) -> None:
-    await runtime.storage.documents.ensure_index(USERS, ["login"])
+    documents = runtime.storage.documents
+    await documents.ensure_index(USERS, ["login"])
+    await documents.ensure_index(USERS, ["school_id", "first_key"])
+    await documents.ensure_index(USERS, ["school_id", "last_key"])
+    await documents.ensure_index(USERS, ["school_id", "active", "profile"])
+    await documents.ensure_index(RULES, ["school_id"])
+    await documents.ensure_index(GROUPS, ["school_id"])
     settings = runtime.settings
     if isinstance(settings, DirectorySettings) and settings.demo_seed:
-        await user_service(runtime).seed_demo_school()
+        await seed_demo_school(commands(runtime), datetime.now(UTC).date())
+        await runtime.projectors[PROJECTION.name].caught_up(
+            await runtime.storage.events.last_position(), timeout=60
+        )
 
 
 def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
-    return {"users": Provide(lambda: user_service(runtime), sync_to_thread=False)}
+    return {
+        "commands": Provide(lambda: commands(runtime), sync_to_thread=False),
+        "reachability": Provide(
+            lambda: ReachabilityService(runtime.storage.documents), sync_to_thread=False
+        ),
+    }
 
 
 SERVICE = ServiceDefinition(
     name="directory",
     settings_type=DirectorySettings,
-    controllers=[UsersController],
+    controllers=[DirectoryController],
     dependencies=dependencies,
     topics=[topics.DIRECTORY],
-    local_projections=[UsersProjection()],
+    local_projections=[PROJECTION],
     on_start=on_start,
 )

@@ -108,10 +108,21 @@ class DemoUser:
     profile: Profile
     classes: list[str] = field(default_factory=list)
     function: str | None = None
+    subjects: list[str] = field(default_factory=list)
+    children: tuple[str, ...] = ()  # logins of a parent's children
 
     @property
     def user_id(self) -> str:
         return str(uuid.uuid5(NAMESPACE, f"user:{self.login}"))
+
+
+def group_id(kind: str, name: str) -> str:
+    return str(uuid.uuid5(NAMESPACE, f"group:{kind}:{name}"))
+
+
+CLASS_IDS = {name: group_id("class", name) for name in CLASSES}
+LATIN = group_id("teaching", "Latin 5e-4e")
+THEATRE = group_id("collaborative", "Club théâtre")
 
 
 def _slug(text: str) -> str:
@@ -141,12 +152,15 @@ def demo_users() -> list[DemoUser]:
     for i, subject in enumerate(SUBJECTS):
         first, last = FIRST_NAMES[(i * 7) % len(FIRST_NAMES)], LAST_NAMES[-1 - i]
         login = _login("prof", subject, taken)
-        users.append(DemoUser(login, first, last, "teacher", classes=list(CLASSES)))
+        users.append(DemoUser(login, first, last, "teacher", list(CLASSES), subjects=[subject]))
+    users.append(DemoUser(_login("prof", "remplacant", taken), "Samir", "Remplaçant", "teacher"))
     for c, class_name in enumerate(CLASSES):
         for s in range(STUDENTS_PER_CLASS):
             k = c * STUDENTS_PER_CLASS + s
             first, last = FIRST_NAMES[k % len(FIRST_NAMES)], LAST_NAMES[(k * 5) % len(LAST_NAMES)]
-            users.append(DemoUser(_login(first, last, taken), first, last, "student", [class_name]))
+            student = DemoUser(_login(first, last, taken), first, last, "student", [class_name])
             parent_first = FIRST_NAMES[(k + 17) % len(FIRST_NAMES)]
-            users.append(DemoUser(_login(parent_first, last, taken), parent_first, last, "parent"))
+            parent_login = _login(parent_first, last, taken)
+            users += [student, DemoUser(parent_login, parent_first, last, "parent",
+                                        children=(student.login,))]  # fmt: skip
     return users

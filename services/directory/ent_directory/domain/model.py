@@ -1,48 +1,225 @@
-"""Users of a school. Pure: no I/O, only rules and events."""
+"""Aggregates of the directory: users, groups and schools. Pure: rules and events only."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from ent_contracts import DomainEvent
-from ent_contracts.directory import Profile, UserRegistered
+from ent_contracts.directory import (
+    CommunicationRuleGranted,
+    CommunicationRuleRevoked,
+    FamilyLinked,
+    GroupCreated,
+    GroupKind,
+    GroupMembershipChanged,
+    Profile,
+    SubstitutionScheduled,
+    UserDeactivated,
+    UserFrozen,
+    UserRegistered,
+    UserUnfrozen,
+    UserUpdated,
+)
 from ent_kit.aggregate import Aggregate
 
+from ent_directory.domain.rules import Rule
 
-class AlreadyRegistered(Exception):
-    pass
+
+class DirectoryRefused(ValueError):
+    """A directory rule forbids this change; `field` names the input at fault."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class AlreadyRegistered(DirectoryRefused):
+    def __init__(self, user_id: str) -> None:
+        super().__init__("user_id", f"{user_id} is already registered")
 
 
 class User(Aggregate):
     def __init__(self, user_id: str) -> None:
         super().__init__(user_id)
         self.registered: UserRegistered | None = None
+        self.details: UserUpdated | None = None
+        self.frozen = False
+        self.active = False
+        self.children: set[str] = set()
 
-    def register(
-        self,
-        *,
-        school_id: str,
-        login: str,
-        first_name: str,
-        last_name: str,
-        profile: Profile,
-        classes: list[str],
-        function: str | None = None,
-    ) -> None:
+    @property
+    def profile(self) -> Profile | None:
+        return self.registered.profile if self.registered else None
+
+    def register(self, event: UserRegistered) -> None:
         if self.registered is not None:
             raise AlreadyRegistered(self.id)
-        self.trigger(
-            UserRegistered(
-                user_id=self.id,
-                school_id=school_id,
-                login=login,
-                first_name=first_name,
-                last_name=last_name,
-                profile=profile,
-                classes=classes,
-                function=function,
-            )
-        )
+        self.trigger(event)
+
+    def update(self, event: UserUpdated) -> bool:
+        """Record changed details; False when nothing differs (an idempotent re-import)."""
+        current = self.details or _details_of(self._require())
+        if event == current and self.active:
+            return False
+        self.trigger(event)
+        return True
+
+    def freeze(self, by: str, reason: str = "") -> None:
+        if not self.frozen:
+            self.trigger(UserFrozen(user_id=self.id, by=by, reason=reason))
+
+    def unfreeze(self, by: str) -> None:
+        if self.frozen:
+            self.trigger(UserUnfrozen(user_id=self.id, by=by))
+
+    def deactivate(self) -> bool:
+        if not self.active:
+            return False
+        self.trigger(UserDeactivated(user_id=self.id))
+        return True
+
+    def link_child(self, student: User) -> None:
+        if self.profile != "parent":
+            raise DirectoryRefused("parent_id", "only a parent can be linked to a student")
+        if student.profile != "student":
+            raise DirectoryRefused("student_id", "a parent is linked to a student")
+        if student.id not in self.children:
+            self.trigger(FamilyLinked(parent_id=self.id, student_id=student.id))
+
+    def _require(self) -> UserRegistered:
+        if self.registered is None:
+            raise DirectoryRefused("user_id", f"{self.id} is not registered")
+        return self.registered
 
     def when(self, event: DomainEvent) -> None:
         match event:
             case UserRegistered():
-                self.registered = event
+                self.registered, self.active = event, True
+            case UserUpdated():
+                self.details, self.active = event, True
+            case UserFrozen():
+                self.frozen = True
+            case UserUnfrozen():
+                self.frozen = False
+            case UserDeactivated():
+                self.active = False
+            case FamilyLinked():
+                self.children.add(event.student_id)
+
+
+def _details_of(registered: UserRegistered) -> UserUpdated:
+    return UserUpdated(
+        user_id=registered.user_id,
+        first_name=registered.first_name,
+        last_name=registered.last_name,
+        classes=registered.classes,
+        function=registered.function,
+        subjects=registered.subjects,
+    )
+
+
+class Group(Aggregate):
+    def __init__(self, group_id: str) -> None:
+        super().__init__(group_id)
+        self.created: GroupCreated | None = None
+        self.members: set[str] = set()
+        self.teachers: set[str] = set()
+        self.main_teacher_id: str | None = None
+
+    def create(self, school_id: str, kind: GroupKind, name: str) -> None:
+        if self.created is not None:
+            raise DirectoryRefused("group_id", f"group {self.id} already exists")
+        if not name.strip():
+            raise DirectoryRefused("name", "a group needs a name")
+        self.trigger(GroupCreated(group_id=self.id, school_id=school_id, kind=kind, name=name))
+
+    def set_membership(
+        self,
+        members: set[str],
+        teachers: set[str] | None = None,
+        main_teacher_id: str | None = None,
+    ) -> bool:
+        """Make the group's members (and teachers, when given) exactly these."""
+        teachers = self.teachers if teachers is None else teachers
+        if main_teacher_id is not None and main_teacher_id not in teachers:
+            raise DirectoryRefused("main_teacher_id", "the main teacher must teach the group")
+        change = GroupMembershipChanged(
+            group_id=self.id,
+            members_added=sorted(members - self.members),
+            members_removed=sorted(self.members - members),
+            teachers_added=sorted(teachers - self.teachers),
+            teachers_removed=sorted(self.teachers - teachers),
+            main_teacher_id=main_teacher_id,
+        )
+        unchanged = not (change.members_added or change.members_removed
+                         or change.teachers_added or change.teachers_removed)  # fmt: skip
+        if unchanged and main_teacher_id == self.main_teacher_id:
+            return False
+        self.trigger(change)
+        return True
+
+    def when(self, event: DomainEvent) -> None:
+        match event:
+            case GroupCreated():
+                self.created = event
+            case GroupMembershipChanged():
+                self.members = (self.members | set(event.members_added)) - set(
+                    event.members_removed
+                )
+                self.teachers = (self.teachers | set(event.teachers_added)) - set(
+                    event.teachers_removed
+                )
+                self.main_teacher_id = event.main_teacher_id
+
+
+class School(Aggregate):
+    """Holds the school's communication rules and substitutions."""
+
+    def __init__(self, school_id: str) -> None:
+        super().__init__(school_id)
+        self.rules: dict[str, Rule] = {}
+        self.substitutions: set[str] = set()
+
+    def grant(self, rule: Rule) -> bool:
+        if any(r.same_permission(rule) for r in self.rules.values()):
+            return False
+        self.trigger(
+            CommunicationRuleGranted(
+                rule_id=rule.rule_id, school_id=self.id, list_kind=rule.list_kind,
+                sender_scope=rule.sender_scope, sender_role=rule.sender_role,
+                recipient_scope=rule.recipient_scope, recipient_role=rule.recipient_role,
+            )
+        )  # fmt: skip
+        return True
+
+    def revoke(self, rule_id: str) -> None:
+        if rule_id not in self.rules:
+            raise DirectoryRefused("rule_id", "no such rule in this school")
+        self.trigger(CommunicationRuleRevoked(rule_id=rule_id, school_id=self.id))
+
+    def schedule_substitution(
+        self, substitution_id: str, substitute: User, replaced: User, starts_on: date,
+        ends_on: date,
+    ) -> None:  # fmt: skip
+        if substitute.profile != "teacher" or replaced.profile != "teacher":
+            raise DirectoryRefused("substitute_id", "a substitution is between two teachers")
+        if ends_on < starts_on:
+            raise DirectoryRefused("ends_on", "the period ends before it starts")
+        if substitution_id not in self.substitutions:
+            self.trigger(
+                SubstitutionScheduled(
+                    substitution_id=substitution_id, school_id=self.id,
+                    substitute_id=substitute.id, replaced_id=replaced.id,
+                    starts_on=starts_on, ends_on=ends_on,
+                )
+            )  # fmt: skip
+
+    def when(self, event: DomainEvent) -> None:
+        match event:
+            case CommunicationRuleGranted():
+                self.rules[event.rule_id] = Rule.from_event(event)
+            case CommunicationRuleRevoked():
+                self.rules.pop(event.rule_id, None)
+            case SubstitutionScheduled():
+                self.substitutions.add(event.substitution_id)

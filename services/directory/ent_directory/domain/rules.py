@@ -1,0 +1,186 @@
+"""Who may write to whom: directed rules between audiences, evaluated without I/O.
+
+An audience is a role within a scope: the scope is a group (class, teaching group,
+space) or the whole school; the role says who in it ("students of 6A", "parents of 6A",
+"vie scolaire of the school"). A rule lets one audience write to another, one way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from ent_contracts.directory import CommunicationRuleGranted, ListKind, Role
+
+STAFF_FUNCTIONS: frozenset[str] = frozenset({"direction", "vie_scolaire", "secretariat"})
+# The ministry's rule after the March 2024 hijacked-account threats: whole-school sends
+# belong to management and vie scolaire.
+WHOLE_SCHOOL_SENDERS: frozenset[str] = frozenset({"direction", "vie_scolaire"})
+
+
+@dataclass(frozen=True)
+class Rule:
+    rule_id: str
+    list_kind: ListKind
+    sender_scope: str
+    sender_role: Role
+    recipient_scope: str
+    recipient_role: Role
+
+    @classmethod
+    def from_event(cls, event: CommunicationRuleGranted) -> Rule:
+        return cls(event.rule_id, event.list_kind, event.sender_scope, event.sender_role,
+                   event.recipient_scope, event.recipient_role)  # fmt: skip
+
+    def same_permission(self, other: Rule) -> bool:
+        return (self.sender_scope, self.sender_role, self.recipient_scope,
+                self.recipient_role) == (other.sender_scope, other.sender_role,
+                                         other.recipient_scope, other.recipient_role)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Substitution:
+    replaced_teaches: frozenset[str]  # the replaced teacher's groups
+    starts_on: date
+    ends_on: date
+
+    def covers(self, day: date) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+
+@dataclass(frozen=True)
+class Person:
+    """What the rules need to know about one user (a read-model view)."""
+
+    user_id: str
+    school_id: str
+    profile: str
+    function: str | None = None
+    active: bool = True
+    frozen: bool = False
+    member_of: frozenset[str] = frozenset()  # groups: students of classes, members of spaces
+    teaches: frozenset[str] = frozenset()
+    parent_of: frozenset[str] = frozenset()  # the groups of their children
+    relatives: frozenset[str] = frozenset()  # own children (parent) or own parents (student)
+    substitutions: tuple[Substitution, ...] = field(default=())
+
+    def teaches_on(self, day: date) -> frozenset[str]:
+        extra = [s.replaced_teaches for s in self.substitutions if s.covers(day)]
+        return self.teaches.union(*extra) if extra else self.teaches
+
+    def is_substituting_on(self, day: date) -> bool:
+        return any(s.covers(day) for s in self.substitutions)
+
+
+def in_audience(person: Person, scope: str, role: Role, day: date) -> bool:
+    if scope == person.school_id:
+        return _in_school_role(person, role, day)
+    match role:
+        case "students":
+            return person.profile == "student" and scope in person.member_of
+        case "teachers":
+            return scope in person.teaches_on(day)
+        case "parents":
+            return scope in person.parent_of
+        case "members":
+            return scope in person.member_of or scope in person.teaches_on(day)
+    return False
+
+
+def _in_school_role(person: Person, role: Role, day: date) -> bool:
+    match role:
+        case "students":
+            return person.profile == "student"
+        case "teachers":
+            return person.profile == "teacher" and (
+                bool(person.teaches) or person.is_substituting_on(day)
+            )
+        case "parents":
+            return person.profile == "parent"
+        case "staff":
+            return person.profile == "staff"
+        case "direction" | "vie_scolaire" | "secretariat":
+            return person.profile == "staff" and person.function == role
+        case "members":
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class Refusal:
+    user_id: str
+    reason: str  # stable code: sender_frozen, sender_inactive, recipient_inactive, not_allowed
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: list[str]
+    refused: list[Refusal]
+    # For each allowed recipient, the list that allows it (the first rule that matched).
+    lists: dict[str, ListKind]
+
+
+class Reachability:
+    """The rules of one school, prepared for one sender."""
+
+    def __init__(self, sender: Person, rules: Iterable[Rule], day: date) -> None:
+        self.sender = sender
+        self.day = day
+        self.rules = [r for r in rules
+                      if r.sender_role == "family"
+                      or in_audience(sender, r.sender_scope, r.sender_role, day)]  # fmt: skip
+
+    def may_write_to(self, recipient: Person) -> ListKind | None:
+        if recipient.user_id == self.sender.user_id:
+            return "administrative"  # writing to oneself (drafts, notes) is always allowed
+        if recipient.school_id != self.sender.school_id:
+            return None
+        for rule in self.rules:
+            if rule.sender_role == "family":
+                if recipient.user_id in self.sender.relatives:
+                    return rule.list_kind
+            elif in_audience(recipient, rule.recipient_scope, rule.recipient_role, self.day):
+                return rule.list_kind
+        return None
+
+    def may_write_to_audience(self, scope: str, role: Role) -> bool:
+        """Whole-audience sends (a group as recipient) need a rule naming that audience."""
+        if scope == self.sender.school_id and not self._may_write_to_whole_school():
+            return False
+        return any(r.recipient_scope == scope and r.recipient_role == role for r in self.rules)
+
+    def _may_write_to_whole_school(self) -> bool:
+        return self.sender.profile == "staff" and self.sender.function in WHOLE_SCHOOL_SENDERS
+
+    def decide(self, recipients: Sequence[Person | str]) -> Decision:
+        """`recipients` are people, or ids the directory does not know."""
+        allowed: list[str] = []
+        refused: list[Refusal] = []
+        lists: dict[str, ListKind] = {}
+        for recipient in recipients:
+            user_id = recipient if isinstance(recipient, str) else recipient.user_id
+            reason = self._refusal(recipient)
+            if reason:
+                refused.append(Refusal(user_id, reason))
+                continue
+            assert isinstance(recipient, Person)
+            list_kind = self.may_write_to(recipient)
+            if list_kind is None:
+                refused.append(Refusal(user_id, "not_allowed"))
+            else:
+                allowed.append(user_id)
+                lists[user_id] = list_kind
+        return Decision(allowed, refused, lists)
+
+    def _refusal(self, recipient: Person | str) -> str | None:
+        if self.sender.frozen:
+            return "sender_frozen"
+        if not self.sender.active:
+            return "sender_inactive"
+        # An unknown id and someone of another school answer alike: no enumeration.
+        if isinstance(recipient, str) or recipient.school_id != self.sender.school_id:
+            return "not_allowed"
+        if not recipient.active:
+            return "recipient_inactive"
+        return None
