@@ -28,5 +28,5 @@ SERVICE = ServiceDefinition(
     uses_storage=False,
     uses_broker=False,
     uses_blobs=False,
-    public_paths=["/api/auth/dev-login", "/api/openapi.json", "/api/docs"],
+    public_paths=["/api/auth/dev-login", "/api/auth/login", "/api/openapi.json", "/api/docs"],
 )

@@ -57,10 +57,10 @@ def group_rules(school_id: str, group_id: str, kind: GroupKind) -> list[Rule]:
         (g, "parents", g, "teachers"),  # parent → own child's teachers
     ]
     if kind == "class":
+        # "Les équipes de direction, de vie scolaire et autres personnels d'établissement
+        # qui peuvent contacter tous les membres d'une ou plusieurs classes."
         school_staff: list[_Pair] = [
-            (school_id, function, g, audience)
-            for function in ("direction", "vie_scolaire")
-            for audience in ("students", "teachers", "parents")
+            (school_id, "staff", g, audience) for audience in ("students", "teachers", "parents")
         ]
         pairs += school_staff
     return _rules("pedagogical", pairs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import msgspec
 from ent_contracts import DomainEvent
 from ent_contracts.directory import (
     CommunicationRuleGranted,
@@ -59,7 +60,8 @@ class User(Aggregate):
 
     def update(self, event: UserUpdated) -> bool:
         """Record changed details; False when nothing differs (an idempotent re-import)."""
-        current = self.details or _details_of(self._require())
+        current = _normalized(self.details or _details_of(self._require()))
+        event = _normalized(event)
         if event == current and self.active:
             return False
         self.trigger(event)
@@ -108,6 +110,13 @@ class User(Aggregate):
                 self.children.add(event.student_id)
 
 
+def _normalized(details: UserUpdated) -> UserUpdated:
+    """Order of classes and subjects carries no meaning: compare them sorted."""
+    return msgspec.structs.replace(
+        details, classes=sorted(details.classes), subjects=sorted(details.subjects)
+    )
+
+
 def _details_of(registered: UserRegistered) -> UserUpdated:
     return UserUpdated(
         user_id=registered.user_id,
@@ -140,8 +149,11 @@ class Group(Aggregate):
         teachers: set[str] | None = None,
         main_teacher_id: str | None = None,
     ) -> bool:
-        """Make the group's members (and teachers, when given) exactly these."""
+        """Make the group's members (and teachers, when given) exactly these. The main
+        teacher stays unless another is named or they no longer teach the group."""
         teachers = self.teachers if teachers is None else teachers
+        if main_teacher_id is None and self.main_teacher_id in teachers:
+            main_teacher_id = self.main_teacher_id
         if main_teacher_id is not None and main_teacher_id not in teachers:
             raise DirectoryRefused("main_teacher_id", "the main teacher must teach the group")
         change = GroupMembershipChanged(

@@ -30,6 +30,11 @@ class DevLogin(msgspec.Struct, frozen=True):
     login: str
 
 
+class PasswordLogin(msgspec.Struct, frozen=True):
+    login: str
+    password: str
+
+
 class SignedIn(msgspec.Struct, frozen=True, kw_only=True):
     access_token: str
     token_type: str = "Bearer"
@@ -46,23 +51,44 @@ class AuthController(Controller):
         settings = _settings(runtime)
         if not settings.dev_login:
             raise Problem(404, "not_found", "Not Found")
-        account = await _account(settings, upstreams, data.login)
-        identity = Identity(
-            user_id=account["user_id"],
-            profile=account["profile"],
-            school_id=account["school_id"],
-            display_name=account["display_name"],
-        )
-        ttl = timedelta(seconds=settings.token_ttl_s)
-        token = issue_token(settings.auth_secret, settings.auth_issuer, identity, ttl)
-        return SignedIn(access_token=token, expires_in=settings.token_ttl_s, user=identity)
+        account = await _directory(settings, upstreams, "GET", f"accounts/{data.login}")
+        return _signed_in(settings, account)
+
+    @post("/login", summary="Sign in with a login and password (local accounts)")
+    async def login(self, data: PasswordLogin, runtime: Runtime, upstreams: Upstreams) -> SignedIn:
+        settings = _settings(runtime)
+        body = {"login": data.login, "password": data.password}
+        account = await _directory(settings, upstreams, "POST", "authenticate", body)
+        return _signed_in(settings, account)
 
     @get("/me", summary="Who the bearer token says I am")
     async def me(self, request: Request[Identity, Any, Any]) -> Identity:
         return request.user
 
 
-async def _account(settings: GatewaySettings, upstreams: Upstreams, login: str) -> dict[str, Any]:
+def _signed_in(settings: GatewaySettings, account: dict[str, Any]) -> SignedIn:
+    # A frozen account may sign in to read (its sends are refused); a departed one may not.
+    if not account.get("active", False):
+        raise Problem(401, "invalid_credentials", "Identifiant ou mot de passe incorrect")
+    identity = Identity(
+        user_id=account["user_id"],
+        profile=account["profile"],
+        school_id=account["school_id"],
+        display_name=account["display_name"],
+    )
+    ttl = timedelta(seconds=settings.token_ttl_s)
+    token = issue_token(settings.auth_secret, settings.auth_issuer, identity, ttl)
+    return SignedIn(access_token=token, expires_in=settings.token_ttl_s, user=identity)
+
+
+async def _directory(
+    settings: GatewaySettings,
+    upstreams: Upstreams,
+    method: str,
+    path: str,
+    body: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Ask the directory's internal sign-in API, as the gateway (a short service token)."""
     base = upstreams.url("directory")
     if base is None:
         raise Problem(503, "upstream_unavailable", "Annuaire indisponible")
@@ -72,12 +98,15 @@ async def _account(settings: GatewaySettings, upstreams: Upstreams, login: str) 
         service_identity("gateway"),
         timedelta(minutes=1),
     )
-    response = await upstreams.client.get(
-        f"{base}/directory/internal/accounts/{login}",
+    response = await upstreams.client.request(
+        method,
+        f"{base}/directory/internal/{path}",
+        json=body,
         headers=Upstreams.forward_headers({"authorization": f"Bearer {token}"}),
     )
-    if response.status_code == 404:
-        raise Problem(401, "unknown_login", "Identifiant inconnu", errors=[{"field": "login"}])
+    if response.status_code in (401, 404):
+        raise Problem(401, "invalid_credentials", "Identifiant ou mot de passe incorrect",
+                      errors=[{"field": "login"}])  # fmt: skip
     response.raise_for_status()
     account: dict[str, Any] = response.json()
     return account
