@@ -123,13 +123,12 @@ class ReachabilityService:
         scope, role = audience.audience()
         if reach.sender.frozen:
             return "sender_frozen"
-        if scope == reach.sender.school_id and not reach.may_write_to_audience(scope, role):
-            return "reserved_to_management"
-        if scope != reach.sender.school_id:
-            group = await self._reads.get(GROUPS, scope)
-            if group is None or group["school_id"] != reach.sender.school_id:
-                return "not_allowed"
-        return None
+        if scope == reach.sender.school_id:
+            allowed = reach.may_write_to_audience(scope, role)
+            return None if allowed else "reserved_to_management"
+        # A whole audience needs a rule naming it; refused unexpanded, so that a refusal
+        # never lists the members of a group one may not write to.
+        return None if reach.may_write_to_audience(scope, role) else "not_allowed"
 
     async def audience_members(self, school_id: str, audience: Recipient) -> list[str]:
         """The people an audience stands for today (each is still checked one by one)."""

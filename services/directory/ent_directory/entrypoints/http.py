@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
@@ -22,6 +23,15 @@ from ent_directory.application.reachability import (
     ReachabilityService,
     Recipient,
     Verdict,
+)
+from ent_directory.application.school_import import (
+    MAX_IMPORT_BYTES,
+    ImportFileError,
+    ImportReport,
+    ImportTooLarge,
+    SchoolImport,
+    decode_lines,
+    parse_csv,
 )
 from ent_directory.domain.defaults import permission
 from ent_directory.domain.model import DirectoryRefused
@@ -114,7 +124,11 @@ class DirectoryController(Controller):
         result: UserCard = card(doc)
         return result
 
-    @post("/reachability", summary="Which recipients may this sender write to (≤ 200)")
+    @post(
+        "/reachability",
+        status_code=200,  # a check creates nothing
+        summary="Which recipients may this sender write to (≤ 200)",
+    )
     async def check(
         self, request: AnyRequest, data: ReachabilityRequest, reachability: ReachabilityService
     ) -> Verdict:
@@ -131,8 +145,10 @@ class DirectoryController(Controller):
         runtime: Runtime,
         q: Annotated[str, Parameter(min_length=3, max_length=100)],
     ) -> list[UserCard]:
-        reach = await _reach(request.user, reachability)
         prefix = q.strip().casefold()
+        if len(prefix) < 3:
+            raise field_error("q", "au moins 3 lettres")
+        reach = await _reach(request.user, reachability)
         found: dict[str, dict[str, Any]] = {}
         for field in ("first_key", "last_key"):
             query = Query(where={"school_id": reach.sender.school_id},
@@ -233,6 +249,45 @@ class DirectoryController(Controller):
             commands.revoke(school_id, rule_id, _actor(request.user))
         )
         await runtime.projectors["directory"].caught_up(position)
+
+    @post(
+        "/schools/{school_id:str}/import",
+        status_code=200,
+        summary="Import the school from CSV (direction or service; a re-import is idempotent)",
+        description=(
+            "Body `text/csv`, UTF-8, `;`-separated, at most 50 MB, header "
+            "`profil;identifiant;nom;prenom;login;classes;matieres;fonction;enfants`. "
+            "Changes are updated, people missing from the file deactivated, nobody duplicated; "
+            "bad rows are reported with their line and reason and do not stop the rest."
+        ),
+    )
+    async def import_school(
+        self, request: AnyRequest, commands: DirectoryCommands, runtime: Runtime, school_id: str
+    ) -> ImportReport:
+        await _require_school_management(request.user, runtime, school_id)
+        media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+        if media_type != "text/csv":
+            raise Problem(415, "unsupported_media_type", "text/csv attendu")
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_IMPORT_BYTES:
+            raise Problem(413, "too_large", "Fichier trop volumineux")
+        try:
+            lines = await decode_lines(request.stream(), MAX_IMPORT_BYTES)
+            parsed = await asyncio.to_thread(parse_csv, lines)
+        except ImportTooLarge as error:
+            raise Problem(413, "too_large", "Fichier trop volumineux", str(error)) from None
+        except ImportFileError as error:
+            raise Problem(400, "invalid_import_file", "Fichier d'import illisible",
+                          str(error)) from None  # fmt: skip
+        projector = runtime.projectors["directory"]
+
+        async def refresh() -> None:
+            await projector.caught_up(await runtime.storage.events.last_position(), timeout=60)
+
+        importer = SchoolImport(commands, runtime.storage.documents, _actor(request.user), refresh)
+        report = await importer.run(school_id, parsed)
+        await refresh()  # read-your-writes: the imported users are visible to the next request
+        return report
 
     @get("/internal/accounts/{login:str}", include_in_schema=False)
     async def account(self, request: AnyRequest, runtime: Runtime, login: str) -> Account:
