@@ -6,7 +6,7 @@ import asyncio
 import importlib
 import sys
 
-SUITES = ("kit",)
+SUITES = ("kit", "directory")
 
 
 def main(argv: list[str]) -> int:

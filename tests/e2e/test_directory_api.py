@@ -90,7 +90,6 @@ def check(
     response = api.post(
         "/api/directory/reachability", headers=auth, json={"recipients": recipients, **extra}
     )
-    # 201 today: see test_reachability_check_answers_200 (a check creates nothing).
     assert response.status_code == 200, response.text
     verdict: dict[str, Any] = response.json()
     return verdict
