@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date
 from typing import ClassVar, Literal
 
+import msgspec
+
 from ent_contracts import topics
 from ent_contracts.envelope import DomainEvent
 from ent_contracts.registry import register
@@ -157,3 +159,31 @@ class CommunicationRuleRevoked(_DirectoryEvent, frozen=True, kw_only=True):
 
     rule_id: str
     school_id: str
+
+
+class RecipientRef(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """A user, or an audience: a role in a group (or in the whole school)."""
+
+    user_id: str | None = None
+    group_id: str | None = None
+    role: Role | None = None
+
+
+@register
+class FavouriteSaved(_DirectoryEvent, frozen=True, kw_only=True):
+    """A user saved (or renamed, or changed) a set of recipients under a name."""
+
+    event_type: ClassVar[str] = "directory.FavouriteSaved"
+
+    favourite_id: str
+    owner_id: str
+    name: str
+    recipients: list[RecipientRef]
+
+
+@register
+class FavouriteDeleted(_DirectoryEvent, frozen=True, kw_only=True):
+    event_type: ClassVar[str] = "directory.FavouriteDeleted"
+
+    favourite_id: str
+    owner_id: str

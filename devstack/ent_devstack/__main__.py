@@ -7,7 +7,7 @@ import signal
 import threading
 from pathlib import Path
 
-from ent_directory.domain.demo_school import SCHOOL_NAME, demo_users
+from ent_directory.domain.demo_school import DEMO_PASSWORD, SCHOOL_NAME, demo_users
 
 from ent_devstack.stack import Stack
 
@@ -47,7 +47,7 @@ ENT platform running — demo school: {SCHOOL_NAME} ({len(users)} accounts)
   API docs:  {url}/api/docs   (OpenAPI: {url}/api/openapi.json)
   Logs:      {stack.data_dir / "logs"}
 
-Demo logins (dev login, no password):""")
+Demo logins (password for all: {DEMO_PASSWORD}; or the passwordless dev login):""")
     for user in examples:
         print(f"  {user.login:<28} {user.profile:<8} {user.first_name} {user.last_name}")
     print(

@@ -14,6 +14,7 @@ from ent_devstack.stack import Ports, Stack
 from ent_directory.domain.demo_school import (
     CLASS_IDS,
     CLASSES,
+    DEMO_PASSWORD,
     LATIN,
     SCHOOL_ID,
     DemoUser,
@@ -292,7 +293,7 @@ def test_no_enumeration_of_people_one_may_not_write_to(api: httpx.Client, sign_i
     target = next(BY_LOGIN[login] for login, others in namesakes.items() if others)
     found = api.get("/api/directory/search", headers=auth, params={"q": target.last_name[:3]})
     assert found.status_code == 200, found.text
-    cards = found.json()
+    cards = found.json()["users"]
     assert target.user_id in {c["user_id"] for c in cards}
     assert all(c["last_name"][:3].casefold() == target.last_name[:3].casefold()
                or c["first_name"][:3].casefold() == target.last_name[:3].casefold()
@@ -382,3 +383,49 @@ def test_assistant_lists_class_teachers_with_the_main_teacher(
     assert {m["user_id"] for m in listed} == {t.user_id for t in CLASS_TEACHERS}
     main = [m for m in listed if m["main_teacher"]]
     assert [m["user_id"] for m in main] == [CLASS_TEACHERS[class_index].user_id]
+
+
+def test_password_sign_in_refuses_wrong_and_unknown_alike(api: httpx.Client) -> None:
+    good = api.post("/api/auth/login", json={"login": "lucas.martin", "password": DEMO_PASSWORD})
+    assert good.status_code == 201, good.text
+    token = good.json()["access_token"]
+    me = api.get("/api/directory/me", headers={"authorization": f"Bearer {token}"})
+    assert me.json()["first_name"] == "Lucas"
+
+    wrong = api.post("/api/auth/login", json={"login": "lucas.martin", "password": "nope-nope"})
+    unknown = api.post("/api/auth/login", json={"login": "nobody.here", "password": "nope-nope"})
+    for refused in (wrong, unknown):
+        problem = assert_problem(refused, 401)
+        assert problem["code"] == "invalid_credentials"
+    assert wrong.json()["detail"] == unknown.json()["detail"]
+
+
+def test_favourites_are_private_and_found_by_search(api: httpx.Client, sign_in: SignIn) -> None:
+    teacher = sign_in("prof.anglais")
+    audience = {"group_id": CLASS_IDS["6A"], "role": "parents"}
+    saved = api.post("/api/directory/favourites", headers=teacher,
+                     json={"name": "Parents 6A réunion", "recipients": [audience]})  # fmt: skip
+    assert saved.status_code == 201, saved.text
+    favourite_id = saved.json()["favourite_id"]
+    try:
+        mine = api.get("/api/directory/favourites", headers=teacher).json()
+        assert [f["recipients"] for f in mine if f["favourite_id"] == favourite_id] == [[audience]]
+        found = api.get("/api/directory/search", headers=teacher, params={"q": "par"}).json()
+        assert favourite_id in {f["favourite_id"] for f in found["favourites"]}
+        assert any(g["group_id"] == CLASS_IDS["6A"] and g["role"] == "parents"
+                   for g in found["groups"])  # fmt: skip
+
+        other = sign_in("prof.francais")
+        assert favourite_id not in {
+            f["favourite_id"] for f in api.get("/api/directory/favourites", headers=other).json()
+        }
+        assert_problem(api.delete(f"/api/directory/favourites/{favourite_id}", headers=other), 404)
+        bad = api.post("/api/directory/favourites", headers=teacher,
+                       json={"name": "Trop", "recipients": [audience] * 201})  # fmt: skip
+        assert [e["field"] for e in assert_problem(bad, 400)["errors"]] == ["recipients"]
+    finally:
+        deleted = api.delete(f"/api/directory/favourites/{favourite_id}", headers=teacher)
+    assert deleted.status_code == 204
+    assert favourite_id not in {
+        f["favourite_id"] for f in api.get("/api/directory/favourites", headers=teacher).json()
+    }

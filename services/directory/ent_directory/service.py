@@ -10,9 +10,19 @@ from ent_kit.runtime import Runtime, ServiceDefinition
 from litestar.di import Provide
 
 from ent_directory.application.commands import DirectoryCommands
+from ent_directory.application.credentials import Credentials
 from ent_directory.application.demo import seed_demo_school
-from ent_directory.application.projections import GROUPS, RULES, USERS, DirectoryProjection
+from ent_directory.application.projections import (
+    FAVOURITES,
+    GROUPS,
+    RULES,
+    USERS,
+    DirectoryProjection,
+)
 from ent_directory.application.reachability import ReachabilityService
+from ent_directory.domain.demo_school import DEMO_PASSWORD, demo_users
+from ent_directory.entrypoints.accounts import AccountsController
+from ent_directory.entrypoints.favourites import FavouritesController
 from ent_directory.entrypoints.http import DirectoryController
 from ent_directory.settings import DirectorySettings
 
@@ -31,9 +41,11 @@ async def on_start(runtime: Runtime) -> None:
     await documents.ensure_index(USERS, ["school_id", "active", "profile"])
     await documents.ensure_index(RULES, ["school_id"])
     await documents.ensure_index(GROUPS, ["school_id"])
+    await documents.ensure_index(FAVOURITES, ["owner_id", "name_key"])
     settings = runtime.settings
     if isinstance(settings, DirectorySettings) and settings.demo_seed:
         await seed_demo_school(commands(runtime), datetime.now(UTC).date())
+        await Credentials(documents).set_password([u.user_id for u in demo_users()], DEMO_PASSWORD)
         await runtime.projectors[PROJECTION.name].caught_up(
             await runtime.storage.events.last_position(), timeout=60
         )
@@ -42,6 +54,9 @@ async def on_start(runtime: Runtime) -> None:
 def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
     return {
         "commands": Provide(lambda: commands(runtime), sync_to_thread=False),
+        "credentials": Provide(
+            lambda: Credentials(runtime.storage.documents), sync_to_thread=False
+        ),
         "reachability": Provide(
             lambda: ReachabilityService(runtime.storage.documents), sync_to_thread=False
         ),
@@ -51,7 +66,7 @@ def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
 SERVICE = ServiceDefinition(
     name="directory",
     settings_type=DirectorySettings,
-    controllers=[DirectoryController],
+    controllers=[DirectoryController, FavouritesController, AccountsController],
     dependencies=dependencies,
     topics=[topics.DIRECTORY],
     local_projections=[PROJECTION],

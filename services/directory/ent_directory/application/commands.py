@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TypeVar
 
 from ent_contracts import Actor
-from ent_contracts.directory import GroupKind, UserRegistered, UserUpdated
+from ent_contracts.directory import GroupKind, RecipientRef, UserRegistered, UserUpdated
 from ent_kit.aggregate import Aggregate, Repository
 from ent_kit.signal import AppendSignal
 from ent_kit.storage import ConcurrencyConflict, EventStore
 
 from ent_directory.domain.defaults import group_rules, school_rules
-from ent_directory.domain.model import DirectoryRefused, Group, School, User
+from ent_directory.domain.model import DirectoryRefused, Favourite, Group, School, User
 from ent_directory.domain.rules import Rule
 
 A = TypeVar("A", bound=Aggregate)
@@ -25,6 +25,7 @@ class DirectoryCommands:
         self.users = Repository(events, User, signal)
         self.groups = Repository(events, Group, signal)
         self.schools = Repository(events, School, signal)
+        self.favourites = Repository(events, Favourite, signal)
 
     async def _change(
         self, repository: Repository[A], aggregate_id: str, decide: Callable[[A], object],
@@ -131,6 +132,18 @@ class DirectoryCommands:
                                               starts_on, ends_on),
             actor, create=School,
         )  # fmt: skip
+
+    async def save_favourite(
+        self, favourite_id: str, owner_id: str, name: str, recipients: Sequence[RecipientRef],
+        actor: Actor,
+    ) -> int:  # fmt: skip
+        return await self._change(self.favourites, favourite_id,
+                                  lambda f: f.save(owner_id, name, recipients), actor,
+                                  create=Favourite)  # fmt: skip
+
+    async def delete_favourite(self, favourite_id: str, owner_id: str, actor: Actor) -> int:
+        return await self._change(self.favourites, favourite_id, lambda f: f.delete(owner_id),
+                                  actor)  # fmt: skip
 
     async def grant(self, school_id: str, rule: Rule, actor: Actor) -> int:
         return await self._grant(school_id, [rule], actor)

@@ -15,6 +15,8 @@ from ent_contracts.directory import (
     CommunicationRuleGranted,
     CommunicationRuleRevoked,
     FamilyLinked,
+    FavouriteDeleted,
+    FavouriteSaved,
     GroupCreated,
     GroupMembershipChanged,
     SubstitutionScheduled,
@@ -29,6 +31,7 @@ from ent_kit.storage import DocumentWriter
 USERS = "users"
 GROUPS = "groups"
 RULES = "rules"
+FAVOURITES = "favourites"
 
 
 def _name_keys(first_name: str, last_name: str) -> dict[str, str]:
@@ -62,6 +65,14 @@ class DirectoryProjection:
                 await tx.put(RULES, event.rule_id, fields)
             case CommunicationRuleRevoked():
                 await tx.delete(RULES, event.rule_id)
+            case FavouriteSaved():
+                await tx.put(FAVOURITES, event.favourite_id, {
+                    "owner_id": event.owner_id, "name": event.name,
+                    "name_key": event.name.casefold(),
+                    "recipients": _builtins(event)["recipients"],
+                })  # fmt: skip
+            case FavouriteDeleted():
+                await tx.delete(FAVOURITES, event.favourite_id)
 
 
 def _builtins(event: DomainEvent) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any, Literal
 
 import msgspec
-from ent_contracts.directory import Role
+from ent_contracts.directory import RecipientRef, Role
 from ent_kit.storage import DocumentReader, Query
 
 from ent_directory.application.projections import GROUPS, RULES, USERS
@@ -20,12 +20,8 @@ Reason = Literal[
 ]  # fmt: skip
 
 
-class Recipient(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
-    """A user, or an audience: a role in a group (or in the whole school)."""
-
-    user_id: str | None = None
-    group_id: str | None = None
-    role: Role | None = None
+class Recipient(RecipientRef, frozen=True, kw_only=True, omit_defaults=True):
+    """A recipient as clients send it: exactly a user, or exactly an audience."""
 
     def __post_init__(self) -> None:
         if (self.user_id is None) == (self.group_id is None or self.role is None):

@@ -13,6 +13,8 @@ SCHOOL_ID = str(uuid.uuid5(NAMESPACE, "school:clg-jean-moulin"))
 SCHOOL_NAME = "Collège Jean Moulin"
 CLASSES = ("6A", "5A", "4A", "3A")
 STUDENTS_PER_CLASS = 28
+# Every demo account signs in with this password (printed by `make run`); demo data only.
+DEMO_PASSWORD = "ent-demo-2026"
 
 FIRST_NAMES = [
     "Lucas",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import msgspec
@@ -10,10 +11,13 @@ from ent_contracts.directory import (
     CommunicationRuleGranted,
     CommunicationRuleRevoked,
     FamilyLinked,
+    FavouriteDeleted,
+    FavouriteSaved,
     GroupCreated,
     GroupKind,
     GroupMembershipChanged,
     Profile,
+    RecipientRef,
     SubstitutionScheduled,
     UserDeactivated,
     UserFrozen,
@@ -235,3 +239,40 @@ class School(Aggregate):
                 self.rules.pop(event.rule_id, None)
             case SubstitutionScheduled():
                 self.substitutions.add(event.substitution_id)
+
+
+MAX_FAVOURITE_RECIPIENTS = 200
+
+
+class Favourite(Aggregate):
+    """A named set of recipients one user keeps for reuse ("mes favoris")."""
+
+    def __init__(self, favourite_id: str) -> None:
+        super().__init__(favourite_id)
+        self.owner_id: str | None = None
+        self.deleted = False
+
+    def save(self, owner_id: str, name: str, recipients: Sequence[RecipientRef]) -> None:
+        if self.owner_id not in (None, owner_id):
+            raise DirectoryRefused("favourite_id", "not your favourite")
+        if not name.strip():
+            raise DirectoryRefused("name", "a favourite needs a name")
+        if not 1 <= len(recipients) <= MAX_FAVOURITE_RECIPIENTS:
+            raise DirectoryRefused("recipients", f"1 to {MAX_FAVOURITE_RECIPIENTS} recipients")
+        # Plain references in the event, whatever subclass the caller validated with.
+        plain = [RecipientRef(user_id=r.user_id, group_id=r.group_id, role=r.role)
+                 for r in recipients]  # fmt: skip
+        self.trigger(FavouriteSaved(favourite_id=self.id, owner_id=owner_id, name=name.strip(),
+                                    recipients=plain))  # fmt: skip
+
+    def delete(self, owner_id: str) -> None:
+        if self.owner_id != owner_id or self.deleted:
+            raise DirectoryRefused("favourite_id", "no such favourite")
+        self.trigger(FavouriteDeleted(favourite_id=self.id, owner_id=owner_id))
+
+    def when(self, event: DomainEvent) -> None:
+        match event:
+            case FavouriteSaved():
+                self.owner_id, self.deleted = event.owner_id, False
+            case FavouriteDeleted():
+                self.deleted = True

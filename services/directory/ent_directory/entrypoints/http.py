@@ -36,6 +36,7 @@ from ent_directory.application.school_import import (
 from ent_directory.domain.defaults import permission
 from ent_directory.domain.model import DirectoryRefused
 from ent_directory.domain.rules import Reachability
+from ent_directory.entrypoints.favourites import FavouriteView, my_favourites
 
 AnyRequest = Request[Identity, Any, Any]
 Recipients = Annotated[list[Recipient], msgspec.Meta(min_length=1)]
@@ -88,6 +89,12 @@ class Audience(msgspec.Struct, frozen=True, kw_only=True):
     label: str
 
 
+class SearchResult(msgspec.Struct, frozen=True, kw_only=True):
+    users: list[UserCard]
+    groups: list[Audience]
+    favourites: list[FavouriteView]
+
+
 class AudienceMember(msgspec.Struct, frozen=True, kw_only=True):
     user_id: str
     display_name: str
@@ -137,14 +144,17 @@ class DirectoryController(Controller):
         sender_id = _sender(request.user, data.sender_id)
         return await reachability.check(sender_id, data.recipients, today())
 
-    @get("/search", summary="People I may write to, by first or last name (≥ 3 letters)")
+    @get(
+        "/search",
+        summary="Search the people, groups and favourites I may write to (≥ 3 letters)",
+    )
     async def search(
         self,
         request: AnyRequest,
         reachability: ReachabilityService,
         runtime: Runtime,
         q: Annotated[str, Parameter(min_length=3, max_length=100)],
-    ) -> list[UserCard]:
+    ) -> SearchResult:
         prefix = q.strip().casefold()
         if len(prefix) < 3:
             raise field_error("q", "au moins 3 lettres")
@@ -159,33 +169,16 @@ class DirectoryController(Controller):
             }
         people = await reachability.people(list(found))
         visible = [found[u] for u, p in people.items() if reach.may_write_to(p) is not None]
-        return [card(d) for d in sorted(visible, key=lambda d: (d["last_name"], d["first_name"]))]
+        users = [card(d) for d in sorted(visible, key=lambda d: (d["last_name"], d["first_name"]))]
+        groups = [a for a in await audiences(reach, runtime) if prefix in a.label.casefold()]
+        favourites = await my_favourites(runtime, request.user.user_id, prefix)
+        return SearchResult(users=users, groups=groups, favourites=favourites)
 
     @get("/assistant", summary="Recipient assistant: the audiences I may write to, by list")
     async def assistant(
         self, request: AnyRequest, reachability: ReachabilityService, runtime: Runtime
     ) -> list[Audience]:
-        reach = await _reach(request.user, reachability)
-        scopes = {r.recipient_scope for r in reach.rules}
-        groups = await runtime.storage.documents.get_many(GROUPS, sorted(scopes))
-        audiences: dict[tuple[str, str], Audience] = {}
-        for rule in reach.rules:
-            if rule.recipient_role == "family":
-                continue
-            if rule.recipient_scope == reach.sender.school_id:
-                if not reach.may_write_to_audience(rule.recipient_scope, rule.recipient_role):
-                    continue
-                name = "Tout l'établissement"
-            elif rule.recipient_scope in groups:
-                name = groups[rule.recipient_scope]["name"]
-            else:
-                continue
-            key = (rule.recipient_scope, rule.recipient_role)
-            label = f"{_ROLE_LABELS[rule.recipient_role]} — {name}"
-            audiences.setdefault(
-                key, Audience(list_kind=rule.list_kind, group_id=key[0], role=key[1], label=label)
-            )
-        return sorted(audiences.values(), key=lambda a: (a.list_kind, a.label))
+        return await audiences(await _reach(request.user, reachability), runtime)
 
     @get("/assistant/members", summary="Expand an audience: its members, main teacher flagged")
     async def members(
@@ -308,6 +301,30 @@ _ROLE_LABELS = {
     "members": "Membres", "staff": "Personnels", "direction": "Direction",
     "vie_scolaire": "Vie scolaire", "secretariat": "Secrétariat", "family": "Famille",
 }  # fmt: skip
+
+
+async def audiences(reach: Reachability, runtime: Runtime) -> list[Audience]:
+    """The audiences a sender may address as a whole, labelled for the assistant."""
+    scopes = {r.recipient_scope for r in reach.rules}
+    groups = await runtime.storage.documents.get_many(GROUPS, sorted(scopes))
+    found: dict[tuple[str, str], Audience] = {}
+    for rule in reach.rules:
+        if rule.recipient_role == "family":
+            continue
+        if rule.recipient_scope == reach.sender.school_id:
+            if not reach.may_write_to_audience(rule.recipient_scope, rule.recipient_role):
+                continue
+            name = "Tout l'établissement"
+        elif rule.recipient_scope in groups:
+            name = groups[rule.recipient_scope]["name"]
+        else:
+            continue
+        key = (rule.recipient_scope, rule.recipient_role)
+        label = f"{_ROLE_LABELS[rule.recipient_role]} — {name}"
+        found.setdefault(
+            key, Audience(list_kind=rule.list_kind, group_id=key[0], role=key[1], label=label)
+        )
+    return sorted(found.values(), key=lambda a: (a.list_kind, a.label))
 
 
 def _actor(identity: Identity) -> Actor:
