@@ -53,8 +53,8 @@ Demo logins (password for all: {DEMO_PASSWORD}; or the passwordless dev login):"
     print(
         f"""
 Try it:
-  TOKEN=$(curl -s -X POST {url}/api/auth/dev-login -H 'content-type: application/json' \\
-          -d '{{"login": "{by_profile["student"][0].login}"}}' \
+  TOKEN=$(curl -s -X POST {url}/api/auth/login -H 'content-type: application/json' \\
+          -d '{{"login": "{by_profile["student"][0].login}", "password": "{DEMO_PASSWORD}"}}' \\
           | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
   curl -s {url}/api/directory/me -H "authorization: Bearer $TOKEN"
 
