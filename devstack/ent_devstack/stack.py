@@ -165,6 +165,7 @@ class Stack:
             "ENT_DEMO_SEED": "true",
             "ENT_DEV_LOGIN": "true",
             "ENT_UPSTREAMS": ",".join(f"{n}={self.service_url(n)}" for n in BACKEND_SERVICES),
+            "ENT_DIRECTORY_URL": self.service_url("directory"),
             **self.extra_env,
         }
         if self.traces_file:

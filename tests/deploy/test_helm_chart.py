@@ -383,7 +383,8 @@ def test_rendered_environment_is_accepted_by_the_service_settings(
     for service in SERVICES:
         data = config(default_manifests, service)
         unknown = set(data) - {settings.env_name(field) for field in fields}
-        assert unknown <= {"ENT_UPSTREAMS", "ENT_DEV_LOGIN"}, f"{service}: {unknown}"
+        # Read only by the services that need them (gateway; services that ask the directory).
+        assert unknown <= {"ENT_UPSTREAMS", "ENT_DEV_LOGIN", "ENT_DIRECTORY_URL"}, service
         loaded = settings.load_settings(settings.ServiceSettings, {**data, **from_secrets})
         assert loaded.service_name == service
         assert loaded.http_host == "0.0.0.0"
@@ -509,7 +510,7 @@ def test_ingress_is_optional_and_routes_to_the_gateway(
 # ---------------------------------------------------------------- NetworkPolicy
 
 
-@pytest.mark.parametrize("service", INTERNAL)
+@pytest.mark.parametrize("service", [s for s in INTERNAL if s != "directory"])
 def test_internal_services_only_accept_the_gateway(
     default_manifests: list[Manifest], service: str
 ) -> None:
@@ -526,6 +527,25 @@ def test_internal_services_only_accept_the_gateway(
     allowed = [n for n, d in deployments.items() if selects(gateway_only, pod_labels(d))]
     assert allowed == [f"{RELEASE}-gateway"]
     assert rule["ports"] == [{"port": "http", "protocol": "TCP"}]
+
+
+def test_directory_accepts_the_gateway_and_the_services_that_ask_it(
+    default_manifests: list[Manifest],
+) -> None:
+    policy = of_kind(default_manifests, "NetworkPolicy")[f"{RELEASE}-directory"]["spec"]
+    deployments = of_kind(default_manifests, "Deployment")
+    (rule,) = policy["ingress"]
+    allowed = {
+        name
+        for peer in rule["from"]
+        for name, d in deployments.items()
+        if selects(peer["podSelector"]["matchLabels"], pod_labels(d))
+    }
+    assert allowed == set(deployments)  # this release's pods only, every one of them
+    config = of_kind(default_manifests, "ConfigMap")
+    assert config[f"{RELEASE}-locker"]["data"]["ENT_DIRECTORY_URL"] == (
+        f"http://{RELEASE}-directory:8000"
+    )
 
 
 def test_gateway_accepts_ingress_from_outside_the_release(
@@ -572,9 +592,16 @@ def test_egress_is_limited_to_dns_kafka_mongodb_s3_and_the_gateway_calls(
         (443, "TCP"),
         (9000, "TCP"),
     }
+    deployments = of_kind(default_manifests, "Deployment")
     for service in INTERNAL:
         assert "Egress" in policies[f"{RELEASE}-{service}"]["spec"]["policyTypes"]
-        assert opened(policies[f"{RELEASE}-{service}"]) == external
+        assert opened(policies[f"{RELEASE}-{service}"]) == external | {(8000, "TCP")}
+        (to_directory,) = [r for r in policies[f"{RELEASE}-{service}"]["spec"]["egress"]
+                           if r["ports"][0]["port"] == 8000]  # fmt: skip
+        (peer,) = to_directory["to"]
+        reached = [n for n, d in deployments.items()
+                   if selects(peer["podSelector"]["matchLabels"], pod_labels(d))]  # fmt: skip
+        assert reached == [f"{RELEASE}-directory"]
     assert opened(policies["ent-gateway"]) == external | {(8000, "TCP")}
     to_pods = [
         r for r in policies["ent-gateway"]["spec"]["egress"] if r["ports"][0]["port"] == 8000

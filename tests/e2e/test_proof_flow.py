@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from ent_devstack.stack import Ports, Stack
+from ent_directory.domain.demo_school import CLASS_IDS, demo_users
 
 pytestmark = pytest.mark.e2e
 
@@ -71,9 +72,8 @@ def deposit(
             data={"recipients": recipients},
             files={"file": ("Devoir de maths.pdf", PDF, "application/pdf")},
         )
-        # The locker learns about people from the directory's events, asynchronously.
-        unknown = response.status_code == 422 and response.json()["code"] == "unknown_recipients"
-        return None if unknown else response
+        # The directory knows the demo school as soon as the platform is ready.
+        return response
 
     response = eventually(attempt)
     assert response is not None, "the locker never learnt about the recipients"
@@ -112,8 +112,14 @@ def test_student_deposit_reaches_teacher_with_one_trace(stack: Stack, api: httpx
     assert receipt["recipient_ids"] == [teacher_id]
     assert before <= datetime.fromisoformat(receipt["deposited_at"]) <= after
 
-    inbox = api.get("/api/locker/received", headers=teacher).json()["items"]
-    entry = next(e for e in inbox if e["document_id"] == receipt["document_id"])
+    def named_entry() -> dict[str, Any] | None:
+        inbox = api.get("/api/locker/received", headers=teacher).json()["items"]
+        entry = next(e for e in inbox if e["document_id"] == receipt["document_id"])
+        # Names come from the directory's events, which the locker consumes asynchronously.
+        return entry if entry["sender_name"] else None
+
+    entry = eventually(named_entry)
+    assert entry is not None
     assert entry["file_name"] == "Devoir de maths.pdf"
     assert entry["sender_name"] == "Lucas Martin"
     assert entry["deposited_at"] == receipt["deposited_at"]
@@ -188,14 +194,25 @@ def test_bad_deposits_get_problem_json_naming_the_field(stack: Stack, api: httpx
         assert problem["code"] == "validation_failed"
         assert [e["field"] for e in problem["errors"]] == [field]
 
-    unknown = api.post(
+    # The directory decides: refused recipients are named, the others still receive it.
+    partly = api.post(
         "/api/locker/deposits",
         headers=student,
         data={"recipients": [teacher_id, "no-such-user"]},
         files={"file": ("a.pdf", b"x", "application/pdf")},
     )
-    assert unknown.status_code == 422
-    assert unknown.json()["refused"] == [{"user_id": "no-such-user", "reason": "unknown"}]
+    assert partly.status_code == 201, partly.text
+    assert partly.json()["recipient_ids"] == [teacher_id]
+    assert partly.json()["refused"] == [{"user_id": "no-such-user", "reason": "not_allowed"}]
+    nobody = api.post(
+        "/api/locker/deposits",
+        headers=student,
+        data={"recipients": ["no-such-user"]},
+        files={"file": ("a.pdf", b"x", "application/pdf")},
+    )
+    assert nobody.status_code == 422
+    assert nobody.json()["code"] == "no_allowed_recipients"
+    assert nobody.json()["refused"] == [{"user_id": "no-such-user", "reason": "not_allowed"}]
 
     for listing in ("/api/locker/received", "/api/mail/notifications"):
         bad_cursor = api.get(listing, headers=student, params={"cursor": "not-a-cursor"})
@@ -273,3 +290,35 @@ def test_sigterm_drains_in_flight_requests_and_flushes_the_outbox(
     assert checkpoint == last  # every appended event was published before exit
     stack.stop()
     stack.start()  # leave the platform whole for any test after this one
+
+
+def test_teacher_deposits_to_a_whole_class_and_the_directory_decides(
+    stack: Stack, api: httpx.Client
+) -> None:
+    teacher, student = sign_in(api, "prof.francais"), sign_in(api, "lucas.martin")
+    class_6a = f"group:{CLASS_IDS['6A']}:students"
+    response = api.post(
+        "/api/locker/deposits",
+        headers=teacher,
+        data={"recipients": [class_6a]},
+        files={"file": ("Consignes.pdf", PDF, "application/pdf")},
+    )
+    assert response.status_code == 201, response.text
+    receipt = response.json()
+    students_6a = {u.user_id for u in demo_users() if u.profile == "student" and "6A" in u.classes}
+    assert set(receipt["recipient_ids"]) == students_6a
+    assert receipt["refused"] == []
+    received = api.get("/api/locker/received", headers=student).json()["items"]
+    assert receipt["document_id"] in {e["document_id"] for e in received}
+
+    # A student may not address another class as a whole: refused unexpanded, nothing stored.
+    refused = api.post(
+        "/api/locker/deposits",
+        headers=student,
+        data={"recipients": [f"group:{CLASS_IDS['3A']}:students"]},
+        files={"file": ("spam.pdf", b"x", "application/pdf")},
+    )
+    assert refused.status_code == 422
+    assert refused.json()["refused"] == [
+        {"group_id": CLASS_IDS["3A"], "role": "students", "reason": "not_allowed"}
+    ]

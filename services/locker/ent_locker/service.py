@@ -6,9 +6,11 @@ from collections.abc import Mapping
 
 from ent_contracts import topics
 from ent_kit.aggregate import Repository
+from ent_kit.peers import PeerClient
 from ent_kit.runtime import Runtime, ServiceDefinition, Subscription
 from litestar.di import Provide
 
+from ent_locker.adapters.directory import DirectoryPolicy
 from ent_locker.application.deposits import DepositService
 from ent_locker.application.projections import ENTRIES, LockerProjection, PeopleProjection
 from ent_locker.domain.model import Document
@@ -18,20 +20,23 @@ from ent_locker.settings import LockerSettings
 LOCKER = LockerProjection()
 
 
-def deposit_service(runtime: Runtime) -> DepositService:
+def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
     settings = runtime.settings
     assert isinstance(settings, LockerSettings)
-    return DepositService(
-        Repository(runtime.storage.events, Document, runtime.signal),
-        runtime.storage.documents,
-        runtime.blobs,
-        runtime.projectors[LOCKER.name],
-        settings.max_document_bytes,
-    )
+    directory = PeerClient(settings.directory_url, settings)
+    runtime.close_on_stop(directory.close)
+    policy = DirectoryPolicy(directory)
 
+    def deposit_service() -> DepositService:
+        return DepositService(
+            Repository(runtime.storage.events, Document, runtime.signal),
+            policy,
+            runtime.blobs,
+            runtime.projectors[LOCKER.name],
+            settings.max_document_bytes,
+        )
 
-def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
-    return {"deposits": Provide(lambda: deposit_service(runtime), sync_to_thread=False)}
+    return {"deposits": Provide(deposit_service, sync_to_thread=False)}
 
 
 async def on_start(runtime: Runtime) -> None:

@@ -120,6 +120,10 @@ metadata:
 {{- with $g.otlp.endpoint -}}
 {{- $_ := set $data "ENT_OTLP_ENDPOINT" . -}}
 {{- end -}}
+{{- if not (has .name (list "gateway" "directory")) -}}
+{{- $directory := include "ent.fullname" (dict "root" .root "name" "directory") -}}
+{{- $_ := set $data "ENT_DIRECTORY_URL" (printf "http://%s:%s" $directory (include "ent.httpPort" .root)) -}}
+{{- end -}}
 {{- if eq .name "gateway" -}}
 {{- $_ := set $data "ENT_UPSTREAMS" (include "ent.upstreams" .root) -}}
 {{- $_ := set $data "ENT_DEV_LOGIN" "false" -}}
@@ -321,6 +325,8 @@ allowInterService, every service) may call the release's pods on the HTTP port.
 {{- $np := .root.Values.networkPolicy -}}
 {{- $port := include "ent.httpPort" .root | int -}}
 {{- $isGateway := eq .name "gateway" -}}
+{{- /* The directory decides who may write to whom: every sending service asks it. */ -}}
+{{- $isDirectory := eq .name "directory" -}}
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 {{ include "ent.metadata" . }}
@@ -342,21 +348,23 @@ spec:
         - podSelector:
             matchLabels:
               {{- include "ent.selectorLabels" (dict "root" .root "name" "gateway") | nindent 14 }}
-        {{- if $np.allowInterService }}
+        {{- if or $np.allowInterService $isDirectory }}
         - podSelector:
             matchLabels:
               {{- include "ent.releaseSelectorLabels" .root | nindent 14 }}
         {{- end }}
       {{- end }}
   egress:
-    {{- if or $isGateway $np.allowInterService }}
     - ports:
         - {port: {{ $port }}, protocol: TCP}
       to:
         - podSelector:
             matchLabels:
+              {{- if or $isGateway $np.allowInterService }}
               {{- include "ent.releaseSelectorLabels" .root | nindent 14 }}
-    {{- end }}
+              {{- else }}
+              {{- include "ent.selectorLabels" (dict "root" .root "name" "directory") | nindent 14 }}
+              {{- end }}
     {{- range $purpose := list "dns" "kafka" "mongodb" "s3" "otlp" }}
     {{- $rule := get $np.egress $purpose }}
     {{- if and $rule (or (ne $purpose "otlp") $.root.Values.global.otlp.endpoint) }}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import msgspec
 from ent_contracts import Actor
@@ -14,11 +14,16 @@ from ent_kit.auth import Identity
 from ent_kit.blobs import BlobStore, BlobTooLarge, put_content_addressed
 from ent_kit.problems import Problem, field_error
 from ent_kit.projections import LocalProjector
-from ent_kit.storage import DocumentReader
 from ent_kit.uploads import MultipartReader, Part
 
-from ent_locker.application.projections import PEOPLE
-from ent_locker.domain.model import DepositRefused, Document, checked_file_name, checked_recipients
+from ent_locker.application.ports import RecipientPolicy
+from ent_locker.domain.model import (
+    DepositRefused,
+    Document,
+    checked_file_name,
+    checked_recipients,
+    recipient_ref,
+)
 
 T = TypeVar("T")
 
@@ -33,29 +38,36 @@ class DepositReceipt(msgspec.Struct, frozen=True, kw_only=True):
     sha256: str
     deposited_at: datetime
     previous_version_id: str | None = None
+    refused: list[dict[str, Any]] = []  # recipients the directory refused, with the reason
 
 
 class DepositService:
     def __init__(
         self,
         documents: Repository[Document],
-        reads: DocumentReader,
+        policy: RecipientPolicy,
         blobs: BlobStore,
         projector: LocalProjector,
         max_document_bytes: int,
     ) -> None:
         self._documents = documents
-        self._reads = reads
+        self._policy = policy
         self._blobs = blobs
         self._projector = projector
         self._max_bytes = max_document_bytes
 
     async def deposit(self, sender: Identity, form: MultipartReader) -> DepositReceipt:
         fields, file_part = await _fields_then_file(form)
-        recipients = _refused_as_problem(
+        entries = _refused_as_problem(
             lambda: checked_recipients(sender.user_id, _recipient_list(fields))
         )
-        await self._check_known(recipients)
+        refs = _refused_as_problem(lambda: [recipient_ref(e) for e in entries])
+        # The directory is the authority: nothing is deposited for a refused recipient.
+        verdict = await self._policy.reachable(sender.user_id, refs)
+        recipients = [r for r in verdict.allowed if r != sender.user_id]
+        if not recipients:
+            raise Problem(422, "no_allowed_recipients", "Aucun destinataire autorisé",
+                          refused=verdict.refused)  # fmt: skip
         file_name = _refused_as_problem(lambda: checked_file_name(file_part.filename or ""))
         try:
             blob = await put_content_addressed(self._blobs, form.chunks(), max_size=self._max_bytes)
@@ -82,19 +94,8 @@ class DepositService:
         # Read-your-writes: the sender's Historique shows the deposit when we answer.
         await self._projector.caught_up(position)
         assert document.deposit is not None
-        return msgspec.convert(msgspec.to_builtins(document.deposit), DepositReceipt)
-
-    async def _check_known(self, recipient_ids: list[str]) -> None:
-        known = await self._reads.existing(PEOPLE, recipient_ids)
-        unknown = [r for r in recipient_ids if r not in known]
-        if unknown:
-            raise Problem(
-                422,
-                "unknown_recipients",
-                "Destinataires inconnus",
-                f"{len(unknown)} destinataire(s) inconnu(s)",
-                refused=[{"user_id": r, "reason": "unknown"} for r in unknown],
-            )
+        receipt = {**msgspec.to_builtins(document.deposit), "refused": verdict.refused}
+        return msgspec.convert(receipt, DepositReceipt)
 
 
 async def _fields_then_file(form: MultipartReader) -> tuple[dict[str, list[str]], Part]:

@@ -24,7 +24,6 @@ class LockerProjection:
                 await self._deposited(tx, event)
 
     async def _deposited(self, tx: DocumentWriter, event: DocumentDeposited) -> None:
-        sender = await tx.get(PEOPLE, event.sender_id)
         summary = {
             "document_id": event.document_id,
             "file_name": event.file_name,
@@ -33,7 +32,6 @@ class LockerProjection:
             "sha256": event.sha256,
             "deposited_at": event.deposited_at,
             "sender_id": event.sender_id,
-            "sender_name": sender["display_name"] if sender else "",
         }
         await tx.put(
             DOCUMENTS,

@@ -36,8 +36,9 @@ def checked_file_name(name: str) -> str:
     return name
 
 
-def checked_recipients(sender_id: str, recipient_ids: list[str]) -> list[str]:
-    unique = list(dict.fromkeys(r.strip() for r in recipient_ids if r.strip()))
+def checked_recipients(sender_id: str, entries: list[str]) -> list[str]:
+    """The recipients as chosen (users or groups), before the directory expands groups."""
+    unique = list(dict.fromkeys(r.strip() for r in entries if r.strip()))
     if not unique:
         raise DepositRefused("recipients", "au moins un destinataire est requis")
     if len(unique) > MAX_RECIPIENTS:
@@ -45,6 +46,16 @@ def checked_recipients(sender_id: str, recipient_ids: list[str]) -> list[str]:
     if sender_id in unique:
         raise DepositRefused("recipients", "on ne dépose pas dans son propre casier")
     return unique
+
+
+def recipient_ref(entry: str) -> dict[str, str]:
+    """`<user id>`, or `group:<group id>:<role>` for an audience (e.g. a class's students)."""
+    if not entry.startswith("group:"):
+        return {"user_id": entry}
+    parts = entry.split(":")
+    if len(parts) != 3 or not parts[1] or not parts[2]:
+        raise DepositRefused("recipients", f"destinataire de groupe mal formé : {entry}")
+    return {"group_id": parts[1], "role": parts[2]}
 
 
 class Document(Aggregate):
@@ -69,11 +80,14 @@ class Document(Aggregate):
             raise DepositRefused("document", "un document déposé ne peut pas être modifié")
         if size < 1:
             raise DepositRefused("file", "le fichier est vide")
+        lockers = [r for r in dict.fromkeys(recipient_ids) if r != sender_id]
+        if not lockers:
+            raise DepositRefused("recipients", "aucun destinataire autorisé")
         self.trigger(
             DocumentDeposited(
                 document_id=self.id,
                 sender_id=sender_id,
-                recipient_ids=checked_recipients(sender_id, recipient_ids),
+                recipient_ids=lockers,
                 file_name=checked_file_name(file_name),
                 media_type=media_type,
                 size=size,

@@ -18,7 +18,7 @@ from litestar.params import Parameter
 from litestar.response import Stream
 
 from ent_locker.application.deposits import DepositReceipt, DepositService
-from ent_locker.application.projections import DOCUMENTS, ENTRIES, HISTORY, RECEIVED
+from ent_locker.application.projections import DOCUMENTS, ENTRIES, HISTORY, PEOPLE, RECEIVED
 
 
 class FolderEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -102,7 +102,15 @@ async def _folder(
         after=cursor,
     )
     page = await find_page(runtime.storage.documents, ENTRIES, query)
-    return FolderPage(msgspec.convert(page.items, list[FolderEntry]), page.next_cursor)
+    # Names are read now, not copied at deposit time: a renamed sender shows the new name.
+    senders = await runtime.storage.documents.get_many(
+        PEOPLE, sorted({e["sender_id"] for e in page.items})
+    )
+    items = [
+        {**e, "sender_name": senders.get(e["sender_id"], {}).get("display_name", "")}
+        for e in page.items
+    ]
+    return FolderPage(msgspec.convert(items, list[FolderEntry]), page.next_cursor)
 
 
 async def _readable_document(runtime: Runtime, me: Identity, document_id: str) -> dict[str, Any]:
