@@ -5,12 +5,11 @@ administration, the recipient assistant, and no enumeration of people one may no
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from ent_devstack.stack import Ports, Stack
 from ent_directory.domain.demo_school import (
     CLASS_IDS,
     CLASSES,
@@ -54,21 +53,6 @@ def plain(class_name: str) -> list[DemoUser]:
 
 def latin(class_name: str) -> list[DemoUser]:
     return [u for u in in_class(class_name) if u.user_id in LATIN_IDS]
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    data_dir = tmp_path_factory.mktemp("directory-platform")
-    platform = Stack(data_dir, Ports.free())
-    platform.start()
-    yield platform
-    platform.stop()
-
-
-@pytest.fixture(scope="module")
-def api(stack: Stack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack.gateway_url, timeout=30.0) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")

@@ -17,27 +17,12 @@ from typing import Any
 
 import httpx
 import pytest
-from ent_devstack.stack import Ports, Stack
+from ent_devstack.stack import Stack
 from ent_directory.domain.demo_school import CLASS_IDS, demo_users
 
 pytestmark = pytest.mark.e2e
 
 PDF = b"%PDF-1.4\n% devoir de mathematiques\n" + os.urandom(256 * 1024) + b"\n%%EOF\n"
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    data_dir = tmp_path_factory.mktemp("platform")
-    platform = Stack(data_dir, Ports.free(), traces_file=data_dir / "traces.jsonl")
-    platform.start()
-    yield platform
-    platform.stop()
-
-
-@pytest.fixture(scope="module")
-def api(stack: Stack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack.gateway_url, timeout=30.0) as client:
-        yield client
 
 
 def sign_in(api: httpx.Client, login: str) -> dict[str, str]:

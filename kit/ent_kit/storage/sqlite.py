@@ -50,7 +50,10 @@ CREATE TABLE IF NOT EXISTS documents (
 ) WITHOUT ROWID;
 """
 
-_OPTIMIZE = "PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002;"
+# Without statistics SQLite serves `collection = ? AND <field> = ?` from the primary key,
+# decoding every document of the collection (measured: 50 ms instead of 1 ms on 100k rules).
+# A bounded ANALYZE samples each index and takes milliseconds even on a million documents.
+_ANALYZE = "PRAGMA analysis_limit = 1000; ANALYZE;"
 
 _encode = msgspec.json.Encoder().encode
 _decode_envelope = msgspec.json.Decoder(Envelope).decode
@@ -136,6 +139,11 @@ class SqliteStorage:
                 raise
             await asyncio.shield(self.writer.change("COMMIT"))
 
+    async def analyze(self) -> None:
+        # Under the write lock: `executescript` would commit another caller's transaction.
+        async with self.write_lock:
+            await self.writer.run(lambda c: c.executescript(_ANALYZE))
+
     async def read(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return await self._reader.fetch(sql, params)
 
@@ -143,8 +151,8 @@ class SqliteStorage:
         await self.read("SELECT 1")
 
     async def close(self) -> None:
-        # SQLite's advice for long-lived connections: refresh planner statistics at close.
-        await self.writer.run(lambda c: c.executescript(_OPTIMIZE))
+        # Fresh planner statistics for the next start, whatever was written since.
+        await self.analyze()
         await self._reader.close()
         await self.writer.close()
 
@@ -297,14 +305,14 @@ class SqliteDocumentStore:
 
     async def ensure_index(self, collection: str, fields: Sequence[str]) -> None:
         # Ends with the id, the tie-breaker every query sorts by: one index serves both the
-        # filter and the order, whether or not the planner has statistics (without them it
-        # would rather walk the primary key in id order, decoding every document).
+        # filter and the order.
         expressions = ", ".join(_field_sql(check_field(f)) for f in fields)
         name = "ix_" + "_".join([collection, *fields]).replace(".", "_") + "__id"
         async with self._db.writing() as conn:
             await conn.change(
                 f'CREATE INDEX IF NOT EXISTS "{name}" ON documents (collection, {expressions}, id)'
             )
+        await self._db.analyze()
 
 
 class SqliteDocumentWriter:
