@@ -50,4 +50,4 @@ def payload_dict(event: DomainEvent) -> dict[str, Any]:
 
 def _load_all() -> None:
     # Importing the domain modules runs their @register decorators.
-    from ent_contracts import directory, locker  # noqa: F401
+    from ent_contracts import directory, locker, workspace  # noqa: F401
