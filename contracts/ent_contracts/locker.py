@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 
 import msgspec
 
@@ -31,3 +31,37 @@ class DocumentDeposited(DomainEvent, frozen=True, kw_only=True):
     blob_key: str
     deposited_at: datetime
     previous_version_id: str | None = None
+
+
+@register
+class DocumentTrashed(DomainEvent, frozen=True, kw_only=True):
+    """One owner (a recipient's Mon casier, or the sender's Historique) put it in the trash.
+    Other owners' copies are untouched: nobody deletes from someone else's locker."""
+
+    event_type: ClassVar[str] = "locker.DocumentTrashed"
+    topic: ClassVar[str] = topics.LOCKER
+
+    document_id: str
+    owner_id: str
+    trashed_at: datetime
+
+
+@register
+class DocumentRestored(DomainEvent, frozen=True, kw_only=True):
+    event_type: ClassVar[str] = "locker.DocumentRestored"
+    topic: ClassVar[str] = topics.LOCKER
+
+    document_id: str
+    owner_id: str
+
+
+@register
+class DocumentPurged(DomainEvent, frozen=True, kw_only=True):
+    """Gone for good from one owner's trash: deleted by them, or by the retention period."""
+
+    event_type: ClassVar[str] = "locker.DocumentPurged"
+    topic: ClassVar[str] = topics.LOCKER
+
+    document_id: str
+    owner_id: str
+    reason: Literal["deleted", "retention"]

@@ -36,6 +36,16 @@ class Subscription:
     projection: Projection
 
 
+@dataclass(frozen=True)
+class Periodic:
+    """Housekeeping run every `interval_s` while the service is up (e.g. a retention purge).
+    A failing run is logged and tried again at the next interval."""
+
+    name: str
+    work: Callable[[Runtime], Awaitable[object]]
+    interval_s: Callable[[Runtime], float]
+
+
 @dataclass(frozen=True, kw_only=True)
 class ServiceDefinition:
     """Everything that differs between services; the kit does the rest the same way."""
@@ -51,6 +61,7 @@ class ServiceDefinition:
     uses_broker: bool = True
     uses_blobs: bool = True
     on_start: Callable[[Runtime], Awaitable[None]] | None = None
+    periodic: Sequence[Periodic] = ()
     public_paths: Sequence[str] = ()
 
 
@@ -108,6 +119,8 @@ class Runtime:
             self._spawn(projector.run(), f"projector:{projection.name}")
         if d.on_start:
             await d.on_start(self)
+        for job in d.periodic:
+            self._spawn(self._repeat(job), f"periodic:{job.name}")
         log.info("service started", port=s.http_port)
 
     async def _start_broker(self) -> None:
@@ -127,6 +140,15 @@ class Runtime:
         if d.topics:
             self._relay = OutboxRelay(self.storage, KafkaEventPublisher(self._broker), self.signal)
             self._spawn(self._relay.run(), "outbox")
+
+    async def _repeat(self, job: Periodic) -> None:
+        while True:
+            await asyncio.sleep(job.interval_s(self))
+            try:
+                result = await job.work(self)
+                log.info("periodic job done", job=job.name, result=result)
+            except Exception:
+                log.exception("periodic job failed; next try at the next interval", job=job.name)
 
     def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
         self._tasks.append(asyncio.create_task(work, name=name))

@@ -3,29 +3,55 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 
 from ent_contracts import topics
 from ent_kit.aggregate import Repository
 from ent_kit.peers import PeerClient
-from ent_kit.runtime import Runtime, ServiceDefinition, Subscription
+from ent_kit.runtime import Periodic, Runtime, ServiceDefinition, Subscription
 from litestar.di import Provide
 
 from ent_locker.adapters.directory import DirectoryPolicy
-from ent_locker.application.deposits import DepositService
-from ent_locker.application.projections import ENTRIES, LockerProjection, PeopleProjection
+from ent_locker.application.casier import (
+    Casier,
+    purge_expired_trash,
+    sweep_unreferenced_blobs,
+)
+from ent_locker.application.deposits import DepositService, Limits
+from ent_locker.application.projections import (
+    BLOB_CANDIDATES,
+    ENTRIES,
+    LockerProjection,
+    PeopleProjection,
+)
+from ent_locker.application.receipts import ReceiptSigner
 from ent_locker.domain.model import Document
 from ent_locker.entrypoints.http import LockerController
 from ent_locker.settings import LockerSettings
 
 LOCKER = LockerProjection()
+# Read models whose documents point at blobs: a blob still named in one of them stays.
+BLOB_REFERRERS = (ENTRIES, "workspace_items")
+
+
+def settings_of(runtime: Runtime) -> LockerSettings:
+    assert isinstance(runtime.settings, LockerSettings)
+    return runtime.settings
+
+
+def casier(runtime: Runtime) -> Casier:
+    documents = Repository(runtime.storage.events, Document, runtime.signal)
+    return Casier(documents, runtime.projectors[LOCKER.name])
 
 
 def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
-    settings = runtime.settings
-    assert isinstance(settings, LockerSettings)
+    settings = settings_of(runtime)
     directory = PeerClient(settings.directory_url, settings)
     runtime.close_on_stop(directory.close)
     policy = DirectoryPolicy(directory)
+    signer = ReceiptSigner(settings.auth_secret)
+    limits = Limits(max_document_bytes=settings.max_document_bytes,
+                    quota_bytes=settings.quota_bytes)  # fmt: skip
 
     def deposit_service() -> DepositService:
         return DepositService(
@@ -33,14 +59,34 @@ def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
             policy,
             runtime.blobs,
             runtime.projectors[LOCKER.name],
-            settings.max_document_bytes,
+            signer,
+            runtime.storage.documents,
+            limits,
         )
 
-    return {"deposits": Provide(deposit_service, sync_to_thread=False)}
+    return {
+        "deposits": Provide(deposit_service, sync_to_thread=False),
+        "casier": Provide(lambda: casier(runtime), sync_to_thread=False),
+        "signer": Provide(lambda: signer, sync_to_thread=False),
+    }
 
 
 async def on_start(runtime: Runtime) -> None:
-    await runtime.storage.documents.ensure_index(ENTRIES, ["owner_id", "folder", "deposited_at"])
+    documents = runtime.storage.documents
+    await documents.ensure_index(ENTRIES, ["owner_id", "folder", "state", "deposited_at"])
+    await documents.ensure_index(ENTRIES, ["owner_id", "state", "trashed_at"])
+    await documents.ensure_index(ENTRIES, ["state", "trashed_at"])
+    await documents.ensure_index(ENTRIES, ["blob_key"])
+    await documents.ensure_index(BLOB_CANDIDATES, ["since"])
+
+
+async def housekeeping(runtime: Runtime) -> dict[str, int]:
+    settings = settings_of(runtime)
+    retention = timedelta(days=settings.trash_retention_days)
+    purged = await purge_expired_trash(runtime.storage, casier(runtime), retention)
+    grace = timedelta(seconds=settings.blob_grace_s)
+    deleted = await sweep_unreferenced_blobs(runtime.storage, runtime.blobs, grace, BLOB_REFERRERS)
+    return {"purged": purged, "blobs_deleted": deleted}
 
 
 SERVICE = ServiceDefinition(
@@ -52,4 +98,7 @@ SERVICE = ServiceDefinition(
     local_projections=[LOCKER],
     subscriptions=[Subscription(topics.DIRECTORY, PeopleProjection())],
     on_start=on_start,
+    periodic=[
+        Periodic("housekeeping", housekeeping, lambda r: settings_of(r).housekeeping_interval_s)
+    ],
 )

@@ -14,9 +14,12 @@ from ent_kit.auth import Identity
 from ent_kit.blobs import BlobStore, BlobTooLarge, put_content_addressed
 from ent_kit.problems import Problem, field_error
 from ent_kit.projections import LocalProjector
+from ent_kit.storage import DocumentReader
 from ent_kit.uploads import MultipartReader, Part
 
 from ent_locker.application.ports import RecipientPolicy
+from ent_locker.application.projections import USAGE
+from ent_locker.application.receipts import ReceiptFields, ReceiptSigner, SignedReceipt
 from ent_locker.domain.model import (
     DepositRefused,
     Document,
@@ -28,17 +31,16 @@ from ent_locker.domain.model import (
 T = TypeVar("T")
 
 
-class DepositReceipt(msgspec.Struct, frozen=True, kw_only=True):
-    document_id: str
-    sender_id: str
-    recipient_ids: list[str]
-    file_name: str
+class DepositReceipt(SignedReceipt, frozen=True, kw_only=True):
+    """The signed receipt, plus what the sender needs to see at once."""
+
     media_type: str
-    size: int
-    sha256: str
-    deposited_at: datetime
-    previous_version_id: str | None = None
     refused: list[dict[str, Any]] = []  # recipients the directory refused, with the reason
+
+
+class Limits(msgspec.Struct, frozen=True, kw_only=True):
+    max_document_bytes: int
+    quota_bytes: int  # total a user may have deposited (purged deposits give it back)
 
 
 class DepositService:
@@ -48,13 +50,17 @@ class DepositService:
         policy: RecipientPolicy,
         blobs: BlobStore,
         projector: LocalProjector,
-        max_document_bytes: int,
+        signer: ReceiptSigner,
+        reads: DocumentReader,
+        limits: Limits,
     ) -> None:
         self._documents = documents
         self._policy = policy
         self._blobs = blobs
         self._projector = projector
-        self._max_bytes = max_document_bytes
+        self._signer = signer
+        self._reads = reads
+        self._limits = limits
 
     async def deposit(self, sender: Identity, form: MultipartReader) -> DepositReceipt:
         fields, file_part = await _fields_then_file(form)
@@ -69,14 +75,17 @@ class DepositService:
             raise Problem(422, "no_allowed_recipients", "Aucun destinataire autorisé",
                           refused=verdict.refused)  # fmt: skip
         file_name = _refused_as_problem(lambda: checked_file_name(file_part.filename or ""))
+        previous = await self._previous_version(sender, fields.get("previous_version_id", []))
+        room = await self._room_left(sender.user_id)
         try:
-            blob = await put_content_addressed(self._blobs, form.chunks(), max_size=self._max_bytes)
+            blob = await put_content_addressed(self._blobs, form.chunks(), max_size=room)
         except BlobTooLarge:
-            raise Problem(
-                413, "document_too_large", "Document trop volumineux", max_bytes=self._max_bytes
-            ) from None
+            if room < self._limits.max_document_bytes:
+                raise Problem(413, "quota_exceeded", "Quota de dépôt atteint",
+                              quota_bytes=self._limits.quota_bytes) from None  # fmt: skip
+            raise Problem(413, "document_too_large", "Document trop volumineux",
+                          max_bytes=self._limits.max_document_bytes) from None  # fmt: skip
         document = Document(new_event_id())
-        previous = fields["previous_version_id"][0] if fields.get("previous_version_id") else None
         _refused_as_problem(
             lambda: document.deposit_into_lockers(
                 sender_id=sender.user_id,
@@ -94,8 +103,28 @@ class DepositService:
         # Read-your-writes: the sender's Historique shows the deposit when we answer.
         await self._projector.caught_up(position)
         assert document.deposit is not None
-        receipt = {**msgspec.to_builtins(document.deposit), "refused": verdict.refused}
-        return msgspec.convert(receipt, DepositReceipt)
+        signed = self._signer.sign(msgspec.convert(msgspec.to_builtins(document.deposit),
+                                                   ReceiptFields))  # fmt: skip
+        return DepositReceipt(**msgspec.structs.asdict(signed), media_type=file_part.content_type,
+                              refused=verdict.refused)  # fmt: skip
+
+    async def _previous_version(self, sender: Identity, values: list[str]) -> str | None:
+        """A new version links to an earlier deposit of the same sender."""
+        if not values:
+            return None
+        earlier = await self._documents.get(values[0])
+        if (
+            earlier is None
+            or earlier.deposit is None
+            or earlier.deposit.sender_id != sender.user_id
+        ):
+            raise field_error("previous_version_id", "aucun dépôt antérieur de votre part")
+        return values[0]
+
+    async def _room_left(self, user_id: str) -> int:
+        usage = await self._reads.get(USAGE, user_id)
+        left = self._limits.quota_bytes - (usage["bytes"] if usage else 0)
+        return max(0, min(self._limits.max_document_bytes, left))
 
 
 async def _fields_then_file(form: MultipartReader) -> tuple[dict[str, list[str]], Part]:

@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ent_contracts import DomainEvent, Envelope
 from ent_contracts.directory import UserRegistered
-from ent_contracts.locker import DocumentDeposited
+from ent_contracts.locker import (
+    DocumentDeposited,
+    DocumentPurged,
+    DocumentRestored,
+    DocumentTrashed,
+)
 from ent_kit.storage import DocumentWriter
 
 ENTRIES = "entries"  # one row per (document, owner, folder): what folder listings page through
 DOCUMENTS = "documents"  # one row per document: access checks and download
 PEOPLE = "people"  # names and profiles, from the directory's events
+USAGE = "usage"  # bytes each user has deposited and not yet purged from their Historique
+# Blobs whose last Casier reference was purged: deleted after a grace period if still unused.
+BLOB_CANDIDATES = "blob_candidates"
 
 RECEIVED = "received"  # Mon casier
 HISTORY = "history"  # Historique
+ACTIVE, TRASHED = "active", "trashed"  # an entry in its folder, or in the Corbeille
+
+
+def entry_id(document_id: str, owner_id: str, sender_id: str) -> str:
+    folder = HISTORY if owner_id == sender_id else RECEIVED
+    return f"{document_id}:{owner_id}:{folder}"
 
 
 class LockerProjection:
@@ -22,6 +38,39 @@ class LockerProjection:
         match event:
             case DocumentDeposited():
                 await self._deposited(tx, event)
+            case DocumentTrashed():
+                await self._set_state(tx, event.document_id, event.owner_id,
+                                      state=TRASHED, trashed_at=event.trashed_at)  # fmt: skip
+            case DocumentRestored():
+                await self._set_state(tx, event.document_id, event.owner_id,
+                                      state=ACTIVE, trashed_at=None)  # fmt: skip
+            case DocumentPurged():
+                await self._purged(tx, envelope, event)
+
+    async def _purged(self, tx: DocumentWriter, envelope: Envelope, event: DocumentPurged) -> None:
+        document = await tx.get(DOCUMENTS, event.document_id)
+        if document is None:
+            return
+        sender = document["sender_id"]
+        await tx.delete(ENTRIES, entry_id(event.document_id, event.owner_id, sender))
+        if event.owner_id == sender:
+            await _add_usage(tx, sender, -document["size"])
+        owners = [sender, *document["recipient_ids"]]
+        remaining = await tx.existing(ENTRIES, [entry_id(event.document_id, o, sender)
+                                                for o in owners])  # fmt: skip
+        if not remaining:
+            await tx.put(BLOB_CANDIDATES, document["blob_key"], {"since": envelope.occurred_at})
+
+    async def _set_state(
+        self, tx: DocumentWriter, document_id: str, owner_id: str, **changes: Any
+    ) -> None:
+        document = await tx.get(DOCUMENTS, document_id)
+        if document is None:
+            return
+        key = entry_id(document_id, owner_id, document["sender_id"])
+        entry = await tx.get(ENTRIES, key)
+        if entry is not None:
+            await tx.put(ENTRIES, key, {**entry, **changes})
 
     async def _deposited(self, tx: DocumentWriter, event: DocumentDeposited) -> None:
         summary = {
@@ -32,29 +81,25 @@ class LockerProjection:
             "sha256": event.sha256,
             "deposited_at": event.deposited_at,
             "sender_id": event.sender_id,
+            "blob_key": event.blob_key,
+            "previous_version_id": event.previous_version_id,
         }
-        await tx.put(
-            DOCUMENTS,
-            event.document_id,
-            {
-                **summary,
-                "recipient_ids": event.recipient_ids,
-                "blob_key": event.blob_key,
-                "previous_version_id": event.previous_version_id,
-            },
-        )
-        await tx.put(
-            ENTRIES,
-            f"{event.document_id}:{event.sender_id}:{HISTORY}",
-            {**summary, "owner_id": event.sender_id, "folder": HISTORY,
-             "recipient_ids": event.recipient_ids},
-        )  # fmt: skip
+        await tx.put(DOCUMENTS, event.document_id,
+                     {**summary, "recipient_ids": event.recipient_ids})  # fmt: skip
+        await _add_usage(tx, event.sender_id, event.size)
+        in_folder = {"state": ACTIVE, "trashed_at": None}
+        sender = event.sender_id
+        await tx.put(ENTRIES, entry_id(event.document_id, sender, sender),
+                     {**summary, **in_folder, "owner_id": sender, "folder": HISTORY,
+                      "recipient_ids": event.recipient_ids})  # fmt: skip
         for recipient in event.recipient_ids:
-            await tx.put(
-                ENTRIES,
-                f"{event.document_id}:{recipient}:{RECEIVED}",
-                {**summary, "owner_id": recipient, "folder": RECEIVED},
-            )
+            entry = {**summary, **in_folder, "owner_id": recipient, "folder": RECEIVED}
+            await tx.put(ENTRIES, entry_id(event.document_id, recipient, sender), entry)
+
+
+async def _add_usage(tx: DocumentWriter, user_id: str, delta: int) -> None:
+    usage = await tx.get(USAGE, user_id) or {"bytes": 0}
+    await tx.put(USAGE, user_id, {"bytes": max(0, usage["bytes"] + delta)})
 
 
 class PeopleProjection:

@@ -7,13 +7,23 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime
+from typing import Literal
 
 from ent_contracts import DomainEvent
-from ent_contracts.locker import DocumentDeposited
+from ent_contracts.locker import (
+    DocumentDeposited,
+    DocumentPurged,
+    DocumentRestored,
+    DocumentTrashed,
+)
 from ent_kit.aggregate import Aggregate
 
 MAX_RECIPIENTS = 200
 MAX_FILE_NAME = 255
+
+
+class DocumentNotFound(LookupError):
+    """No such document in this user's lockers (or not theirs)."""
 
 
 class DepositRefused(ValueError):
@@ -58,10 +68,48 @@ def recipient_ref(entry: str) -> dict[str, str]:
     return {"group_id": parts[1], "role": parts[2]}
 
 
+OwnerState = Literal["active", "trashed", "purged"]
+
+
 class Document(Aggregate):
+    """One deposit, as each of its owners holds it: the sender (Historique) and every
+    recipient (Mon casier) each move their own copy to the trash, back, or out for good."""
+
     def __init__(self, document_id: str) -> None:
         super().__init__(document_id)
         self.deposit: DocumentDeposited | None = None
+        self.owners: dict[str, OwnerState] = {}
+        self.trashed_at: dict[str, datetime] = {}
+
+    def trash(self, owner_id: str, at: datetime) -> bool:
+        """False when already in that owner's trash (a repeated click changes nothing)."""
+        state = self._state_of(owner_id)
+        if state == "trashed":
+            return False
+        self.trigger(DocumentTrashed(document_id=self.id, owner_id=owner_id, trashed_at=at))
+        return True
+
+    def restore(self, owner_id: str) -> bool:
+        if self._state_of(owner_id) != "trashed":
+            return False
+        self.trigger(DocumentRestored(document_id=self.id, owner_id=owner_id))
+        return True
+
+    def purge(self, owner_id: str, reason: Literal["deleted", "retention"]) -> None:
+        """Definitive delete: only from the trash, so nothing disappears in one click."""
+        if self._state_of(owner_id) != "trashed":
+            raise DepositRefused("document_ids", "seul un document de la corbeille se supprime")
+        self.trigger(DocumentPurged(document_id=self.id, owner_id=owner_id, reason=reason))
+
+    def fully_purged(self) -> bool:
+        return bool(self.owners) and all(s == "purged" for s in self.owners.values())
+
+    def _state_of(self, owner_id: str) -> OwnerState:
+        state = self.owners.get(owner_id)
+        # Not yours and unknown answer alike: no probing of other people's lockers.
+        if state is None or state == "purged":
+            raise DocumentNotFound(self.id)
+        return state
 
     def deposit_into_lockers(
         self,
@@ -102,3 +150,11 @@ class Document(Aggregate):
         match event:
             case DocumentDeposited():
                 self.deposit = event
+                self.owners = dict.fromkeys([event.sender_id, *event.recipient_ids], "active")
+            case DocumentTrashed():
+                self.owners[event.owner_id] = "trashed"
+                self.trashed_at[event.owner_id] = event.trashed_at
+            case DocumentRestored():
+                self.owners[event.owner_id] = "active"
+            case DocumentPurged():
+                self.owners[event.owner_id] = "purged"

@@ -1,0 +1,207 @@
+"""Seed 000 ("Tutoriel Casier"), paragraph by paragraph, through the gateway.
+
+This module runs its own platform with a trash retention of a few seconds, no blob grace
+and a small deposit quota, so that the housekeeping and the limits can be watched."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from ent_devstack.stack import Ports, Stack
+
+pytestmark = pytest.mark.e2e
+
+QUOTA = 3 * 1024 * 1024
+Headers = dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    platform = Stack(
+        tmp_path_factory.mktemp("casier"),
+        Ports.free(),
+        extra_env={
+            "ENT_TRASH_RETENTION_DAYS": str(4 / 86400),  # four seconds
+            "ENT_HOUSEKEEPING_INTERVAL_S": "1",
+            "ENT_BLOB_GRACE_S": "0",
+            "ENT_QUOTA_BYTES": str(QUOTA),
+        },
+    )
+    platform.start()
+    yield platform
+    platform.stop()
+
+
+def sign_in(api: httpx.Client, login: str) -> Headers:
+    response = api.post("/api/auth/dev-login", json={"login": login})
+    assert response.status_code == 201, response.text
+    return {"authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def me(api: httpx.Client, auth: Headers) -> str:
+    return str(api.get("/api/directory/me", headers=auth).json()["user_id"])
+
+
+def deposit(
+    api: httpx.Client, auth: Headers, recipients: list[str], content: bytes,
+    name: str = "devoir.pdf", **fields: str,
+) -> httpx.Response:  # fmt: skip
+    return api.post("/api/locker/deposits", headers=auth,
+                    data={"recipients": recipients, **fields},
+                    files={"file": (name, content, "application/pdf")})  # fmt: skip
+
+
+def ids(api: httpx.Client, auth: Headers, folder: str) -> list[str]:
+    return [
+        e["document_id"] for e in api.get(f"/api/locker/{folder}", headers=auth).json()["items"]
+    ]
+
+
+def blob_files(stack: Stack) -> set[Path]:
+    return {p for p in (stack.data_dir / "locker" / "blobs").rglob("*") if p.is_file()}
+
+
+def test_student_hands_in_homework_and_cannot_change_it(stack: Stack, api: httpx.Client) -> None:
+    student, teacher = sign_in(api, "lucas.martin"), sign_in(api, "prof.francais")
+    first = deposit(api, student, [me(api, teacher)], b"%PDF v1 " + os.urandom(1000)).json()
+
+    # Historique: what I deposited, for whom and when.
+    history = api.get("/api/locker/history", headers=student).json()["items"]
+    entry = next(e for e in history if e["document_id"] == first["document_id"])
+    assert entry["recipient_ids"] == [me(api, teacher)]
+    assert entry["deposited_at"] == first["deposited_at"]
+
+    # The sender's trash is their own copy only: the teacher's locker keeps the document.
+    trashed = api.post("/api/locker/documents/trash", headers=student,
+                       json={"document_ids": [first["document_id"]]}).json()  # fmt: skip
+    assert trashed["done"] == [first["document_id"]]
+    assert first["document_id"] in ids(api, teacher, "received")
+    assert first["document_id"] not in ids(api, student, "history")
+
+    # No way to touch the copy in someone else's locker: the teacher's copy is not the
+    # student's to restore or delete, and it answers like an unknown id.
+    for action in ("restore", "delete"):
+        response = api.post(f"/api/locker/documents/{action}", headers=sign_in(api, "emma.richard"),
+                            json={"document_ids": [first["document_id"]]})  # fmt: skip
+        assert response.json()["not_found"] == [first["document_id"]]
+
+    # A second version is a new deposit linked to the first.
+    second = deposit(api, student, [me(api, teacher)], b"%PDF v2 " + os.urandom(1000),
+                     previous_version_id=first["document_id"]).json()  # fmt: skip
+    assert second["document_id"] != first["document_id"]
+    assert second["previous_version_id"] == first["document_id"]
+    received = api.get("/api/locker/received", headers=teacher).json()["items"]
+    linked = next(e for e in received if e["document_id"] == second["document_id"])
+    assert linked["previous_version_id"] == first["document_id"]
+    # Only one's own earlier deposit can be versioned.
+    foreign = deposit(api, sign_in(api, "emma.richard"), [me(api, teacher)], b"x",
+                      previous_version_id=first["document_id"])  # fmt: skip
+    assert foreign.status_code == 400
+    assert [e["field"] for e in foreign.json()["errors"]] == ["previous_version_id"]
+
+
+def test_receipt_is_signed_and_checkable(stack: Stack, api: httpx.Client) -> None:
+    student, teacher = sign_in(api, "lucas.martin"), sign_in(api, "prof.francais")
+    receipt = deposit(api, student, [me(api, teacher)], b"%PDF receipt").json()
+    assert receipt["signature"]
+
+    verdict = api.post("/api/locker/receipts/verify", headers=teacher, json=receipt).json()
+    assert verdict == {"genuine": True, "matches_stored": True}
+    forged = {**receipt, "deposited_at": "2020-01-01T00:00:00Z"}  # "handed in on time"
+    verdict = api.post("/api/locker/receipts/verify", headers=teacher, json=forged).json()
+    assert verdict == {"genuine": False, "matches_stored": False}
+
+
+def test_trash_restore_delete_and_automatic_purge(stack: Stack, api: httpx.Client) -> None:
+    student, teacher = sign_in(api, "lucas.martin"), sign_in(api, "prof.francais")
+    teacher_id = me(api, teacher)
+    content = b"%PDF unique " + os.urandom(4096)
+    blobs_before = blob_files(stack)
+    docs = [deposit(api, student, [teacher_id], content, name=f"copie-{i}.pdf").json()
+            for i in range(3)]  # fmt: skip
+    document_ids = [d["document_id"] for d in docs]
+    assert len(blob_files(stack) - blobs_before) == 1  # identical content is stored once
+
+    # Selection: trash three at once, restore one, delete one for good.
+    result = api.post("/api/locker/documents/trash", headers=teacher,
+                      json={"document_ids": document_ids}).json()  # fmt: skip
+    assert result["done"] == document_ids
+    assert set(document_ids) <= set(ids(api, teacher, "trash"))
+    assert not set(document_ids) & set(ids(api, teacher, "received"))
+    restored = api.post("/api/locker/documents/restore", headers=teacher,
+                        json={"document_ids": document_ids[:1]}).json()  # fmt: skip
+    assert restored["done"] == document_ids[:1]
+    assert document_ids[0] in ids(api, teacher, "received")
+    # Definitive delete only from the trash.
+    refused = api.post("/api/locker/documents/delete", headers=teacher,
+                       json={"document_ids": document_ids[:1]})  # fmt: skip
+    assert refused.status_code == 400
+    deleted = api.post("/api/locker/documents/delete", headers=teacher,
+                       json={"document_ids": document_ids[1:2]}).json()  # fmt: skip
+    assert deleted["done"] == document_ids[1:2]
+    gone = api.get(f"/api/locker/documents/{document_ids[1]}/content", headers=teacher)
+    assert gone.status_code == 404
+
+    # The third waits in the trash; retention (4 s here) purges it.
+    def purged() -> bool:
+        return document_ids[2] not in ids(api, teacher, "trash")
+
+    assert eventually(purged, timeout=20)
+    # The blob stays: the restored document (and the student's Historique) still use it.
+    assert len(blob_files(stack) - blobs_before) == 1
+    assert api.get(f"/api/locker/documents/{document_ids[0]}/content",
+                   headers=teacher).content == content  # fmt: skip
+
+
+def test_blob_is_deleted_when_its_last_reference_is_purged(stack: Stack, api: httpx.Client) -> None:
+    student, teacher = sign_in(api, "emma.richard"), sign_in(api, "prof.anglais")
+    before = blob_files(stack)
+    doc = deposit(api, student, [me(api, teacher)], b"%PDF alone " + os.urandom(2048)).json()
+    (blob,) = blob_files(stack) - before
+    for auth in (student, teacher):
+        api.post("/api/locker/documents/trash", headers=auth,
+                 json={"document_ids": [doc["document_id"]]})  # fmt: skip
+        api.post("/api/locker/documents/delete", headers=auth,
+                 json={"document_ids": [doc["document_id"]]})  # fmt: skip
+    assert eventually(lambda: not blob.exists(), timeout=20)
+
+
+def test_range_download_and_limits(stack: Stack, api: httpx.Client) -> None:
+    student, teacher = sign_in(api, "louis.simon"), sign_in(api, "prof.svt")
+    teacher_id = me(api, teacher)
+    content = os.urandom(100_000)
+    doc = deposit(api, student, [teacher_id], content, name="photo.jpg").json()
+    url = f"/api/locker/documents/{doc['document_id']}/content"
+
+    part = api.get(url, headers={**teacher, "range": "bytes=1000-1999"})
+    assert part.status_code == 206
+    assert part.content == content[1000:2000]
+    assert part.headers["content-range"] == f"bytes 1000-1999/{len(content)}"
+    tail = api.get(url, headers={**teacher, "range": "bytes=-10"})
+    assert tail.content == content[-10:]
+    assert api.get(url, headers={**teacher, "range": "bytes=200000-"}).status_code == 416
+    whole = api.get(url, headers=teacher)
+    assert hashlib.sha256(whole.content).hexdigest() == doc["sha256"]
+
+    # Quota (3 MiB here): what fits is accepted, what would exceed it is refused whole.
+    big = os.urandom(2 * 1024 * 1024)
+    assert deposit(api, student, [teacher_id], big, name="a.bin").status_code == 201
+    over = deposit(api, student, [teacher_id], os.urandom(2 * 1024 * 1024), name="b.bin")
+    assert over.status_code == 413
+    assert over.json()["code"] == "quota_exceeded"
+
+
+def eventually(probe: Any, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if probe():
+            return True
+        time.sleep(0.3)
+    return False
