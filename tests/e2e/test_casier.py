@@ -6,8 +6,10 @@ and a small deposit quota, so that the housekeeping and the limits can be watche
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -205,3 +207,22 @@ def eventually(probe: Any, timeout: float) -> bool:
             return True
         time.sleep(0.3)
     return False
+
+
+def test_selection_downloads_as_one_zip(stack: Stack, api: httpx.Client) -> None:
+    student, teacher = sign_in(api, "anna.simon"), sign_in(api, "prof.anglais")
+    teacher_id = me(api, teacher)
+    contents = [os.urandom(50_000), os.urandom(70_000)]
+    docs = [deposit(api, student, [teacher_id], c, name="copie.pdf").json() for c in contents]
+
+    response = api.post("/api/locker/documents/download", headers=teacher,
+                        json={"document_ids": [d["document_id"] for d in docs]})  # fmt: skip
+
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        assert archive.namelist() == ["copie.pdf", "copie (2).pdf"]  # same names made unique
+        assert [archive.read(n) for n in archive.namelist()] == contents
+    other = api.post("/api/locker/documents/download", headers=sign_in(api, "lucas.martin"),
+                     json={"document_ids": [docs[0]["document_id"]]})  # fmt: skip
+    assert other.status_code == 404
