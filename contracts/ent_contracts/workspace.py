@@ -1,3 +1,110 @@
-"""Events of "Mes documents", each user's personal workspace (published on the locker's topic)."""
+"""Events of "Mes documents", each user's personal workspace (published on the locker's topic).
+
+One stream per user (aggregate id `workspace:<user id>`) holds their folder tree and documents.
+A trashed folder takes its contents with it: one event per folder and document, each naming
+the folder whose trashing carried it (`with_folder_id`).
+"""
 
 from __future__ import annotations
+
+from typing import Annotated, ClassVar, Literal
+
+import msgspec
+
+from ent_contracts import topics
+from ent_contracts.envelope import DomainEvent
+from ent_contracts.locker import Sha256
+from ent_contracts.registry import register
+
+DocumentSource = Literal["upload", "locker"]
+
+
+@register
+class WorkspaceFolderCreated(DomainEvent, frozen=True, kw_only=True):
+    """A folder was created in a user's Mes documents, at the root or inside another folder."""
+
+    event_type: ClassVar[str] = "locker.WorkspaceFolderCreated"
+    topic: ClassVar[str] = topics.LOCKER
+
+    folder_id: str
+    owner_id: str
+    name: str
+    parent_id: str | None = None  # None: at the root of Mes documents
+
+
+@register
+class WorkspaceFolderRenamed(DomainEvent, frozen=True, kw_only=True):
+    event_type: ClassVar[str] = "locker.WorkspaceFolderRenamed"
+    topic: ClassVar[str] = topics.LOCKER
+
+    folder_id: str
+    owner_id: str
+    name: str
+
+
+@register
+class WorkspaceFolderMoved(DomainEvent, frozen=True, kw_only=True):
+    """A folder (with its contents) now lives under another parent, or at the root (None)."""
+
+    event_type: ClassVar[str] = "locker.WorkspaceFolderMoved"
+    topic: ClassVar[str] = topics.LOCKER
+
+    folder_id: str
+    owner_id: str
+    parent_id: str | None
+
+
+@register
+class WorkspaceFolderTrashed(DomainEvent, frozen=True, kw_only=True):
+    """A folder went to the trash: by itself, or inside the folder `with_folder_id`."""
+
+    event_type: ClassVar[str] = "locker.WorkspaceFolderTrashed"
+    topic: ClassVar[str] = topics.LOCKER
+
+    folder_id: str
+    owner_id: str
+    with_folder_id: str | None = None
+
+
+@register
+class WorkspaceDocumentAdded(DomainEvent, frozen=True, kw_only=True):
+    """A document entered Mes documents: uploaded, or copied from the Casier (same blob)."""
+
+    event_type: ClassVar[str] = "locker.WorkspaceDocumentAdded"
+    topic: ClassVar[str] = topics.LOCKER
+
+    item_id: str
+    owner_id: str
+    folder_id: str | None = None  # None: at the root of Mes documents
+    file_name: str
+    media_type: str
+    size: Annotated[int, msgspec.Meta(ge=1)]
+    sha256: Sha256
+    blob_key: str
+    source: DocumentSource
+    source_document_id: str | None = None  # the Casier document it was copied from
+
+
+@register
+class WorkspaceDocumentTrashed(DomainEvent, frozen=True, kw_only=True):
+    """A document went to the trash: by itself, or inside the folder `with_folder_id`."""
+
+    event_type: ClassVar[str] = "locker.WorkspaceDocumentTrashed"
+    topic: ClassVar[str] = topics.LOCKER
+
+    item_id: str
+    owner_id: str
+    with_folder_id: str | None = None
+
+
+@register
+class DocumentCopiedToWorkspace(DomainEvent, frozen=True, kw_only=True):
+    """A Casier document was copied into its owner's Mes documents (as item `item_id`)."""
+
+    event_type: ClassVar[str] = "locker.DocumentCopiedToWorkspace"
+    topic: ClassVar[str] = topics.LOCKER
+
+    document_id: str
+    owner_id: str
+    item_id: str
+    folder_id: str | None = None

@@ -150,6 +150,9 @@ def test_trash_restore_delete_and_automatic_purge(stack: Stack, api: httpx.Clien
     assert deleted["done"] == document_ids[1:2]
     gone = api.get(f"/api/locker/documents/{document_ids[1]}/content", headers=teacher)
     assert gone.status_code == 404
+    copy = api.post("/api/locker/workspace/copy-from-locker", headers=teacher,
+                    json={"document_ids": document_ids[1:2], "folder_id": None})  # fmt: skip
+    assert copy.status_code == 404  # deleted for good: nothing left to copy either
 
     # The third waits in the trash; retention (4 s here) purges it.
     def purged() -> bool:

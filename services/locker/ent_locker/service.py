@@ -25,13 +25,22 @@ from ent_locker.application.projections import (
     PeopleProjection,
 )
 from ent_locker.application.receipts import ReceiptSigner
+from ent_locker.application.workspace import WorkspaceService
+from ent_locker.application.workspace_projection import (
+    WORKSPACE_FOLDERS,
+    WORKSPACE_ITEMS,
+    WorkspaceProjection,
+)
 from ent_locker.domain.model import Document
+from ent_locker.domain.workspace import Workspace
 from ent_locker.entrypoints.http import LockerController
+from ent_locker.entrypoints.workspace import WorkspaceController
 from ent_locker.settings import LockerSettings
 
 LOCKER = LockerProjection()
+WORKSPACE = WorkspaceProjection()
 # Read models whose documents point at blobs: a blob still named in one of them stays.
-BLOB_REFERRERS = (ENTRIES, "workspace_items")
+BLOB_REFERRERS = (ENTRIES, WORKSPACE_ITEMS)
 
 
 def settings_of(runtime: Runtime) -> LockerSettings:
@@ -64,8 +73,18 @@ def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
             limits,
         )
 
+    def workspace_service() -> WorkspaceService:
+        return WorkspaceService(
+            Repository(runtime.storage.events, Workspace, runtime.signal),
+            runtime.storage.documents,
+            runtime.blobs,
+            runtime.projectors[WORKSPACE.name],
+            settings.max_document_bytes,
+        )
+
     return {
         "deposits": Provide(deposit_service, sync_to_thread=False),
+        "workspace": Provide(workspace_service, sync_to_thread=False),
         "casier": Provide(lambda: casier(runtime), sync_to_thread=False),
         "signer": Provide(lambda: signer, sync_to_thread=False),
     }
@@ -78,6 +97,11 @@ async def on_start(runtime: Runtime) -> None:
     await documents.ensure_index(ENTRIES, ["state", "trashed_at"])
     await documents.ensure_index(ENTRIES, ["blob_key"])
     await documents.ensure_index(BLOB_CANDIDATES, ["since"])
+    listed = ["trashed", "name_key"]  # Mes documents: a folder's content, by name
+    await documents.ensure_index(WORKSPACE_FOLDERS, ["owner_id", "parent_id", *listed])
+    await documents.ensure_index(WORKSPACE_FOLDERS, ["owner_id", *listed])
+    await documents.ensure_index(WORKSPACE_ITEMS, ["owner_id", "folder_id", *listed])
+    await documents.ensure_index(WORKSPACE_ITEMS, ["blob_key"])
 
 
 async def housekeeping(runtime: Runtime) -> dict[str, int]:
@@ -92,10 +116,10 @@ async def housekeeping(runtime: Runtime) -> dict[str, int]:
 SERVICE = ServiceDefinition(
     name="locker",
     settings_type=LockerSettings,
-    controllers=[LockerController],
+    controllers=[LockerController, WorkspaceController],
     dependencies=dependencies,
     topics=[topics.LOCKER],
-    local_projections=[LOCKER],
+    local_projections=[LOCKER, WORKSPACE],
     subscriptions=[Subscription(topics.DIRECTORY, PeopleProjection())],
     on_start=on_start,
     periodic=[

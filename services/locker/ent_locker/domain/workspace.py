@@ -1,0 +1,280 @@
+"""Mes documents: each user's folder tree and personal documents. Pure rules, no I/O.
+
+One aggregate per user holds the whole tree, so every rule about names, depth and moves is
+checked in one place against one consistent state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ent_contracts import DomainEvent
+from ent_contracts.workspace import (
+    DocumentCopiedToWorkspace,
+    DocumentSource,
+    WorkspaceDocumentAdded,
+    WorkspaceDocumentTrashed,
+    WorkspaceFolderCreated,
+    WorkspaceFolderMoved,
+    WorkspaceFolderRenamed,
+    WorkspaceFolderTrashed,
+)
+from ent_kit.aggregate import Aggregate
+
+from ent_locker.domain.model import DepositRefused, checked_file_name
+
+# "Un seul niveau de sous-dossier": a folder at the root may hold folders, those may not.
+MAX_FOLDER_DEPTH = 2
+MAX_FOLDERS = 1000  # live folders per user: the whole tree is served in one answer
+MAX_COPIED_DOCUMENTS = 100  # documents copied from the Casier in one request
+
+AGGREGATE_PREFIX = "workspace:"
+
+
+def workspace_id(owner_id: str) -> str:
+    return f"{AGGREGATE_PREFIX}{owner_id}"
+
+
+class WorkspaceRefused(ValueError):
+    """A rule of Mes documents forbids this; `field` names the input at fault and `reason`
+    is a stable machine code for it."""
+
+    def __init__(self, field: str, reason: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.reason = reason
+        self.message = message
+
+
+class NotInWorkspace(LookupError):
+    """No such live folder or document in this user's workspace. Unknown, trashed and
+    someone else's answer alike: nothing can be probed."""
+
+    def __init__(self, kind: str, field: str, identifier: str) -> None:
+        super().__init__(f"{kind} {identifier} not found")
+        self.kind = kind  # "folder" or "item"
+        self.field = field
+        self.identifier = identifier
+
+
+def checked_folder_name(name: str) -> str:
+    """A folder's name follows the rules of a file's name (the same check, another field)."""
+    try:
+        return checked_file_name(name)
+    except DepositRefused as refused:
+        message = refused.message.replace("du fichier", "du dossier")
+        raise WorkspaceRefused("name", "invalid_name", message) from None
+
+
+@dataclass
+class Folder:
+    folder_id: str
+    name: str
+    parent_id: str | None
+    trashed: bool = False
+
+
+@dataclass
+class Item:
+    item_id: str
+    folder_id: str | None
+    file_name: str
+    trashed: bool = False
+
+
+class Workspace(Aggregate):
+    def __init__(self, aggregate_id: str) -> None:
+        super().__init__(aggregate_id)
+        self.owner_id = aggregate_id.removeprefix(AGGREGATE_PREFIX)
+        self.folders: dict[str, Folder] = {}
+        self.items: dict[str, Item] = {}
+
+    # --- reading the tree ---------------------------------------------------------
+
+    def folder(self, folder_id: str, field: str = "folder_id") -> Folder:
+        folder = self.folders.get(folder_id)
+        if folder is None or folder.trashed:
+            raise NotInWorkspace("folder", field, folder_id)
+        return folder
+
+    def item(self, item_id: str, field: str = "item_id") -> Item:
+        item = self.items.get(item_id)
+        if item is None or item.trashed:
+            raise NotInWorkspace("item", field, item_id)
+        return item
+
+    def parent_or_root(self, parent_id: str | None, field: str) -> str | None:
+        """The live folder `parent_id` (None: the root)."""
+        return None if parent_id is None else self.folder(parent_id, field).folder_id
+
+    def depth(self, folder_id: str | None) -> int:
+        """0 for the root, 1 for a folder at the root, 2 for a sub-folder..."""
+        depth = 0
+        while folder_id is not None:
+            depth += 1
+            folder_id = self.folders[folder_id].parent_id
+        return depth
+
+    def children(self, folder_id: str | None) -> list[Folder]:
+        return [f for f in self.folders.values() if f.parent_id == folder_id and not f.trashed]
+
+    def height(self, folder_id: str) -> int:
+        """Levels of folders from this one down (1 for a folder without sub-folders)."""
+        return 1 + max((self.height(c.folder_id) for c in self.children(folder_id)), default=0)
+
+    def descendants(self, folder_id: str) -> list[Folder]:
+        found: list[Folder] = []
+        for child in self.children(folder_id):
+            found += [child, *self.descendants(child.folder_id)]
+        return found
+
+    def live_folder_count(self) -> int:
+        return sum(not f.trashed for f in self.folders.values())
+
+    # --- deciding -----------------------------------------------------------------
+
+    def create_folder(self, folder_id: str, name: str, parent_id: str | None = None) -> None:
+        if folder_id in self.folders:
+            raise WorkspaceRefused("folder_id", "already_exists", "ce dossier existe déjà")
+        parent = self.parent_or_root(parent_id, "parent_id")
+        if self.depth(parent) + 1 > MAX_FOLDER_DEPTH:
+            raise _too_deep()
+        if self.live_folder_count() >= MAX_FOLDERS:
+            raise WorkspaceRefused(
+                "parent_id", "too_many_folders", f"au plus {MAX_FOLDERS} dossiers"
+            )
+        name = checked_folder_name(name)
+        self._check_name_free(parent, name)
+        self.trigger(WorkspaceFolderCreated(folder_id=folder_id, owner_id=self.owner_id,
+                                            name=name, parent_id=parent))  # fmt: skip
+
+    def rename_folder(self, folder_id: str, name: str) -> bool:
+        """False when the name is already this one (nothing to record)."""
+        folder = self.folder(folder_id)
+        name = checked_folder_name(name)
+        if name == folder.name:
+            return False
+        self._check_name_free(folder.parent_id, name, but=folder_id)
+        self.trigger(WorkspaceFolderRenamed(folder_id=folder_id, owner_id=self.owner_id,
+                                            name=name))  # fmt: skip
+        return True
+
+    def move_folder(self, folder_id: str, parent_id: str | None) -> bool:
+        """False when the folder is already there."""
+        folder = self.folder(folder_id)
+        parent = self.parent_or_root(parent_id, "parent_id")
+        if parent == folder.parent_id:
+            return False
+        if parent is not None and (
+            parent == folder_id or parent in {d.folder_id for d in self.descendants(folder_id)}
+        ):
+            raise WorkspaceRefused(
+                "parent_id", "folder_cycle",
+                "un dossier ne peut pas être déplacé dans lui-même ou l'un de ses sous-dossiers",
+            )  # fmt: skip
+        if self.depth(parent) + self.height(folder_id) > MAX_FOLDER_DEPTH:
+            raise _too_deep()
+        self._check_name_free(parent, folder.name)
+        self.trigger(WorkspaceFolderMoved(folder_id=folder_id, owner_id=self.owner_id,
+                                          parent_id=parent))  # fmt: skip
+        return True
+
+    def trash_folder(self, folder_id: str) -> None:
+        """The folder goes to the trash with everything in it, sub-folders included."""
+        self.folder(folder_id)
+        inside = self.descendants(folder_id)
+        folder_ids = {folder_id, *(f.folder_id for f in inside)}
+        for item in list(self.items.values()):
+            if not item.trashed and item.folder_id in folder_ids:
+                self.trigger(WorkspaceDocumentTrashed(item_id=item.item_id, owner_id=self.owner_id,
+                                                      with_folder_id=folder_id))  # fmt: skip
+        for sub in reversed(inside):  # deepest first: the tree stays whole at every step
+            self.trigger(WorkspaceFolderTrashed(folder_id=sub.folder_id, owner_id=self.owner_id,
+                                                with_folder_id=folder_id))  # fmt: skip
+        self.trigger(WorkspaceFolderTrashed(folder_id=folder_id, owner_id=self.owner_id))
+
+    def add_document(
+        self,
+        *,
+        item_id: str,
+        folder_id: str | None,
+        file_name: str,
+        media_type: str,
+        size: int,
+        sha256: str,
+        blob_key: str,
+        source: DocumentSource = "upload",
+        source_document_id: str | None = None,
+    ) -> WorkspaceDocumentAdded:
+        if item_id in self.items:
+            raise WorkspaceRefused("item_id", "already_exists", "ce document existe déjà")
+        folder = self.parent_or_root(folder_id, "folder_id")
+        if size < 1:
+            raise WorkspaceRefused("file", "empty_file", "le fichier est vide")
+        try:
+            name = checked_file_name(file_name)
+        except DepositRefused as refused:
+            raise WorkspaceRefused("file", "invalid_name", refused.message) from None
+        added = WorkspaceDocumentAdded(
+            item_id=item_id, owner_id=self.owner_id, folder_id=folder, file_name=name,
+            media_type=media_type, size=size, sha256=sha256, blob_key=blob_key,
+            source=source, source_document_id=source_document_id,
+        )  # fmt: skip
+        self.trigger(added)
+        return added
+
+    def copy_from_locker(
+        self,
+        *,
+        item_id: str,
+        document_id: str,
+        folder_id: str | None,
+        file_name: str,
+        media_type: str,
+        size: int,
+        sha256: str,
+        blob_key: str,
+    ) -> WorkspaceDocumentAdded:
+        """A Casier document the caller may read becomes one of their documents: same blob."""
+        added = self.add_document(
+            item_id=item_id, folder_id=folder_id, file_name=file_name, media_type=media_type,
+            size=size, sha256=sha256, blob_key=blob_key, source="locker",
+            source_document_id=document_id,
+        )  # fmt: skip
+        copied = DocumentCopiedToWorkspace(document_id=document_id, owner_id=self.owner_id,
+                                           item_id=item_id, folder_id=added.folder_id)  # fmt: skip
+        self.trigger(copied)
+        return added
+
+    def trash_document(self, item_id: str) -> None:
+        self.item(item_id)
+        self.trigger(WorkspaceDocumentTrashed(item_id=item_id, owner_id=self.owner_id))
+
+    def _check_name_free(self, parent_id: str | None, name: str, but: str | None = None) -> None:
+        key = name.casefold()
+        if any(f.name.casefold() == key for f in self.children(parent_id) if f.folder_id != but):
+            raise WorkspaceRefused("name", "name_taken", "un dossier porte déjà ce nom ici")
+
+    # --- evolving -----------------------------------------------------------------
+
+    def when(self, event: DomainEvent) -> None:
+        match event:
+            case WorkspaceFolderCreated():
+                self.folders[event.folder_id] = Folder(event.folder_id, event.name,
+                                                       event.parent_id)  # fmt: skip
+            case WorkspaceFolderRenamed():
+                self.folders[event.folder_id].name = event.name
+            case WorkspaceFolderMoved():
+                self.folders[event.folder_id].parent_id = event.parent_id
+            case WorkspaceFolderTrashed():
+                self.folders[event.folder_id].trashed = True
+            case WorkspaceDocumentAdded():
+                self.items[event.item_id] = Item(event.item_id, event.folder_id, event.file_name)
+            case WorkspaceDocumentTrashed():
+                self.items[event.item_id].trashed = True
+
+
+def _too_deep() -> WorkspaceRefused:
+    return WorkspaceRefused(
+        "parent_id", "folder_too_deep", "un seul niveau de sous-dossier est permis"
+    )
