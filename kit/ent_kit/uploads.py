@@ -6,7 +6,7 @@ their small fields before the file and validate them before a single byte is sto
 
 from __future__ import annotations
 
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -111,6 +111,21 @@ class MultipartReader:
             return value.decode("utf-8")
         except UnicodeDecodeError:
             raise field_error("body", "form fields must be UTF-8 text") from None
+
+
+async def fields_then_file(
+    form: MultipartReader, file_field: str = "file"
+) -> tuple[dict[str, list[str]], Part]:
+    """The small fields (each name may repeat), then the file part, left unread so that its
+    body streams straight to storage."""
+    fields: dict[str, list[str]] = defaultdict(list)
+    while part := await form.next_part():
+        if part.filename is not None:
+            if part.name != file_field:
+                raise field_error(part.name, f"unexpected file field (expected '{file_field}')")
+            return fields, part
+        fields[part.name].append(await form.text())
+    raise field_error(file_field, "a file is required (after the other fields)")
 
 
 def _part(headers: dict[str, bytes]) -> Part:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -15,7 +14,7 @@ from ent_kit.blobs import BlobStore, BlobTooLarge, put_content_addressed
 from ent_kit.problems import Problem, field_error
 from ent_kit.projections import LocalProjector
 from ent_kit.storage import DocumentReader
-from ent_kit.uploads import MultipartReader, Part
+from ent_kit.uploads import MultipartReader, fields_then_file
 
 from ent_locker.application.ports import RecipientPolicy
 from ent_locker.application.projections import USAGE
@@ -63,7 +62,7 @@ class DepositService:
         self._limits = limits
 
     async def deposit(self, sender: Identity, form: MultipartReader) -> DepositReceipt:
-        fields, file_part = await _fields_then_file(form)
+        fields, file_part = await fields_then_file(form)
         entries = _refused_as_problem(
             lambda: checked_recipients(sender.user_id, _recipient_list(fields))
         )
@@ -125,17 +124,6 @@ class DepositService:
         usage = await self._reads.get(USAGE, user_id)
         left = self._limits.quota_bytes - (usage["bytes"] if usage else 0)
         return max(0, min(self._limits.max_document_bytes, left))
-
-
-async def _fields_then_file(form: MultipartReader) -> tuple[dict[str, list[str]], Part]:
-    fields: dict[str, list[str]] = defaultdict(list)
-    while part := await form.next_part():
-        if part.filename is not None:
-            if part.name != "file":
-                raise field_error(part.name, "unexpected file field (expected 'file')")
-            return fields, part
-        fields[part.name].append(await form.text())
-    raise field_error("file", "a file is required (after the other fields)")
 
 
 def _recipient_list(fields: dict[str, list[str]]) -> list[str]:

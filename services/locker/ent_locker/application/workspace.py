@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -13,7 +12,7 @@ from ent_kit.blobs import BlobStore, BlobTooLarge, put_content_addressed
 from ent_kit.problems import Problem, field_error
 from ent_kit.projections import LocalProjector
 from ent_kit.storage import ConcurrencyConflict, DocumentReader
-from ent_kit.uploads import MultipartReader, Part
+from ent_kit.uploads import MultipartReader, fields_then_file
 
 from ent_locker.application.projections import DOCUMENTS, ENTRIES, entry_id
 from ent_locker.domain.model import DepositRefused, checked_file_name
@@ -73,7 +72,7 @@ class WorkspaceService:
 
     async def upload(self, me: Identity, form: MultipartReader) -> str:
         """Form: optional `folder_id`, then `file`. Checked before a byte is stored."""
-        fields, file_part = await _fields_then_file(form)
+        fields, file_part = await fields_then_file(form)
         unexpected = sorted(set(fields) - {"folder_id"})
         if unexpected:
             raise field_error(unexpected[0], "champ inattendu")
@@ -174,15 +173,3 @@ def _decided(decide: Callable[..., T], *args: Any) -> T:
                           field=missing.field) from None  # fmt: skip
         raise Problem(404, "item_not_found", "Document introuvable",
                       field=missing.field) from None  # fmt: skip
-
-
-async def _fields_then_file(form: MultipartReader) -> tuple[dict[str, list[str]], Part]:
-    """Small fields come first (browsers keep FormData order), then the `file` part."""
-    fields: dict[str, list[str]] = defaultdict(list)
-    while part := await form.next_part():
-        if part.filename is not None:
-            if part.name != "file":
-                raise field_error(part.name, "unexpected file field (expected 'file')")
-            return fields, part
-        fields[part.name].append(await form.text())
-    raise field_error("file", "a file is required (after the other fields)")
