@@ -16,7 +16,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make run        start broker + all services with a demo school (data in $(DATA_DIR)/)"
 	@echo "make test       lint, types, contract export check, unit/contract/e2e tests"
-	@echo "make bench      every benchmark (BENCH=<suite> for one: kit, directory)"
+	@echo "make bench      every benchmark (BENCH=<suite> for one: kit, directory, locker)"
 	@echo "make contracts  regenerate contracts/schemas (JSON Schema + AsyncAPI)"
 
 # Installs uv with pip when missing, then the locked workspace into .venv.

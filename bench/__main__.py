@@ -6,7 +6,7 @@ import asyncio
 import importlib
 import sys
 
-SUITES = ("kit", "directory")
+SUITES = ("kit", "directory", "locker")
 
 
 def main(argv: list[str]) -> int:

@@ -304,13 +304,18 @@ class SqliteDocumentStore:
         return _page(query, await self._db.read(sql, params))
 
     async def ensure_index(self, collection: str, fields: Sequence[str]) -> None:
-        # Ends with the id, the tie-breaker every query sorts by: one index serves both the
-        # filter and the order.
+        """A partial index over one collection's documents only (a write to one collection
+        does not touch the others' indexes), ending with the id, the tie-breaker every query
+        sorts by, so one index serves both the filter and the order."""
+        check_field(collection)  # it is spelled into the SQL: a plain identifier only
         expressions = ", ".join(_field_sql(check_field(f)) for f in fields)
-        name = "ix_" + "_".join([collection, *fields]).replace(".", "_") + "__id"
+        base = "ix_" + "_".join([collection, *fields]).replace(".", "_")
         async with self._db.writing() as conn:
+            for earlier in (base, f"{base}__id"):  # full-table variants of earlier versions
+                await conn.change(f'DROP INDEX IF EXISTS "{earlier}"')
             await conn.change(
-                f'CREATE INDEX IF NOT EXISTS "{name}" ON documents (collection, {expressions}, id)'
+                f'CREATE INDEX IF NOT EXISTS "{base}__p" ON documents ({expressions}, id)'
+                f" WHERE collection = '{collection}'"
             )
         await self._db.analyze()
 

@@ -1,0 +1,314 @@
+"""Suite `locker`: a 5 MiB deposit to a group of 1,000, and Mon casier of 10,000 documents.
+
+The locker service as it runs, in-process and without HTTP or Kafka: its `Runtime` built
+from the service's own definition (SQLite store, filesystem blob store, both local
+projectors following the event log, `on_start` creating the indexes), minus the broker,
+so no outbox relay publishes the events meanwhile.
+
+- locker.deposit_5mb_1000.p50_ms / p99_ms: `DepositService.deposit` of fresh random
+  5 MiB content to `group:<id>:students`, a group of 1,000 students, DEPOSITS timed
+  deposits after WARMUP, into a store that already holds PREFILL earlier deposits to
+  groups of 1,000 (~300k folder entries). The form is a real multipart body (the
+  recipients field, then the file), streamed in 64 KiB chunks. The time covers parsing,
+  hashing and storing the content (fsync included), appending the event and waiting for
+  the projector to write the 1,001 folder entries (the sender's Historique shows the
+  deposit when `deposit` returns). Who may receive is the directory's decision,
+  benchmarked by the `directory` suite: here a stub `RecipientPolicy` expands a group to
+  its 1,000 students instantly.
+- locker.deposit_5mb_1000.blobs: the same 5 MiB content deposited SAME_CONTENT times to
+  the 1,000 students; the files of the blob directory that hold it (content-addressed:
+  1 expected, however many recipients and deposits).
+- locker.list_page_10k.p50_ms / p99_ms: one teacher's Mon casier of 10,000 received
+  documents read from the first page to the last, 50 entries a page with the cursor,
+  through the endpoint's own `_folder` (the entries query and the senders' names join),
+  in the same store as the deposits above. The locker is built by saving `Document`
+  aggregates (the domain's deposit rules) through the repository, as a deposit does, and
+  letting the running projector catch up: no file is uploaded for them (a listing never
+  reads blobs). The service is then restarted, as a deployment does, so the planner has
+  statistics of the data (the store analyses itself when it closes and when it creates
+  its indexes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from ent_contracts import SYSTEM, Actor
+from ent_contracts.directory import Profile, UserRegistered
+from ent_kit.aggregate import Repository, envelope_for, new_event_id
+from ent_kit.auth import Identity
+from ent_kit.blobs import content_key
+from ent_kit.logging import setup_logging
+from ent_kit.runtime import Runtime
+from ent_kit.uploads import MultipartReader
+from ent_locker.application.deposits import DepositReceipt, DepositService, Limits
+from ent_locker.application.ports import Verdict
+from ent_locker.application.projections import RECEIVED, PeopleProjection
+from ent_locker.application.receipts import ReceiptSigner
+from ent_locker.domain.model import Document
+from ent_locker.entrypoints.http import _folder
+from ent_locker.service import LOCKER, SERVICE
+from ent_locker.settings import LockerSettings
+from opentelemetry.sdk.trace import TracerProvider
+
+from bench.report import bench, p99
+
+SECRET = "x" * 40
+GROUP_SIZE = 1_000
+DOCUMENT_BYTES = 5 * 2**20
+CHUNK = 64 * 2**10
+WARMUP = 3
+DEPOSITS = 30
+# Before the clock starts the store already holds earlier deposits, PREFILL small files to
+# GROUPS groups of GROUP_SIZE: ~300k folder entries, a store in use rather than a fresh
+# one. Entries land at random places in the indexes keyed by owner, so the
+# pages a deposit's transaction dirties grow with the store: on an empty store the same
+# deposits take half as long (measured on 2 cores, p50/p99: 97/123 ms empty, 181/195 ms after 150,
+# 220/244 ms after 300, 259/306 ms after 600).
+PREFILL = 300
+GROUPS = 8
+SAME_CONTENT = 3  # deposits of one identical content, for the blob count
+LOCKER_DOCUMENTS = 10_000
+PAGE_SIZE = 50
+SENDERS = 300  # students, parents and colleagues who deposit into the teacher's locker
+SAVERS = 16  # concurrent deposits while the locker is built (group commit)
+BOUNDARY = "----entBenchBoundary3f9a"
+CONTENT_TYPE = f"multipart/form-data; boundary={BOUNDARY}"
+
+
+class GroupPolicy:
+    """Stub `RecipientPolicy`: the directory's decision (its own suite) made instantly,
+    a group expanded to its students, nobody refused."""
+
+    def __init__(self, groups: dict[str, list[str]]) -> None:
+        self.groups = groups
+
+    async def reachable(self, sender_id: str, recipients: list[dict[str, str]]) -> Verdict:
+        (recipient,) = recipients
+        assert recipient["role"] == "students", recipient
+        return Verdict(allowed=list(self.groups[recipient["group_id"]]), refused=[])
+
+
+def ids(rng: random.Random, count: int) -> list[str]:
+    return [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(count)]
+
+
+def form(group_id: str, file_name: str, content: bytes) -> bytes:
+    """A browser's multipart body: the recipients field first, then the file."""
+    head = (
+        f"--{BOUNDARY}\r\n"
+        'Content-Disposition: form-data; name="recipients"\r\n\r\n'
+        f"group:{group_id}:students\r\n"
+        f"--{BOUNDARY}\r\n"
+        f'Content-Disposition: form-data; name="file"; filename="{file_name}"\r\n'
+        "Content-Type: application/pdf\r\n\r\n"
+    )
+    return head.encode() + content + f"\r\n--{BOUNDARY}--\r\n".encode()
+
+
+async def streamed(body: bytes) -> AsyncIterator[bytes]:
+    for start in range(0, len(body), CHUNK):
+        yield body[start : start + CHUNK]
+
+
+async def start_locker(tmp: Path) -> Runtime:
+    """The service's runtime: store, blobs, projectors, indexes (`on_start`); no broker."""
+    settings = LockerSettings(
+        service_name="locker",
+        store_url=f"sqlite://{tmp}/locker.db",
+        blob_url=f"file://{tmp}/blobs",
+        auth_secret=SECRET,
+        directory_url="http://directory.invalid",  # never called: see GroupPolicy
+        max_document_bytes=100 * 2**20,
+        quota_bytes=2**50,
+    )
+    definition = dataclasses.replace(SERVICE, uses_broker=False, subscriptions=(), periodic=())
+    runtime = Runtime(definition, settings, TracerProvider())
+    await runtime.start()
+    return runtime
+
+
+def deposit_service(runtime: Runtime, policy: GroupPolicy) -> DepositService:
+    """As `ent_locker.service.dependencies` builds it, with the stub policy."""
+    settings = runtime.settings
+    assert isinstance(settings, LockerSettings)
+    return DepositService(
+        Repository(runtime.storage.events, Document, runtime.signal),
+        policy,
+        runtime.blobs,
+        runtime.projectors[LOCKER.name],
+        ReceiptSigner(settings.auth_secret),
+        runtime.storage.documents,
+        Limits(max_document_bytes=settings.max_document_bytes, quota_bytes=settings.quota_bytes),
+    )
+
+
+# --- deposit_5mb_1000 ------------------------------------------------------------------
+
+
+async def timed_deposit(
+    service: DepositService, sender: Identity, group_id: str, name: str, content: bytes
+) -> tuple[float, DepositReceipt]:
+    body = form(group_id, name, content)
+    started = time.perf_counter()
+    receipt = await service.deposit(sender, MultipartReader(CONTENT_TYPE, streamed(body)))
+    return (time.perf_counter() - started) * 1000, receipt
+
+
+def files_holding(root: Path, size: int, sha256: str) -> int:
+    """Files anywhere under the blob directory (temporary ones included) with that content."""
+    found = 0
+    for path in root.rglob("*"):
+        if path.is_file() and path.stat().st_size == size:
+            with path.open("rb") as file:
+                found += hashlib.file_digest(file, "sha256").hexdigest() == sha256
+    return found
+
+
+async def deposits(runtime: Runtime, rng: random.Random, tmp: Path) -> None:
+    teachers = ids(rng, GROUPS)
+    groups = {group_id: ids(rng, GROUP_SIZE) for group_id in ids(rng, GROUPS)}
+    service = deposit_service(runtime, GroupPolicy(groups))
+    for i in range(PREFILL):
+        group_id = list(groups)[i % GROUPS]
+        sender = Identity(user_id=teachers[i % GROUPS], profile="teacher")
+        content = rng.randbytes(rng.randrange(20_000, 200_000))
+        await timed_deposit(service, sender, group_id, f"Document {i + 1}.pdf", content)
+    group_id, students = next(iter(groups.items()))
+    sender = Identity(user_id=teachers[0], profile="teacher")
+    timings: list[float] = []
+    for i in range(WARMUP + DEPOSITS):
+        content = rng.randbytes(DOCUMENT_BYTES)
+        elapsed, receipt = await timed_deposit(
+            service, sender, group_id, f"Sujet {i + 1}.pdf", content
+        )
+        assert receipt.recipient_ids == students
+        assert not receipt.refused
+        assert receipt.sha256 == hashlib.sha256(content).hexdigest()
+        if i >= WARMUP:
+            timings.append(elapsed)
+    bench("locker.deposit_5mb_1000.p50_ms", statistics.median(timings), "ms")
+    bench("locker.deposit_5mb_1000.p99_ms", p99(timings), "ms")
+
+    content = rng.randbytes(DOCUMENT_BYTES)
+    sha256 = hashlib.sha256(content).hexdigest()
+    for i in range(SAME_CONTENT):
+        _, receipt = await timed_deposit(service, sender, group_id, f"Corrigé ({i}).pdf", content)
+        assert receipt.sha256 == sha256
+    blobs = await asyncio.to_thread(files_holding, tmp / "blobs", DOCUMENT_BYTES, sha256)
+    bench("locker.deposit_5mb_1000.blobs", blobs, "count")
+
+
+# --- list_page_10k ---------------------------------------------------------------------
+
+
+async def register_people(runtime: Runtime, people: list[UserRegistered]) -> None:
+    """The names the directory publishes, applied by the locker's own `PeopleProjection`
+    (normally fed from Kafka; it reads only the event: one envelope stands for all)."""
+    projection = PeopleProjection()
+    envelope = envelope_for(people[0], "bench", 1, SYSTEM)
+    async with runtime.storage.documents.transaction() as tx:
+        for person in people:
+            await projection.apply(tx, envelope, person)
+
+
+def person(user_id: str, n: int, profile: Profile) -> UserRegistered:
+    first, last = ("Camille", "Léa", "Hugo", "Jade")[n % 4], ("Martin", "Petit", "Durand")[n % 3]
+    return UserRegistered(
+        user_id=user_id, school_id="school-1", login=f"{first}.{last}.{n}".lower(),
+        first_name=first, last_name=last, profile=profile,
+    )  # fmt: skip
+
+
+async def fill_locker(runtime: Runtime, rng: random.Random, teacher: str) -> None:
+    """LOCKER_DOCUMENTS deposits into the teacher's locker over a school year, from SENDERS
+    people; one in four also goes to a colleague. Saved SAVERS at a time, like concurrent
+    requests, then the projector is waited for."""
+    senders, colleagues = ids(rng, SENDERS), ids(rng, 5)
+    profiles: tuple[Profile, ...] = ("student", "parent", "teacher")
+    await register_people(runtime, [
+        person(u, n, profiles[n % 3]) for n, u in enumerate([teacher, *senders, *colleagues])
+    ])  # fmt: skip
+    repository = Repository(runtime.storage.events, Document, runtime.signal)
+    year = datetime(2025, 9, 1, 8, tzinfo=UTC)
+    plan = iter(range(LOCKER_DOCUMENTS))
+    last = 0
+
+    async def saver() -> None:
+        nonlocal last
+        for i in plan:
+            sender = rng.choice(senders)
+            recipients = [teacher, *([rng.choice(colleagues)] if i % 4 == 0 else [])]
+            sha256 = hashlib.sha256(i.to_bytes(4, "big")).hexdigest()
+            document = Document(new_event_id())
+            document.deposit_into_lockers(
+                sender_id=sender, recipient_ids=recipients, file_name=f"Devoir {i + 1}.pdf",
+                media_type="application/pdf", size=rng.randrange(20_000, 3_000_000),
+                sha256=sha256, blob_key=content_key(sha256),
+                at=year + timedelta(seconds=2_500 * i + rng.randrange(2_000)),
+            )  # fmt: skip
+            position = await repository.save(document, Actor(kind="user", id=sender))
+            last = max(last, position)
+
+    await asyncio.gather(*(saver() for _ in range(SAVERS)))
+    await runtime.projectors[LOCKER.name].caught_up(last, timeout=600)
+
+
+async def read_locker(runtime: Runtime, teacher: str) -> tuple[list[float], int]:
+    """Every page of Mon casier, newest first; milliseconds per page, and pages read."""
+    me = Identity(user_id=teacher, profile="teacher")
+    timings: list[float] = []
+    seen: list[tuple[datetime, str]] = []
+    cursor: str | None = None
+    while True:
+        started = time.perf_counter()
+        page = await _folder(runtime, me, RECEIVED, cursor, PAGE_SIZE)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert all(e.sender_name for e in page.items)
+        seen += [(e.deposited_at, e.document_id) for e in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert len(seen) == len(set(seen)) == LOCKER_DOCUMENTS, len(seen)
+    assert seen == sorted(seen, reverse=True)
+    return timings, len(timings)
+
+
+async def listing(tmp: Path, rng: random.Random) -> None:
+    teacher = ids(rng, 1)[0]
+    runtime = await start_locker(tmp)
+    try:
+        await fill_locker(runtime, rng, teacher)
+    finally:
+        await runtime.stop()
+    runtime = await start_locker(tmp)  # a restart, as after a deployment
+    try:
+        timings, pages = await read_locker(runtime, teacher)
+    finally:
+        await runtime.stop()
+    bench("locker.list_page_10k.p50_ms", statistics.median(timings), "ms")
+    bench("locker.list_page_10k.p99_ms", p99(timings), "ms")
+    bench("locker.list_page_10k.pages", pages, "count")
+
+
+async def run() -> None:
+    # The service's own logging, at WARNING: a failing projector still shows.
+    setup_logging("locker", "WARNING")
+    rng = random.Random(20_250_901)
+    with tempfile.TemporaryDirectory(prefix="bench-locker-") as tmp:
+        runtime = await start_locker(Path(tmp))
+        try:
+            await deposits(runtime, rng, Path(tmp))
+        finally:
+            await runtime.stop()
+        await listing(Path(tmp), rng)
