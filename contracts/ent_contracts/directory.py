@@ -23,12 +23,12 @@ Role = Literal[
 ]  # fmt: skip
 
 
-class _DirectoryEvent(DomainEvent, frozen=True, kw_only=True):
+class DirectoryEvent(DomainEvent, frozen=True, kw_only=True):
     topic: ClassVar[str] = topics.DIRECTORY
 
 
 @register
-class UserRegistered(_DirectoryEvent, frozen=True, kw_only=True):
+class UserRegistered(DirectoryEvent, frozen=True, kw_only=True):
     """A person got an account in a school."""
 
     event_type: ClassVar[str] = "directory.UserRegistered"
@@ -46,7 +46,7 @@ class UserRegistered(_DirectoryEvent, frozen=True, kw_only=True):
 
 
 @register
-class UserUpdated(_DirectoryEvent, frozen=True, kw_only=True):
+class UserUpdated(DirectoryEvent, frozen=True, kw_only=True):
     """Names, classes, subjects or function changed (e.g. by a re-import)."""
 
     event_type: ClassVar[str] = "directory.UserUpdated"
@@ -60,7 +60,7 @@ class UserUpdated(_DirectoryEvent, frozen=True, kw_only=True):
 
 
 @register
-class UserFrozen(_DirectoryEvent, frozen=True, kw_only=True):
+class UserFrozen(DirectoryEvent, frozen=True, kw_only=True):
     """The account may still sign in and read, but every send is refused."""
 
     event_type: ClassVar[str] = "directory.UserFrozen"
@@ -71,7 +71,7 @@ class UserFrozen(_DirectoryEvent, frozen=True, kw_only=True):
 
 
 @register
-class UserUnfrozen(_DirectoryEvent, frozen=True, kw_only=True):
+class UserUnfrozen(DirectoryEvent, frozen=True, kw_only=True):
     event_type: ClassVar[str] = "directory.UserUnfrozen"
 
     user_id: str
@@ -79,7 +79,7 @@ class UserUnfrozen(_DirectoryEvent, frozen=True, kw_only=True):
 
 
 @register
-class UserDeactivated(_DirectoryEvent, frozen=True, kw_only=True):
+class UserDeactivated(DirectoryEvent, frozen=True, kw_only=True):
     """The person left the school (e.g. missing from a re-import): nobody can write to them."""
 
     event_type: ClassVar[str] = "directory.UserDeactivated"
@@ -88,7 +88,7 @@ class UserDeactivated(_DirectoryEvent, frozen=True, kw_only=True):
 
 
 @register
-class FamilyLinked(_DirectoryEvent, frozen=True, kw_only=True):
+class FamilyLinked(DirectoryEvent, frozen=True, kw_only=True):
     """A parent (responsable légal) is linked to a student."""
 
     event_type: ClassVar[str] = "directory.FamilyLinked"
@@ -98,7 +98,7 @@ class FamilyLinked(_DirectoryEvent, frozen=True, kw_only=True):
 
 
 @register
-class GroupCreated(_DirectoryEvent, frozen=True, kw_only=True):
+class GroupCreated(DirectoryEvent, frozen=True, kw_only=True):
     """A class, teaching group, collaborative space or manual group."""
 
     event_type: ClassVar[str] = "directory.GroupCreated"
@@ -110,7 +110,7 @@ class GroupCreated(_DirectoryEvent, frozen=True, kw_only=True):
 
 
 @register
-class GroupMembershipChanged(_DirectoryEvent, frozen=True, kw_only=True):
+class GroupMembershipChanged(DirectoryEvent, frozen=True, kw_only=True):
     """Members (students, or members of a space) and teachers joined or left a group."""
 
     event_type: ClassVar[str] = "directory.GroupMembershipChanged"
@@ -124,7 +124,7 @@ class GroupMembershipChanged(_DirectoryEvent, frozen=True, kw_only=True):
 
 
 @register
-class SubstitutionScheduled(_DirectoryEvent, frozen=True, kw_only=True):
+class SubstitutionScheduled(DirectoryEvent, frozen=True, kw_only=True):
     """A substitute takes the replaced teacher's groups from `starts_on` to `ends_on`."""
 
     event_type: ClassVar[str] = "directory.SubstitutionScheduled"
@@ -138,7 +138,7 @@ class SubstitutionScheduled(_DirectoryEvent, frozen=True, kw_only=True):
 
 
 @register
-class CommunicationRuleGranted(_DirectoryEvent, frozen=True, kw_only=True):
+class CommunicationRuleGranted(DirectoryEvent, frozen=True, kw_only=True):
     """Members of `sender_role` in `sender_scope` may write to `recipient_role` in
     `recipient_scope` (a scope is a group id or the school id). One direction only."""
 
@@ -154,7 +154,7 @@ class CommunicationRuleGranted(_DirectoryEvent, frozen=True, kw_only=True):
 
 
 @register
-class CommunicationRuleRevoked(_DirectoryEvent, frozen=True, kw_only=True):
+class CommunicationRuleRevoked(DirectoryEvent, frozen=True, kw_only=True):
     event_type: ClassVar[str] = "directory.CommunicationRuleRevoked"
 
     rule_id: str
@@ -170,7 +170,7 @@ class RecipientRef(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True
 
 
 @register
-class FavouriteSaved(_DirectoryEvent, frozen=True, kw_only=True):
+class FavouriteSaved(DirectoryEvent, frozen=True, kw_only=True):
     """A user saved (or renamed, or changed) a set of recipients under a name."""
 
     event_type: ClassVar[str] = "directory.FavouriteSaved"
@@ -182,7 +182,7 @@ class FavouriteSaved(_DirectoryEvent, frozen=True, kw_only=True):
 
 
 @register
-class FavouriteDeleted(_DirectoryEvent, frozen=True, kw_only=True):
+class FavouriteDeleted(DirectoryEvent, frozen=True, kw_only=True):
     event_type: ClassVar[str] = "directory.FavouriteDeleted"
 
     favourite_id: str

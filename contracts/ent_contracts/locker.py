@@ -14,13 +14,17 @@ from ent_contracts.registry import register
 Sha256 = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}$")]
 
 
+class LockerEvent(DomainEvent, frozen=True, kw_only=True):
+    """Base of every event on the locker's topic (Casier and Mes documents)."""
+
+    topic: ClassVar[str] = topics.LOCKER
+
+
 @register
-class DocumentDeposited(DomainEvent, frozen=True, kw_only=True):
+class DocumentDeposited(LockerEvent, frozen=True, kw_only=True):
     """A document was deposited into one or more lockers. Immutable from then on."""
 
     event_type: ClassVar[str] = "locker.DocumentDeposited"
-    topic: ClassVar[str] = topics.LOCKER
-
     document_id: str
     sender_id: str
     recipient_ids: list[str]
@@ -34,34 +38,28 @@ class DocumentDeposited(DomainEvent, frozen=True, kw_only=True):
 
 
 @register
-class DocumentTrashed(DomainEvent, frozen=True, kw_only=True):
+class DocumentTrashed(LockerEvent, frozen=True, kw_only=True):
     """One owner (a recipient's Mon casier, or the sender's Historique) put it in the trash.
     Other owners' copies are untouched: nobody deletes from someone else's locker."""
 
     event_type: ClassVar[str] = "locker.DocumentTrashed"
-    topic: ClassVar[str] = topics.LOCKER
-
     document_id: str
     owner_id: str
     trashed_at: datetime
 
 
 @register
-class DocumentRestored(DomainEvent, frozen=True, kw_only=True):
+class DocumentRestored(LockerEvent, frozen=True, kw_only=True):
     event_type: ClassVar[str] = "locker.DocumentRestored"
-    topic: ClassVar[str] = topics.LOCKER
-
     document_id: str
     owner_id: str
 
 
 @register
-class DocumentPurged(DomainEvent, frozen=True, kw_only=True):
+class DocumentPurged(LockerEvent, frozen=True, kw_only=True):
     """Gone for good from one owner's trash: deleted by them, or by the retention period."""
 
     event_type: ClassVar[str] = "locker.DocumentPurged"
-    topic: ClassVar[str] = topics.LOCKER
-
     document_id: str
     owner_id: str
     reason: Literal["deleted", "retention"]

@@ -11,21 +11,17 @@ from typing import Annotated, ClassVar, Literal
 
 import msgspec
 
-from ent_contracts import topics
-from ent_contracts.envelope import DomainEvent
-from ent_contracts.locker import Sha256
+from ent_contracts.locker import LockerEvent, Sha256
 from ent_contracts.registry import register
 
 DocumentSource = Literal["upload", "locker"]
 
 
 @register
-class WorkspaceFolderCreated(DomainEvent, frozen=True, kw_only=True):
+class WorkspaceFolderCreated(LockerEvent, frozen=True, kw_only=True):
     """A folder was created in a user's Mes documents, at the root or inside another folder."""
 
     event_type: ClassVar[str] = "locker.WorkspaceFolderCreated"
-    topic: ClassVar[str] = topics.LOCKER
-
     folder_id: str
     owner_id: str
     name: str
@@ -33,46 +29,38 @@ class WorkspaceFolderCreated(DomainEvent, frozen=True, kw_only=True):
 
 
 @register
-class WorkspaceFolderRenamed(DomainEvent, frozen=True, kw_only=True):
+class WorkspaceFolderRenamed(LockerEvent, frozen=True, kw_only=True):
     event_type: ClassVar[str] = "locker.WorkspaceFolderRenamed"
-    topic: ClassVar[str] = topics.LOCKER
-
     folder_id: str
     owner_id: str
     name: str
 
 
 @register
-class WorkspaceFolderMoved(DomainEvent, frozen=True, kw_only=True):
+class WorkspaceFolderMoved(LockerEvent, frozen=True, kw_only=True):
     """A folder (with its contents) now lives under another parent, or at the root (None)."""
 
     event_type: ClassVar[str] = "locker.WorkspaceFolderMoved"
-    topic: ClassVar[str] = topics.LOCKER
-
     folder_id: str
     owner_id: str
     parent_id: str | None
 
 
 @register
-class WorkspaceFolderTrashed(DomainEvent, frozen=True, kw_only=True):
+class WorkspaceFolderTrashed(LockerEvent, frozen=True, kw_only=True):
     """A folder went to the trash: by itself, or inside the folder `with_folder_id`."""
 
     event_type: ClassVar[str] = "locker.WorkspaceFolderTrashed"
-    topic: ClassVar[str] = topics.LOCKER
-
     folder_id: str
     owner_id: str
     with_folder_id: str | None = None
 
 
 @register
-class WorkspaceDocumentAdded(DomainEvent, frozen=True, kw_only=True):
+class WorkspaceDocumentAdded(LockerEvent, frozen=True, kw_only=True):
     """A document entered Mes documents: uploaded, or copied from the Casier (same blob)."""
 
     event_type: ClassVar[str] = "locker.WorkspaceDocumentAdded"
-    topic: ClassVar[str] = topics.LOCKER
-
     item_id: str
     owner_id: str
     folder_id: str | None = None  # None: at the root of Mes documents
@@ -86,24 +74,20 @@ class WorkspaceDocumentAdded(DomainEvent, frozen=True, kw_only=True):
 
 
 @register
-class WorkspaceDocumentTrashed(DomainEvent, frozen=True, kw_only=True):
+class WorkspaceDocumentTrashed(LockerEvent, frozen=True, kw_only=True):
     """A document went to the trash: by itself, or inside the folder `with_folder_id`."""
 
     event_type: ClassVar[str] = "locker.WorkspaceDocumentTrashed"
-    topic: ClassVar[str] = topics.LOCKER
-
     item_id: str
     owner_id: str
     with_folder_id: str | None = None
 
 
 @register
-class DocumentCopiedToWorkspace(DomainEvent, frozen=True, kw_only=True):
+class DocumentCopiedToWorkspace(LockerEvent, frozen=True, kw_only=True):
     """A Casier document was copied into its owner's Mes documents (as item `item_id`)."""
 
     event_type: ClassVar[str] = "locker.DocumentCopiedToWorkspace"
-    topic: ClassVar[str] = topics.LOCKER
-
     document_id: str
     owner_id: str
     item_id: str

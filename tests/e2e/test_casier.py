@@ -17,11 +17,11 @@ from typing import Any
 import httpx
 import pytest
 from ent_devstack.stack import Ports, Stack
+from platform_api import Headers, sign_in, user_id
 
 pytestmark = pytest.mark.e2e
 
 QUOTA = 3 * 1024 * 1024
-Headers = dict[str, str]
 
 
 @pytest.fixture(scope="module")
@@ -39,16 +39,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     platform.start()
     yield platform
     platform.stop()
-
-
-def sign_in(api: httpx.Client, login: str) -> Headers:
-    response = api.post("/api/auth/dev-login", json={"login": login})
-    assert response.status_code == 201, response.text
-    return {"authorization": f"Bearer {response.json()['access_token']}"}
-
-
-def me(api: httpx.Client, auth: Headers) -> str:
-    return str(api.get("/api/directory/me", headers=auth).json()["user_id"])
 
 
 def deposit(
@@ -72,12 +62,12 @@ def blob_files(stack: Stack) -> set[Path]:
 
 def test_student_hands_in_homework_and_cannot_change_it(stack: Stack, api: httpx.Client) -> None:
     student, teacher = sign_in(api, "lucas.martin"), sign_in(api, "prof.francais")
-    first = deposit(api, student, [me(api, teacher)], b"%PDF v1 " + os.urandom(1000)).json()
+    first = deposit(api, student, [user_id(api, teacher)], b"%PDF v1 " + os.urandom(1000)).json()
 
     # Historique: what I deposited, for whom and when.
     history = api.get("/api/locker/history", headers=student).json()["items"]
     entry = next(e for e in history if e["document_id"] == first["document_id"])
-    assert entry["recipient_ids"] == [me(api, teacher)]
+    assert entry["recipient_ids"] == [user_id(api, teacher)]
     assert entry["deposited_at"] == first["deposited_at"]
 
     # The sender's trash is their own copy only: the teacher's locker keeps the document.
@@ -95,7 +85,7 @@ def test_student_hands_in_homework_and_cannot_change_it(stack: Stack, api: httpx
         assert response.json()["not_found"] == [first["document_id"]]
 
     # A second version is a new deposit linked to the first.
-    second = deposit(api, student, [me(api, teacher)], b"%PDF v2 " + os.urandom(1000),
+    second = deposit(api, student, [user_id(api, teacher)], b"%PDF v2 " + os.urandom(1000),
                      previous_version_id=first["document_id"]).json()  # fmt: skip
     assert second["document_id"] != first["document_id"]
     assert second["previous_version_id"] == first["document_id"]
@@ -103,7 +93,7 @@ def test_student_hands_in_homework_and_cannot_change_it(stack: Stack, api: httpx
     linked = next(e for e in received if e["document_id"] == second["document_id"])
     assert linked["previous_version_id"] == first["document_id"]
     # Only one's own earlier deposit can be versioned.
-    foreign = deposit(api, sign_in(api, "emma.richard"), [me(api, teacher)], b"x",
+    foreign = deposit(api, sign_in(api, "emma.richard"), [user_id(api, teacher)], b"x",
                       previous_version_id=first["document_id"])  # fmt: skip
     assert foreign.status_code == 400
     assert [e["field"] for e in foreign.json()["errors"]] == ["previous_version_id"]
@@ -111,7 +101,7 @@ def test_student_hands_in_homework_and_cannot_change_it(stack: Stack, api: httpx
 
 def test_receipt_is_signed_and_checkable(stack: Stack, api: httpx.Client) -> None:
     student, teacher = sign_in(api, "lucas.martin"), sign_in(api, "prof.francais")
-    receipt = deposit(api, student, [me(api, teacher)], b"%PDF receipt").json()
+    receipt = deposit(api, student, [user_id(api, teacher)], b"%PDF receipt").json()
     assert receipt["signature"]
 
     verdict = api.post("/api/locker/receipts/verify", headers=teacher, json=receipt).json()
@@ -123,7 +113,7 @@ def test_receipt_is_signed_and_checkable(stack: Stack, api: httpx.Client) -> Non
 
 def test_trash_restore_delete_and_automatic_purge(stack: Stack, api: httpx.Client) -> None:
     student, teacher = sign_in(api, "lucas.martin"), sign_in(api, "prof.francais")
-    teacher_id = me(api, teacher)
+    teacher_id = user_id(api, teacher)
     content = b"%PDF unique " + os.urandom(4096)
     blobs_before = blob_files(stack)
     docs = [deposit(api, student, [teacher_id], content, name=f"copie-{i}.pdf").json()
@@ -168,7 +158,7 @@ def test_trash_restore_delete_and_automatic_purge(stack: Stack, api: httpx.Clien
 def test_blob_is_deleted_when_its_last_reference_is_purged(stack: Stack, api: httpx.Client) -> None:
     student, teacher = sign_in(api, "emma.richard"), sign_in(api, "prof.anglais")
     before = blob_files(stack)
-    doc = deposit(api, student, [me(api, teacher)], b"%PDF alone " + os.urandom(2048)).json()
+    doc = deposit(api, student, [user_id(api, teacher)], b"%PDF alone " + os.urandom(2048)).json()
     (blob,) = blob_files(stack) - before
     for auth in (student, teacher):
         api.post("/api/locker/documents/trash", headers=auth,
@@ -180,7 +170,7 @@ def test_blob_is_deleted_when_its_last_reference_is_purged(stack: Stack, api: ht
 
 def test_range_download_and_limits(stack: Stack, api: httpx.Client) -> None:
     student, teacher = sign_in(api, "louis.simon"), sign_in(api, "prof.svt")
-    teacher_id = me(api, teacher)
+    teacher_id = user_id(api, teacher)
     content = os.urandom(100_000)
     doc = deposit(api, student, [teacher_id], content, name="photo.jpg").json()
     url = f"/api/locker/documents/{doc['document_id']}/content"
@@ -214,7 +204,7 @@ def eventually(probe: Any, timeout: float) -> bool:
 
 def test_selection_downloads_as_one_zip(stack: Stack, api: httpx.Client) -> None:
     student, teacher = sign_in(api, "anna.simon"), sign_in(api, "prof.anglais")
-    teacher_id = me(api, teacher)
+    teacher_id = user_id(api, teacher)
     contents = [os.urandom(50_000), os.urandom(70_000)]
     docs = [deposit(api, student, [teacher_id], c, name="copie.pdf").json() for c in contents]
 

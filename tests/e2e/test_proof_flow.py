@@ -19,22 +19,11 @@ import httpx
 import pytest
 from ent_devstack.stack import Stack
 from ent_directory.domain.demo_school import CLASS_IDS, demo_users
+from platform_api import sign_in, user_id
 
 pytestmark = pytest.mark.e2e
 
 PDF = b"%PDF-1.4\n% devoir de mathematiques\n" + os.urandom(256 * 1024) + b"\n%%EOF\n"
-
-
-def sign_in(api: httpx.Client, login: str) -> dict[str, str]:
-    response = api.post("/api/auth/dev-login", json={"login": login})
-    assert response.status_code == 201, response.text
-    return {"authorization": f"Bearer {response.json()['access_token']}"}
-
-
-def user_id(api: httpx.Client, auth: dict[str, str]) -> str:
-    me = api.get("/api/directory/me", headers=auth)
-    assert me.status_code == 200, me.text
-    return str(me.json()["user_id"])
 
 
 def eventually(probe: Callable[[], Any], timeout: float = 30.0) -> Any:

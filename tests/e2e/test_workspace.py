@@ -12,23 +12,12 @@ from typing import Any
 import httpx
 import pytest
 from ent_devstack.stack import Stack
+from platform_api import sign_in, user_id
 
 pytestmark = pytest.mark.e2e
 
 W = "/api/locker/workspace"
 PDF = b"%PDF-1.4\n% copie de 3A\n" + os.urandom(64 * 1024) + b"\n%%EOF\n"
-
-
-def sign_in(api: httpx.Client, login: str) -> dict[str, str]:
-    response = api.post("/api/auth/dev-login", json={"login": login})
-    assert response.status_code == 201, response.text
-    return {"authorization": f"Bearer {response.json()['access_token']}"}
-
-
-def user_id(api: httpx.Client, auth: dict[str, str]) -> str:
-    me = api.get("/api/directory/me", headers=auth)
-    assert me.status_code == 200, me.text
-    return str(me.json()["user_id"])
 
 
 def deposit(api: httpx.Client, auth: dict[str, str], recipient: str) -> dict[str, Any]:
