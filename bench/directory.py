@@ -43,7 +43,7 @@ from ent_directory.application.projections import GROUPS, RULES, USERS, Director
 from ent_directory.application.reachability import ReachabilityService, Recipient, Verdict
 from ent_directory.domain.defaults import group_rules, school_rules
 from ent_directory.domain.rules import Rule
-from ent_kit.aggregate import envelope_for
+from ent_kit.repository import envelope_for
 from ent_kit.storage import Storage, open_storage
 
 from bench.report import bench, p99
@@ -72,12 +72,53 @@ INDEXES = (
     (RULES, ("school_id",)),
     (GROUPS, ("school_id",)),
 )
-FIRST_NAMES = ("Lucas", "Emma", "Louis", "Jade", "Gabriel", "Louise", "Léo", "Alice",
-               "Raphaël", "Chloé", "Arthur", "Lina", "Hugo", "Mia", "Jules", "Léa")  # fmt: skip
-LAST_NAMES = ("Martin", "Bernard", "Thomas", "Petit", "Robert", "Richard", "Durand",
-              "Dubois", "Moreau", "Laurent", "Simon", "Michel", "Lefebvre", "Leroy")  # fmt: skip
-SUBJECTS = ("français", "mathématiques", "histoire-géographie", "anglais", "espagnol", "SVT",
-            "physique-chimie", "technologie", "EPS", "arts plastiques", "musique")  # fmt: skip
+FIRST_NAMES = (
+    "Lucas",
+    "Emma",
+    "Louis",
+    "Jade",
+    "Gabriel",
+    "Louise",
+    "Léo",
+    "Alice",
+    "Raphaël",
+    "Chloé",
+    "Arthur",
+    "Lina",
+    "Hugo",
+    "Mia",
+    "Jules",
+    "Léa",
+)
+LAST_NAMES = (
+    "Martin",
+    "Bernard",
+    "Thomas",
+    "Petit",
+    "Robert",
+    "Richard",
+    "Durand",
+    "Dubois",
+    "Moreau",
+    "Laurent",
+    "Simon",
+    "Michel",
+    "Lefebvre",
+    "Leroy",
+)
+SUBJECTS = (
+    "français",
+    "mathématiques",
+    "histoire-géographie",
+    "anglais",
+    "espagnol",
+    "SVT",
+    "physique-chimie",
+    "technologie",
+    "EPS",
+    "arts plastiques",
+    "musique",
+)
 
 
 class WrongDecision(AssertionError):
@@ -128,28 +169,45 @@ class DiskWatch:
 
 
 def _person(
-    ids: Ids, rng: random.Random, school_id: str, n: int, profile: Profile, *,
-    user_id: str | None = None, classes: tuple[str, ...] = (), function: str | None = None,
+    ids: Ids,
+    rng: random.Random,
+    school_id: str,
+    n: int,
+    profile: Profile,
+    *,
+    user_id: str | None = None,
+    classes: tuple[str, ...] = (),
+    function: str | None = None,
     subjects: tuple[str, ...] = (),
-) -> UserRegistered:  # fmt: skip
+) -> UserRegistered:
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     return UserRegistered(
-        user_id=user_id or ids(), school_id=school_id, profile=profile,
-        login=f"{first}.{last}.{school_id[:8]}.{n}".lower(), first_name=first, last_name=last,
-        classes=list(classes), function=function, subjects=list(subjects),
+        user_id=user_id or ids(),
+        school_id=school_id,
+        profile=profile,
+        login=f"{first}.{last}.{school_id[:8]}.{n}".lower(),
+        first_name=first,
+        last_name=last,
+        classes=list(classes),
+        function=function,
+        subjects=list(subjects),
         external_id=f"AAF-{ids()}",
-    )  # fmt: skip
+    )
 
 
 def _grants(school_id: str, rules: list[Rule]) -> list[CommunicationRuleGranted]:
     return [
         CommunicationRuleGranted(
-            rule_id=r.rule_id, school_id=school_id, list_kind=r.list_kind,
-            sender_scope=r.sender_scope, sender_role=r.sender_role,
-            recipient_scope=r.recipient_scope, recipient_role=r.recipient_role,
+            rule_id=r.rule_id,
+            school_id=school_id,
+            list_kind=r.list_kind,
+            sender_scope=r.sender_scope,
+            sender_role=r.sender_role,
+            recipient_scope=r.recipient_scope,
+            recipient_role=r.recipient_role,
         )
         for r in rules
-    ]  # fmt: skip
+    ]
 
 
 def _assign(rng: random.Random, teachers: list[str], classes: list[str]) -> dict[str, list[str]]:
@@ -175,23 +233,35 @@ def school_events(rng: random.Random, ids: Ids, day: date) -> tuple[School, list
     class_ids = list(names)
     students: list[UserRegistered] = []
     for c in class_ids:
-        roster = [_person(ids, rng, s, next(numbers), "student", classes=(names[c],))
-                  for _ in range(STUDENTS_PER_CLASS)]  # fmt: skip
+        roster = [
+            _person(ids, rng, s, next(numbers), "student", classes=(names[c],))
+            for _ in range(STUDENTS_PER_CLASS)
+        ]
         students += roster
         school.students[c] = tuple(u.user_id for u in roster)
         school.class_of |= dict.fromkeys(school.students[c], c)
     teacher_ids = [ids() for _ in range(TEACHERS)]
     teaches = _assign(rng, teacher_ids, class_ids)
     teachers = [
-        _person(ids, rng, s, next(numbers), "teacher", user_id=t,
-                classes=tuple(sorted(names[c] for c in teaches[t])),
-                subjects=(SUBJECTS[i % len(SUBJECTS)],))
+        _person(
+            ids,
+            rng,
+            s,
+            next(numbers),
+            "teacher",
+            user_id=t,
+            classes=tuple(sorted(names[c] for c in teaches[t])),
+            subjects=(SUBJECTS[i % len(SUBJECTS)],),
+        )
         for i, t in enumerate(teacher_ids)
-    ]  # fmt: skip
+    ]
     school.teaches = {t: tuple(cs) for t, cs in teaches.items()}
     school.teachers_of = {c: tuple(t for t in teacher_ids if c in teaches[t]) for c in class_ids}
-    staff = [_person(ids, rng, s, next(numbers), "staff", function=function)
-             for function, count in STAFF.items() for _ in range(count)]  # fmt: skip
+    staff = [
+        _person(ids, rng, s, next(numbers), "staff", function=function)
+        for function, count in STAFF.items()
+        for _ in range(count)
+    ]
     school.staff = {f: tuple(u.user_id for u in staff if u.function == f) for f in STAFF}
     # One parent a student, then a second parent for as many as make 2,000 accounts.
     seconds = ACCOUNTS_PER_SCHOOL - 2 * len(students) - len(teachers) - len(staff)
@@ -217,21 +287,28 @@ def school_events(rng: random.Random, ids: Ids, day: date) -> tuple[School, list
             GroupCreated(group_id=c, school_id=s, kind="class", name=names[c]),
             *_grants(s, group_rules(s, c, "class")),
             GroupMembershipChanged(
-                group_id=c, members_added=sorted(school.students[c]),
-                teachers_added=sorted(school.teachers_of[c]), main_teacher_id=main,
+                group_id=c,
+                members_added=sorted(school.students[c]),
+                teachers_added=sorted(school.teachers_of[c]),
+                main_teacher_id=main,
             ),
-        ]  # fmt: skip
+        ]
     events += [FamilyLinked(parent_id=p, student_id=c) for p, c in families]
     # Today the first teacher also takes the classes of a colleague they do not teach.
     school.substitute = teacher_ids[0]
     school.replaced = next(
         t for t in teacher_ids[1:] if set(teaches[t]) - set(teaches[school.substitute])
     )
-    events.append(SubstitutionScheduled(
-        substitution_id=ids(), school_id=s, substitute_id=school.substitute,
-        replaced_id=school.replaced, starts_on=day - timedelta(days=7),
-        ends_on=day + timedelta(days=21),
-    ))  # fmt: skip
+    events.append(
+        SubstitutionScheduled(
+            substitution_id=ids(),
+            school_id=s,
+            substitute_id=school.substitute,
+            replaced_id=school.replaced,
+            starts_on=day - timedelta(days=7),
+            ends_on=day + timedelta(days=21),
+        )
+    )
     return school, events
 
 
@@ -276,13 +353,21 @@ def _near(school: School, kind: str, sender: str) -> list[str]:
     staff = [u for members in school.staff.values() for u in members]
     if kind == "teacher":  # their students and their parents, colleagues, staff
         students = [u for c in school.teaches[sender] for u in school.students[c]]
-        return [*students, *(p for u in students for p in school.parents[u]),
-                *school.teaches, *staff]  # fmt: skip
+        return [
+            *students,
+            *(p for u in students for p in school.parents[u]),
+            *school.teaches,
+            *staff,
+        ]
     if kind == "parent":  # own children, their teachers, staff, classmates and their parents
         classes = {school.class_of[u] for u in school.children[sender]}
         classmates = [u for c in classes for u in school.students[c]]
-        return [*classmates, *(p for u in classmates for p in school.parents[u]),
-                *(t for c in classes for t in school.teachers_of[c]), *staff]  # fmt: skip
+        return [
+            *classmates,
+            *(p for u in classmates for p in school.parents[u]),
+            *(t for c in classes for t in school.teachers_of[c]),
+            *staff,
+        ]
     return list(school.accounts)  # vie scolaire: anyone in the school
 
 
@@ -320,9 +405,13 @@ def workload(schools: list[School], count: int, seed: int) -> list[Check]:
 
 
 async def _expect(
-    service: ReachabilityService, day: date, case: str, sender: str,
-    allowed: list[str], refused: dict[str, str],
-) -> None:  # fmt: skip
+    service: ReachabilityService,
+    day: date,
+    case: str,
+    sender: str,
+    allowed: list[str],
+    refused: dict[str, str],
+) -> None:
     recipients = [Recipient(user_id=u) for u in [*allowed, *refused]]
     verdict: Verdict = await service.check(sender, recipients, day)
     got_refused = {r.user_id: r.reason for r in verdict.refused}
@@ -346,25 +435,51 @@ async def sanity(service: ReachabilityService, schools: list[School], day: date)
     other_class = next(c for c in a.students if c not in a.teaches[teacher])
     stranger = a.students[other_class][0]
     colleague = next(t for t in a.teaches if t != teacher)
-    await _expect(service, day, "teacher → own class, colleague, staff; others refused",
-                  teacher, [pupil, a.parents[pupil][0], colleague, a.staff["secretariat"][0]],
-                  {stranger: no, a.parents[stranger][0]: no, foreign: no, unknown: no})  # fmt: skip
+    await _expect(
+        service,
+        day,
+        "teacher → own class, colleague, staff; others refused",
+        teacher,
+        [pupil, a.parents[pupil][0], colleague, a.staff["secretariat"][0]],
+        {stranger: no, a.parents[stranger][0]: no, foreign: no, unknown: no},
+    )
     parent, child = a.parents[pupil][0], pupil
     not_their_teacher = next(t for t in a.teaches if own_class not in a.teaches[t])
-    await _expect(service, day, "parent → own child, child's teacher, staff; others refused",
-                  parent, [child, teacher, a.staff["vie_scolaire"][0]],
-                  {not_their_teacher: no, a.parents[stranger][0]: no, stranger: no,
-                   foreign: no})  # fmt: skip
+    await _expect(
+        service,
+        day,
+        "parent → own child, child's teacher, staff; others refused",
+        parent,
+        [child, teacher, a.staff["vie_scolaire"][0]],
+        {not_their_teacher: no, a.parents[stranger][0]: no, stranger: no, foreign: no},
+    )
     cpe = a.staff["vie_scolaire"][0]
-    await _expect(service, day, "vie scolaire → anyone of their school only",
-                  cpe, [stranger, parent, teacher, a.staff["direction"][0]],
-                  {foreign: no, unknown: no})  # fmt: skip
+    await _expect(
+        service,
+        day,
+        "vie scolaire → anyone of their school only",
+        cpe,
+        [stranger, parent, teacher, a.staff["direction"][0]],
+        {foreign: no, unknown: no},
+    )
     taken_over = next(c for c in a.teaches[a.replaced] if c not in a.teaches[a.substitute])
     covered = a.students[taken_over][0]
-    await _expect(service, day, "substitute → the replaced teacher's class, today",
-                  a.substitute, [covered], {})  # fmt: skip
-    await _expect(service, day + timedelta(days=60), "substitute → that class, after",
-                  a.substitute, [], {covered: no})  # fmt: skip
+    await _expect(
+        service,
+        day,
+        "substitute → the replaced teacher's class, today",
+        a.substitute,
+        [covered],
+        {},
+    )
+    await _expect(
+        service,
+        day + timedelta(days=60),
+        "substitute → that class, after",
+        a.substitute,
+        [],
+        {covered: no},
+    )
 
 
 # --- the suite -------------------------------------------------------------------------

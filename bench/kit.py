@@ -22,7 +22,6 @@ from aiokafka import AIOKafkaProducer
 from ent_contracts import SYSTEM, DomainEvent, Envelope, topics
 from ent_contracts.directory import UserRegistered
 from ent_devstack.stack import TansuBroker, free_port
-from ent_kit.aggregate import envelope_for
 from ent_kit.messaging import (
     KafkaEventPublisher,
     consumer_router,
@@ -32,6 +31,7 @@ from ent_kit.messaging import (
 )
 from ent_kit.outbox import OutboxRelay
 from ent_kit.projections import KafkaProjection
+from ent_kit.repository import envelope_for
 from ent_kit.signal import AppendSignal
 from ent_kit.storage import DocumentWriter, Storage, open_storage
 from opentelemetry.sdk.trace import TracerProvider
@@ -48,9 +48,14 @@ ROUNDS = 3
 def sample_event(i: int, round_: int = 0) -> Envelope:
     user = f"r{round_}-user-{i % AGGREGATES}"
     event = UserRegistered(
-        user_id=user, school_id="school-1", login=f"login.{i}", first_name="Camille",
-        last_name="Martin", profile="student", classes=["4A"],
-    )  # fmt: skip
+        user_id=user,
+        school_id="school-1",
+        login=f"login.{i}",
+        first_name="Camille",
+        last_name="Martin",
+        profile="student",
+        classes=["4A"],
+    )
     return envelope_for(event, user, i // AGGREGATES + 1, SYSTEM)
 
 
@@ -108,9 +113,16 @@ async def consume(bootstrap: str, database: Path, expected: int, round_: int) ->
 
 async def pipeline(bootstrap: str, workdir: Path, round_: int) -> float:
     consumer = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.kit", "consume", bootstrap, str(workdir / "consumer.db"),
-        str(EVENTS), str(round_), stdout=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "bench.kit",
+        "consume",
+        bootstrap,
+        str(workdir / "consumer.db"),
+        str(EVENTS),
+        str(round_),
+        stdout=asyncio.subprocess.PIPE,
+    )
     assert consumer.stdout is not None
     assert (await consumer.stdout.readline()).strip() == b"READY"
     storage = await open_storage(f"sqlite://{workdir}/producer.db", service_name="bench")

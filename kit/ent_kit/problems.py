@@ -1,6 +1,8 @@
 """RFC 9457 problem+json for every error, with a stable machine `code`.
 
 Validation errors list each offending field, so a client can put the message next to it.
+Domain refusals (`ent_kit.errors`) are mapped here, once for every service: handlers and
+application code never build HTTP answers for them.
 """
 
 from __future__ import annotations
@@ -14,7 +16,19 @@ from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
+from ent_kit import texts
+from ent_kit.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    Refused,
+    TooLarge,
+    Unprocessable,
+)
 from ent_kit.logging import get_logger
+from ent_kit.peers import PeerUnavailable
+from ent_kit.storage import ConcurrencyConflict, InvalidCursor
 
 MEDIA_TYPE = "application/problem+json"
 log = get_logger("ent.http")
@@ -57,30 +71,51 @@ class Problem(ProblemDetailsException):
         )
 
 
-def field_error(field: str, message: str) -> Problem:
+def field_error(field: str, message: str, reason: str = "invalid", **details: Any) -> Problem:
     return Problem(
         400,
         "validation_failed",
-        "Invalid input",
+        texts.INVALID_INPUT,
         f"{field}: {message}",
-        errors=[{"field": field, "message": message}],
+        errors=[{"field": field, "reason": reason, "message": message}],
+        **details,
     )
 
 
+_STATUS: dict[type[DomainError], int] = {
+    NotFound: 404,
+    Forbidden: 403,
+    TooLarge: 413,
+    Unprocessable: 422,
+    Conflict: 409,
+}
+
+
+def problem_for(error: DomainError) -> Problem:
+    """The one answer each kind of domain refusal gets."""
+    if isinstance(error, Refused):
+        return field_error(error.field, error.message, error.reason, **error.details)
+    status = next(s for kind, s in _STATUS.items() if isinstance(error, kind))
+    field: dict[str, Any] = {"field": error.field} if error.field else {}
+    return Problem(status, error.reason, error.message, **field, **error.details)
+
+
 _MISSING_FIELD = re.compile(r"missing required field `([^`]+)`")
+_BODY = "data"  # the name Litestar gives the request body
 
 
 def _field_error(error: dict[str, Any]) -> dict[str, str]:
-    """Litestar reports a missing body field under the parameter name (`data`): name the
-    field itself, as a client needs it."""
+    """Litestar reports body errors under the parameter name (`data`): name the field
+    itself, or the body as a whole, as a client needs it."""
     message = str(error.get("message", ""))
     field = str(error.get("key") or error.get("source") or "body")
     missing = _MISSING_FIELD.search(message)
-    if missing and field == "data":
-        field = missing.group(1)
-    elif missing:
-        field = f"{field}.{missing.group(1)}"
-    return {"field": field, "message": message}
+    if field == _BODY and message == repr(_BODY):  # no body at all
+        return {"field": "body", "reason": "missing", "message": texts.BODY_REQUIRED}
+    if missing:
+        field = missing.group(1) if field == _BODY else f"{field}.{missing.group(1)}"
+        return {"field": field, "reason": "missing", "message": message}
+    return {"field": "body" if field == _BODY else field, "reason": "invalid", "message": message}
 
 
 def _from_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -94,21 +129,46 @@ def _from_http_exception(request: Request[Any, Any, Any], exc: HTTPException) ->
         ]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or exc.detail
         return Problem(
-            400, "validation_failed", "Invalid input", detail, errors=errors
+            400, "validation_failed", texts.INVALID_INPUT, detail, errors=errors
         ).to_response(request)
+    if exc.status_code == 400 and exc.detail.startswith("JSON is malformed"):
+        return field_error("body", texts.BODY_NOT_JSON).to_response(request)
     code = _CODES.get(exc.status_code, "error")
     problem = Problem(exc.status_code, code, exc.detail or code, headers=exc.headers)
     return problem.to_response(request)
 
 
+def _from_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    return problem_for(exc).to_response(request)
+
+
+def _from_invalid_cursor(request: Request[Any, Any, Any], exc: InvalidCursor) -> Response[Any]:
+    return field_error("cursor", texts.INVALID_CURSOR).to_response(request)
+
+
+def _from_conflict(request: Request[Any, Any, Any], exc: ConcurrencyConflict) -> Response[Any]:
+    # The command already tried again a few times: the client may, a moment later.
+    log.warning("concurrency conflict after retries", stream_id=exc.stream_id)
+    return Problem(409, "conflict", texts.CONFLICT).to_response(request)
+
+
+def _from_peer_unavailable(request: Request[Any, Any, Any], exc: PeerUnavailable) -> Response[Any]:
+    log.warning("peer unavailable", error=str(exc))
+    return Problem(503, "upstream_unavailable", texts.PEER_UNAVAILABLE).to_response(request)
+
+
 def _from_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error", path=request.url.path)
-    return Problem(HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "Internal error").to_response(
-        request
-    )
+    return Problem(
+        HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", texts.INTERNAL_ERROR
+    ).to_response(request)
 
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     HTTPException: _from_http_exception,
+    DomainError: _from_domain_error,
+    InvalidCursor: _from_invalid_cursor,
+    ConcurrencyConflict: _from_conflict,
+    PeerUnavailable: _from_peer_unavailable,
     Exception: _from_unexpected,
 }

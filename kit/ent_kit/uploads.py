@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from ent_kit import texts
 from ent_kit.problems import Problem, field_error
 
 MAX_FIELD_BYTES = 64 * 1024
@@ -29,7 +30,7 @@ class MultipartReader:
         media_type, options = parse_options_header(content_type)
         boundary = options.get(b"boundary")
         if media_type != b"multipart/form-data" or not boundary:
-            raise Problem(415, "unsupported_media_type", "multipart/form-data expected")
+            raise Problem(415, "unsupported_media_type", texts.MULTIPART_EXPECTED)
         self._body = body
         self._events: deque[tuple[str, Any]] = deque()
         self._header_name = bytearray()
@@ -73,7 +74,7 @@ class MultipartReader:
             try:
                 chunk = await anext(self._body)
             except StopAsyncIteration:
-                raise field_error("body", "multipart body ended early") from None
+                raise field_error("body", texts.MULTIPART_ENDED_EARLY) from None
             self._parser.write(chunk)
         return self._events.popleft()
 
@@ -106,11 +107,11 @@ class MultipartReader:
         async for chunk in self.chunks():
             value.extend(chunk)
             if len(value) > limit:
-                raise Problem(413, "field_too_large", "Form field too large")
+                raise Problem(413, "field_too_large", texts.FIELD_TOO_LARGE)
         try:
             return value.decode("utf-8")
         except UnicodeDecodeError:
-            raise field_error("body", "form fields must be UTF-8 text") from None
+            raise field_error("body", texts.FIELDS_NOT_UTF8) from None
 
 
 async def fields_then_file(
@@ -122,10 +123,12 @@ async def fields_then_file(
     while part := await form.next_part():
         if part.filename is not None:
             if part.name != file_field:
-                raise field_error(part.name, f"unexpected file field (expected '{file_field}')")
+                raise field_error(
+                    part.name, texts.UNEXPECTED_FILE_FIELD.format(expected=file_field)
+                )
             return fields, part
         fields[part.name].append(await form.text())
-    raise field_error(file_field, "a file is required (after the other fields)")
+    raise field_error(file_field, texts.FILE_REQUIRED)
 
 
 def _part(headers: dict[str, bytes]) -> Part:
@@ -133,7 +136,7 @@ def _part(headers: dict[str, bytes]) -> Part:
     _, options = parse_options_header(headers.get("content-disposition", b""))
     name = options.get(b"name")
     if name is None:
-        raise field_error("body", "multipart part without a name")
+        raise field_error("body", texts.PART_WITHOUT_NAME)
     filename = options.get(b"filename")
     try:
         return Part(
@@ -142,4 +145,4 @@ def _part(headers: dict[str, bytes]) -> Part:
             content_type=headers.get("content-type", b"application/octet-stream").decode("latin-1"),
         )
     except UnicodeDecodeError:
-        raise field_error("body", "part and file names must be UTF-8") from None
+        raise field_error("body", texts.NAMES_NOT_UTF8) from None

@@ -597,10 +597,10 @@ def test_egress_is_limited_to_dns_kafka_mongodb_s3_and_the_gateway_calls(
         assert "Egress" in policies[f"{RELEASE}-{service}"]["spec"]["policyTypes"]
         assert opened(policies[f"{RELEASE}-{service}"]) == external | {(8000, "TCP")}
         (to_directory,) = [r for r in policies[f"{RELEASE}-{service}"]["spec"]["egress"]
-                           if r["ports"][0]["port"] == 8000]  # fmt: skip
+                           if r["ports"][0]["port"] == 8000]
         (peer,) = to_directory["to"]
         reached = [n for n, d in deployments.items()
-                   if selects(peer["podSelector"]["matchLabels"], pod_labels(d))]  # fmt: skip
+                   if selects(peer["podSelector"]["matchLabels"], pod_labels(d))]
         assert reached == [f"{RELEASE}-directory"]
     assert opened(policies["ent-gateway"]) == external | {(8000, "TCP")}
     to_pods = [

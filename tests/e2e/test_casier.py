@@ -42,12 +42,19 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 def deposit(
-    api: httpx.Client, auth: Headers, recipients: list[str], content: bytes,
-    name: str = "devoir.pdf", **fields: str,
-) -> httpx.Response:  # fmt: skip
-    return api.post("/api/locker/deposits", headers=auth,
-                    data={"recipients": recipients, **fields},
-                    files={"file": (name, content, "application/pdf")})  # fmt: skip
+    api: httpx.Client,
+    auth: Headers,
+    recipients: list[str],
+    content: bytes,
+    name: str = "devoir.pdf",
+    **fields: str,
+) -> httpx.Response:
+    return api.post(
+        "/api/locker/deposits",
+        headers=auth,
+        data={"recipients": recipients, **fields},
+        files={"file": (name, content, "application/pdf")},
+    )
 
 
 def ids(api: httpx.Client, auth: Headers, folder: str) -> list[str]:
@@ -71,8 +78,11 @@ def test_student_hands_in_homework_and_cannot_change_it(stack: Stack, api: httpx
     assert entry["deposited_at"] == first["deposited_at"]
 
     # The sender's trash is their own copy only: the teacher's locker keeps the document.
-    trashed = api.post("/api/locker/documents/trash", headers=student,
-                       json={"document_ids": [first["document_id"]]}).json()  # fmt: skip
+    trashed = api.post(
+        "/api/locker/documents/trash",
+        headers=student,
+        json={"document_ids": [first["document_id"]]},
+    ).json()
     assert trashed["done"] == [first["document_id"]]
     assert first["document_id"] in ids(api, teacher, "received")
     assert first["document_id"] not in ids(api, student, "history")
@@ -80,21 +90,34 @@ def test_student_hands_in_homework_and_cannot_change_it(stack: Stack, api: httpx
     # No way to touch the copy in someone else's locker: the teacher's copy is not the
     # student's to restore or delete, and it answers like an unknown id.
     for action in ("restore", "delete"):
-        response = api.post(f"/api/locker/documents/{action}", headers=sign_in(api, "emma.richard"),
-                            json={"document_ids": [first["document_id"]]})  # fmt: skip
+        response = api.post(
+            f"/api/locker/documents/{action}",
+            headers=sign_in(api, "emma.richard"),
+            json={"document_ids": [first["document_id"]]},
+        )
         assert response.json()["not_found"] == [first["document_id"]]
 
     # A second version is a new deposit linked to the first.
-    second = deposit(api, student, [user_id(api, teacher)], b"%PDF v2 " + os.urandom(1000),
-                     previous_version_id=first["document_id"]).json()  # fmt: skip
+    second = deposit(
+        api,
+        student,
+        [user_id(api, teacher)],
+        b"%PDF v2 " + os.urandom(1000),
+        previous_version_id=first["document_id"],
+    ).json()
     assert second["document_id"] != first["document_id"]
     assert second["previous_version_id"] == first["document_id"]
     received = api.get("/api/locker/received", headers=teacher).json()["items"]
     linked = next(e for e in received if e["document_id"] == second["document_id"])
     assert linked["previous_version_id"] == first["document_id"]
     # Only one's own earlier deposit can be versioned.
-    foreign = deposit(api, sign_in(api, "emma.richard"), [user_id(api, teacher)], b"x",
-                      previous_version_id=first["document_id"])  # fmt: skip
+    foreign = deposit(
+        api,
+        sign_in(api, "emma.richard"),
+        [user_id(api, teacher)],
+        b"x",
+        previous_version_id=first["document_id"],
+    )
     assert foreign.status_code == 400
     assert [e["field"] for e in foreign.json()["errors"]] == ["previous_version_id"]
 
@@ -116,32 +139,40 @@ def test_trash_restore_delete_and_automatic_purge(stack: Stack, api: httpx.Clien
     teacher_id = user_id(api, teacher)
     content = b"%PDF unique " + os.urandom(4096)
     blobs_before = blob_files(stack)
-    docs = [deposit(api, student, [teacher_id], content, name=f"copie-{i}.pdf").json()
-            for i in range(3)]  # fmt: skip
+    docs = [
+        deposit(api, student, [teacher_id], content, name=f"copie-{i}.pdf").json() for i in range(3)
+    ]
     document_ids = [d["document_id"] for d in docs]
     assert len(blob_files(stack) - blobs_before) == 1  # identical content is stored once
 
     # Selection: trash three at once, restore one, delete one for good.
-    result = api.post("/api/locker/documents/trash", headers=teacher,
-                      json={"document_ids": document_ids}).json()  # fmt: skip
+    result = api.post(
+        "/api/locker/documents/trash", headers=teacher, json={"document_ids": document_ids}
+    ).json()
     assert result["done"] == document_ids
     assert set(document_ids) <= set(ids(api, teacher, "trash"))
     assert not set(document_ids) & set(ids(api, teacher, "received"))
-    restored = api.post("/api/locker/documents/restore", headers=teacher,
-                        json={"document_ids": document_ids[:1]}).json()  # fmt: skip
+    restored = api.post(
+        "/api/locker/documents/restore", headers=teacher, json={"document_ids": document_ids[:1]}
+    ).json()
     assert restored["done"] == document_ids[:1]
     assert document_ids[0] in ids(api, teacher, "received")
     # Definitive delete only from the trash.
-    refused = api.post("/api/locker/documents/delete", headers=teacher,
-                       json={"document_ids": document_ids[:1]})  # fmt: skip
+    refused = api.post(
+        "/api/locker/documents/delete", headers=teacher, json={"document_ids": document_ids[:1]}
+    )
     assert refused.status_code == 400
-    deleted = api.post("/api/locker/documents/delete", headers=teacher,
-                       json={"document_ids": document_ids[1:2]}).json()  # fmt: skip
+    deleted = api.post(
+        "/api/locker/documents/delete", headers=teacher, json={"document_ids": document_ids[1:2]}
+    ).json()
     assert deleted["done"] == document_ids[1:2]
     gone = api.get(f"/api/locker/documents/{document_ids[1]}/content", headers=teacher)
     assert gone.status_code == 404
-    copy = api.post("/api/locker/workspace/copy-from-locker", headers=teacher,
-                    json={"document_ids": document_ids[1:2], "folder_id": None})  # fmt: skip
+    copy = api.post(
+        "/api/locker/workspace/copy-from-locker",
+        headers=teacher,
+        json={"document_ids": document_ids[1:2], "folder_id": None},
+    )
     assert copy.status_code == 404  # deleted for good: nothing left to copy either
 
     # The third waits in the trash; retention (4 s here) purges it.
@@ -151,8 +182,10 @@ def test_trash_restore_delete_and_automatic_purge(stack: Stack, api: httpx.Clien
     assert eventually(purged, timeout=20)
     # The blob stays: the restored document (and the student's Historique) still use it.
     assert len(blob_files(stack) - blobs_before) == 1
-    assert api.get(f"/api/locker/documents/{document_ids[0]}/content",
-                   headers=teacher).content == content  # fmt: skip
+    assert (
+        api.get(f"/api/locker/documents/{document_ids[0]}/content", headers=teacher).content
+        == content
+    )
 
 
 def test_blob_is_deleted_when_its_last_reference_is_purged(stack: Stack, api: httpx.Client) -> None:
@@ -161,10 +194,14 @@ def test_blob_is_deleted_when_its_last_reference_is_purged(stack: Stack, api: ht
     doc = deposit(api, student, [user_id(api, teacher)], b"%PDF alone " + os.urandom(2048)).json()
     (blob,) = blob_files(stack) - before
     for auth in (student, teacher):
-        api.post("/api/locker/documents/trash", headers=auth,
-                 json={"document_ids": [doc["document_id"]]})  # fmt: skip
-        api.post("/api/locker/documents/delete", headers=auth,
-                 json={"document_ids": [doc["document_id"]]})  # fmt: skip
+        api.post(
+            "/api/locker/documents/trash", headers=auth, json={"document_ids": [doc["document_id"]]}
+        )
+        api.post(
+            "/api/locker/documents/delete",
+            headers=auth,
+            json={"document_ids": [doc["document_id"]]},
+        )
     assert eventually(lambda: not blob.exists(), timeout=20)
 
 
@@ -208,14 +245,20 @@ def test_selection_downloads_as_one_zip(stack: Stack, api: httpx.Client) -> None
     contents = [os.urandom(50_000), os.urandom(70_000)]
     docs = [deposit(api, student, [teacher_id], c, name="copie.pdf").json() for c in contents]
 
-    response = api.post("/api/locker/documents/download", headers=teacher,
-                        json={"document_ids": [d["document_id"] for d in docs]})  # fmt: skip
+    response = api.post(
+        "/api/locker/documents/download",
+        headers=teacher,
+        json={"document_ids": [d["document_id"] for d in docs]},
+    )
 
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/zip"
     with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
         assert archive.namelist() == ["copie.pdf", "copie (2).pdf"]  # same names made unique
         assert [archive.read(n) for n in archive.namelist()] == contents
-    other = api.post("/api/locker/documents/download", headers=sign_in(api, "lucas.martin"),
-                     json={"document_ids": [docs[0]["document_id"]]})  # fmt: skip
+    other = api.post(
+        "/api/locker/documents/download",
+        headers=sign_in(api, "lucas.martin"),
+        json={"document_ids": [docs[0]["document_id"]]},
+    )
     assert other.status_code == 404

@@ -212,8 +212,11 @@ def test_freezing_a_teacher_stops_their_sends_not_their_reads(
     freeze = f"/api/directory/users/{teacher.user_id}/freeze"
     unfreeze = f"/api/directory/users/{teacher.user_id}/unfreeze"
 
-    forbidden = api.post(f"/api/directory/users/{student.user_id}/freeze", headers=as_teacher,
-                         json={"reason": "test"})  # fmt: skip
+    forbidden = api.post(
+        f"/api/directory/users/{student.user_id}/freeze",
+        headers=as_teacher,
+        json={"reason": "test"},
+    )
     assert assert_problem(forbidden, 403)["code"] == "forbidden"
     assert verdict_for(api, as_teacher, student) == {student.login: "allowed"}
 
@@ -228,9 +231,10 @@ def test_freezing_a_teacher_stops_their_sends_not_their_reads(
         audience = check(api, as_teacher, [{"group_id": CLASS_IDS["3A"], "role": "students"}])
         assert audience == {
             "allowed": [],
-            "refused": [{"group_id": CLASS_IDS["3A"], "role": "students",
-                         "reason": "sender_frozen"}],
-        }  # fmt: skip
+            "refused": [
+                {"group_id": CLASS_IDS["3A"], "role": "students", "reason": "sender_frozen"}
+            ],
+        }
         me = api.get("/api/directory/me", headers=as_teacher)
         assert me.status_code == 200, me.text
         assert me.json()["user_id"] == teacher.user_id
@@ -256,9 +260,11 @@ def test_no_enumeration_of_people_one_may_not_write_to(api: httpx.Client, sign_i
         k: v for k, v in absent.items() if k != "instance"
     }
 
-    on_behalf = api.post("/api/directory/reachability", headers=auth,
-                         json={"recipients": [{"user_id": me.user_id}],
-                               "sender_id": classmate.user_id})  # fmt: skip
+    on_behalf = api.post(
+        "/api/directory/reachability",
+        headers=auth,
+        json={"recipients": [{"user_id": me.user_id}], "sender_id": classmate.user_id},
+    )
     assert assert_problem(on_behalf, 403)["code"] == "forbidden"
     own = check(api, auth, [{"user_id": classmate.user_id}], sender_id=me.user_id)
     assert own["allowed"] == [classmate.user_id]
@@ -279,9 +285,11 @@ def test_no_enumeration_of_people_one_may_not_write_to(api: httpx.Client, sign_i
     assert found.status_code == 200, found.text
     cards = found.json()["users"]
     assert target.user_id in {c["user_id"] for c in cards}
-    assert all(c["last_name"][:3].casefold() == target.last_name[:3].casefold()
-               or c["first_name"][:3].casefold() == target.last_name[:3].casefold()
-               for c in cards)  # fmt: skip
+    assert all(
+        c["last_name"][:3].casefold() == target.last_name[:3].casefold()
+        or c["first_name"][:3].casefold() == target.last_name[:3].casefold()
+        for c in cards
+    )
     other_students = [c for c in cards if c["profile"] == "student" and "6A" not in c["classes"]]
     assert other_students == []
     assert not {s.user_id for s in namesakes[target.login]} & {c["user_id"] for c in cards}
@@ -306,8 +314,11 @@ def test_search_needs_three_letters_not_three_characters(
 
 def test_reachability_check_answers_200(api: httpx.Client, sign_in: SignIn) -> None:
     student, classmate = plain("3A")[:2]
-    response = api.post("/api/directory/reachability", headers=sign_in(student.login),
-                        json={"recipients": [{"user_id": classmate.user_id}]})  # fmt: skip
+    response = api.post(
+        "/api/directory/reachability",
+        headers=sign_in(student.login),
+        json={"recipients": [{"user_id": classmate.user_id}]},
+    )
     assert response.json() == {"allowed": [classmate.user_id], "refused": []}
     assert response.status_code == 200
 
@@ -323,8 +334,13 @@ def test_direction_revokes_and_grants_a_one_way_rule(api: httpx.Client, sign_in:
     assert listed.status_code == 200, listed.text
     rules = listed.json()
     assert rules
-    (rule,) = [r for r in rules if r["sender_scope"] == CLASS_IDS["6A"]
-               and r["sender_role"] == "parents" and r["recipient_role"] == "teachers"]  # fmt: skip
+    (rule,) = [
+        r
+        for r in rules
+        if r["sender_scope"] == CLASS_IDS["6A"]
+        and r["sender_role"] == "parents"
+        and r["recipient_role"] == "teachers"
+    ]
     assert rule["recipient_scope"] == CLASS_IDS["6A"]
     assert verdict_for(api, sign_in(parent.login), teacher) == {teacher.login: "allowed"}
 
@@ -360,8 +376,11 @@ def test_assistant_lists_class_teachers_with_the_main_teacher(
     assert (CLASS_IDS[class_name], "parents") not in keys
     assert (SCHOOL_ID, "students") not in keys
 
-    members = api.get("/api/directory/assistant/members", headers=auth,
-                      params={"group_id": CLASS_IDS[class_name], "role": "teachers"})  # fmt: skip
+    members = api.get(
+        "/api/directory/assistant/members",
+        headers=auth,
+        params={"group_id": CLASS_IDS[class_name], "role": "teachers"},
+    )
     assert members.status_code == 200, members.text
     listed = members.json()
     assert {m["user_id"] for m in listed} == {t.user_id for t in CLASS_TEACHERS}
@@ -387,8 +406,11 @@ def test_password_sign_in_refuses_wrong_and_unknown_alike(api: httpx.Client) -> 
 def test_favourites_are_private_and_found_by_search(api: httpx.Client, sign_in: SignIn) -> None:
     teacher = sign_in("prof.anglais")
     audience = {"group_id": CLASS_IDS["6A"], "role": "parents"}
-    saved = api.post("/api/directory/favourites", headers=teacher,
-                     json={"name": "Parents 6A réunion", "recipients": [audience]})  # fmt: skip
+    saved = api.post(
+        "/api/directory/favourites",
+        headers=teacher,
+        json={"name": "Parents 6A réunion", "recipients": [audience]},
+    )
     assert saved.status_code == 201, saved.text
     favourite_id = saved.json()["favourite_id"]
     try:
@@ -396,16 +418,20 @@ def test_favourites_are_private_and_found_by_search(api: httpx.Client, sign_in: 
         assert [f["recipients"] for f in mine if f["favourite_id"] == favourite_id] == [[audience]]
         found = api.get("/api/directory/search", headers=teacher, params={"q": "par"}).json()
         assert favourite_id in {f["favourite_id"] for f in found["favourites"]}
-        assert any(g["group_id"] == CLASS_IDS["6A"] and g["role"] == "parents"
-                   for g in found["groups"])  # fmt: skip
+        assert any(
+            g["group_id"] == CLASS_IDS["6A"] and g["role"] == "parents" for g in found["groups"]
+        )
 
         other = sign_in("prof.francais")
         assert favourite_id not in {
             f["favourite_id"] for f in api.get("/api/directory/favourites", headers=other).json()
         }
         assert_problem(api.delete(f"/api/directory/favourites/{favourite_id}", headers=other), 404)
-        bad = api.post("/api/directory/favourites", headers=teacher,
-                       json={"name": "Trop", "recipients": [audience] * 201})  # fmt: skip
+        bad = api.post(
+            "/api/directory/favourites",
+            headers=teacher,
+            json={"name": "Trop", "recipients": [audience] * 201},
+        )
         assert [e["field"] for e in assert_problem(bad, 400)["errors"]] == ["recipients"]
     finally:
         deleted = api.delete(f"/api/directory/favourites/{favourite_id}", headers=teacher)

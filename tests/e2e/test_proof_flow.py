@@ -120,8 +120,11 @@ def test_student_deposit_reaches_teacher_with_one_trace(stack: Stack, api: httpx
         return {f"{svc}|{name}" for svc, name in names} if wanted in names else set()
 
     # The locker's JSON log lines for this request carry its trace id.
-    locker_lines = [json.loads(x) for x in stack.log_file("locker").read_text().splitlines()
-                    if x.startswith("{")]  # fmt: skip
+    locker_lines = [
+        json.loads(x)
+        for x in stack.log_file("locker").read_text().splitlines()
+        if x.startswith("{")
+    ]
     assert any(line.get("trace_id") == trace_id for line in locker_lines)
 
     trace = eventually(whole_trace, timeout=10.0)
@@ -233,8 +236,10 @@ def test_sigterm_drains_in_flight_requests_and_flushes_the_outbox(
         boundary = b"--slowbound\r\n"
         yield boundary + b'Content-Disposition: form-data; name="recipients"\r\n\r\n'
         yield teacher_id.encode() + b"\r\n" + boundary
-        yield (b'Content-Disposition: form-data; name="file"; filename="lent.bin"\r\n'
-               b"Content-Type: application/octet-stream\r\n\r\n")  # fmt: skip
+        yield (
+            b'Content-Disposition: form-data; name="file"; filename="lent.bin"\r\n'
+            b"Content-Type: application/octet-stream\r\n\r\n"
+        )
         for i in range(20):
             if i == 5:
                 locker.send_signal(signal.SIGTERM)  # mid-upload

@@ -11,7 +11,6 @@ import pytest
 from ent_contracts import SYSTEM, DomainEvent, Envelope, TraceContext, topics
 from ent_contracts.directory import UserRegistered
 from ent_devstack.stack import TansuBroker, free_port
-from ent_kit.aggregate import envelope_for
 from ent_kit.messaging import (
     KafkaEventPublisher,
     consumer_router,
@@ -21,6 +20,7 @@ from ent_kit.messaging import (
 )
 from ent_kit.outbox import OutboxRelay
 from ent_kit.projections import KafkaProjection
+from ent_kit.repository import envelope_for
 from ent_kit.signal import AppendSignal
 from ent_kit.storage import DocumentWriter, Query, Storage, StoredEvent, open_storage
 from faststream.kafka import KafkaBroker
@@ -74,8 +74,14 @@ def user_events(aggregates: int, versions: int) -> list[Envelope]:
     for version in range(1, versions + 1):
         for a in range(aggregates):
             user = f"user-{a}"
-            event = UserRegistered(user_id=user, school_id="s", login=f"l{a}.{version}",
-                                   first_name="A", last_name="B", profile="student")  # fmt: skip
+            event = UserRegistered(
+                user_id=user,
+                school_id="s",
+                login=f"l{a}.{version}",
+                first_name="A",
+                last_name="B",
+                profile="student",
+            )
             envelope = envelope_for(event, user, version, SYSTEM)
             events.append(msgspec.structs.replace(envelope, trace=TRACED))
     return events

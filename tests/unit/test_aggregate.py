@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from ent_contracts import SYSTEM, TraceContext
 from ent_contracts.directory import UserRegistered
-from ent_kit.aggregate import Repository, envelope_for, new_event_id
+from ent_kit.aggregate import new_event_id
+from ent_kit.repository import Repository, envelope_for
 from ent_kit.signal import AppendSignal
 from ent_kit.storage import ConcurrencyConflict, Storage
 from kit_fixtures import ALICE, Person, storage, user_registered

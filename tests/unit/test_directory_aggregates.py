@@ -85,8 +85,9 @@ def test_update_with_identical_details_is_an_idempotent_reimport() -> None:
 
 def test_update_with_the_same_classes_in_another_order_changes_nothing() -> None:
     u = user("t1", profile="teacher", classes=("6A", "5B", "4C"))
-    reordered = UserUpdated(user_id="t1", first_name="Camille", last_name="Durand",
-                            classes=["4C", "6A", "5B"])  # fmt: skip
+    reordered = UserUpdated(
+        user_id="t1", first_name="Camille", last_name="Durand", classes=["4C", "6A", "5B"]
+    )
     assert u.update(reordered) is False
     assert u.pending() == []
 

@@ -7,8 +7,8 @@ import contextlib
 from collections.abc import Sequence
 
 import pytest
-from ent_kit.aggregate import Repository
 from ent_kit.outbox import CHECKPOINTS, OutboxRelay, read_checkpoint
+from ent_kit.repository import Repository
 from ent_kit.signal import AppendSignal
 from ent_kit.storage import Storage, StoredEvent
 from kit_fixtures import (

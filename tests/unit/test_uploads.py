@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from ent_kit import texts
 from ent_kit.problems import Problem
 from ent_kit.uploads import MAX_FIELD_BYTES, MultipartReader, Part
 
@@ -216,7 +217,7 @@ async def test_truncated_body_is_a_validation_problem() -> None:
     assert caught.value.status_code == 400
     assert caught.value.extra["code"] == "validation_failed"  # type: ignore[index]
     assert caught.value.extra["errors"] == [  # type: ignore[index]
-        {"field": "body", "message": "multipart body ended early"}
+        {"field": "body", "reason": "invalid", "message": texts.MULTIPART_ENDED_EARLY}
     ]
 
 

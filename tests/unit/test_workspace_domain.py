@@ -57,9 +57,15 @@ def with_tree() -> Recorded:
 
 
 def add(w: Workspace, item_id: str, folder_id: str | None, name: str = "copie.pdf") -> None:
-    w.add_document(item_id=item_id, folder_id=folder_id, file_name=name,
-                   media_type="application/pdf", size=10, sha256=SHA,
-                   blob_key=f"sha256/ab/{SHA}")  # fmt: skip
+    w.add_document(
+        item_id=item_id,
+        folder_id=folder_id,
+        file_name=name,
+        media_type="application/pdf",
+        size=10,
+        sha256=SHA,
+        blob_key=f"sha256/ab/{SHA}",
+    )
 
 
 def replayed(w: Recorded) -> Workspace:
@@ -208,8 +214,9 @@ def test_a_move_keeps_the_depth_limit() -> None:
     refused = refusal(lambda: w.move_folder("cours", "3a"))
     assert refused.reason == "folder_too_deep"
     w.move_folder("cours", "devoirs")  # a folder without sub-folders may go one level down
-    assert w.pending() == [WorkspaceFolderMoved(folder_id="cours", owner_id=OWNER,
-                                                parent_id="devoirs")]  # fmt: skip
+    assert w.pending() == [
+        WorkspaceFolderMoved(folder_id="cours", owner_id=OWNER, parent_id="devoirs")
+    ]
 
 
 def test_a_move_keeps_sibling_names_unique() -> None:
@@ -245,19 +252,33 @@ def test_a_document_needs_a_live_folder_a_name_and_content() -> None:
     assert missing.value.field == "folder_id"
     refused = refusal(lambda: add(w, "i1", None, "../x.pdf"))
     assert (refused.field, refused.reason) == ("file", "invalid_name")
-    refused = refusal(lambda: w.add_document(
-        item_id="i1", folder_id=None, file_name="a.pdf", media_type="application/pdf",
-        size=0, sha256=SHA, blob_key="k",
-    ))  # fmt: skip
+    refused = refusal(
+        lambda: w.add_document(
+            item_id="i1",
+            folder_id=None,
+            file_name="a.pdf",
+            media_type="application/pdf",
+            size=0,
+            sha256=SHA,
+            blob_key="k",
+        )
+    )
     assert (refused.field, refused.reason) == ("file", "empty_file")
     assert w.pending() == []
 
 
 def test_copy_from_the_locker_refers_to_the_same_blob() -> None:
     w = with_tree()
-    w.copy_from_locker(item_id="i1", document_id="doc-1", folder_id="3a",
-                       file_name="Devoir.pdf", media_type="application/pdf", size=42,
-                       sha256=SHA, blob_key="sha256/ab/abab")  # fmt: skip
+    w.copy_from_locker(
+        item_id="i1",
+        document_id="doc-1",
+        folder_id="3a",
+        file_name="Devoir.pdf",
+        media_type="application/pdf",
+        size=42,
+        sha256=SHA,
+        blob_key="sha256/ab/abab",
+    )
     added, copied = w.pending()
     assert isinstance(added, WorkspaceDocumentAdded)
     assert added.source == "locker"
@@ -271,9 +292,16 @@ def test_copy_from_the_locker_refers_to_the_same_blob() -> None:
 def test_copy_into_an_unknown_folder_triggers_nothing() -> None:
     w = with_tree()
     with pytest.raises(NotInWorkspace):
-        w.copy_from_locker(item_id="i1", document_id="doc-1", folder_id="nope",
-                           file_name="Devoir.pdf", media_type="application/pdf", size=42,
-                           sha256=SHA, blob_key="k")  # fmt: skip
+        w.copy_from_locker(
+            item_id="i1",
+            document_id="doc-1",
+            folder_id="nope",
+            file_name="Devoir.pdf",
+            media_type="application/pdf",
+            size=42,
+            sha256=SHA,
+            blob_key="k",
+        )
     assert w.pending() == []
 
 

@@ -10,6 +10,7 @@ from ent_kit.storage.port import (
     EventStore,
     Storage,
     StoredEvent,
+    find_all,
 )
 from ent_kit.storage.query import InvalidCursor, Page, Query, Range
 
@@ -26,5 +27,6 @@ __all__ = [
     "Range",
     "Storage",
     "StoredEvent",
+    "find_all",
     "open_storage",
 ]

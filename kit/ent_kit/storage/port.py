@@ -6,7 +6,7 @@ Both live in the same database so that a projection update, its checkpoint and t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
@@ -95,3 +95,17 @@ class Storage(Protocol):
     async def ping(self) -> None: ...
 
     async def close(self) -> None: ...
+
+
+async def find_all(
+    reader: DocumentReader, collection: str, query: Query
+) -> AsyncIterator[Document]:
+    """Every document the query matches, read `query.limit` at a time: for jobs that must
+    see them all (an import's sweep, a school's rules), never for an endpoint's page."""
+    while True:
+        page = await reader.find(collection, query)
+        for doc in page.items:
+            yield doc
+        if page.next_cursor is None:
+            return
+        query = msgspec.structs.replace(query, after=page.next_cursor)

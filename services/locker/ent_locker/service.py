@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from ent_contracts import topics
-from ent_kit.aggregate import Repository
 from ent_kit.peers import PeerClient
+from ent_kit.repository import Repository
 from ent_kit.runtime import Periodic, Runtime, ServiceDefinition, Subscription
 from litestar.di import Provide
 
@@ -59,8 +59,9 @@ def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
     runtime.close_on_stop(directory.close)
     policy = DirectoryPolicy(directory)
     signer = ReceiptSigner(settings.auth_secret)
-    limits = Limits(max_document_bytes=settings.max_document_bytes,
-                    quota_bytes=settings.quota_bytes)  # fmt: skip
+    limits = Limits(
+        max_document_bytes=settings.max_document_bytes, quota_bytes=settings.quota_bytes
+    )
 
     def deposit_service() -> DepositService:
         return DepositService(

@@ -8,7 +8,8 @@ from typing import TypeVar
 
 from ent_contracts import Actor
 from ent_contracts.directory import GroupKind, RecipientRef, UserRegistered, UserUpdated
-from ent_kit.aggregate import Aggregate, Repository
+from ent_kit.aggregate import Aggregate
+from ent_kit.repository import Repository
 from ent_kit.signal import AppendSignal
 from ent_kit.storage import ConcurrencyConflict, EventStore
 
@@ -28,9 +29,14 @@ class DirectoryCommands:
         self.favourites = Repository(events, Favourite, signal)
 
     async def _change(
-        self, repository: Repository[A], aggregate_id: str, decide: Callable[[A], object],
-        actor: Actor, *, create: Callable[[str], A] | None = None,
-    ) -> int:  # fmt: skip
+        self,
+        repository: Repository[A],
+        aggregate_id: str,
+        decide: Callable[[A], object],
+        actor: Actor,
+        *,
+        create: Callable[[str], A] | None = None,
+    ) -> int:
         """Load, decide, save; on a concurrent write, reload and decide again."""
         for attempt in range(ATTEMPTS):
             aggregate = await repository.get(aggregate_id)
@@ -104,46 +110,71 @@ class DirectoryCommands:
     ) -> bool:
         if await self.groups.get(group_id) is not None:
             return False
-        await self._change(self.groups, group_id, lambda g: g.create(school_id, kind, name),
-                           actor, create=Group)  # fmt: skip
+        await self._change(
+            self.groups, group_id, lambda g: g.create(school_id, kind, name), actor, create=Group
+        )
         await self._grant(school_id, group_rules(school_id, group_id, kind), actor)
         return True
 
     async def set_membership(
-        self, group_id: str, members: set[str], teachers: set[str] | None, actor: Actor,
+        self,
+        group_id: str,
+        members: set[str],
+        teachers: set[str] | None,
+        actor: Actor,
         main_teacher_id: str | None = None,
-    ) -> int:  # fmt: skip
+    ) -> int:
         return await self._change(
-            self.groups, group_id,
-            lambda g: g.set_membership(members, teachers, main_teacher_id), actor,
-        )  # fmt: skip
+            self.groups,
+            group_id,
+            lambda g: g.set_membership(members, teachers, main_teacher_id),
+            actor,
+        )
 
     async def schedule_substitution(
-        self, substitution_id: str, school_id: str, substitute_id: str, replaced_id: str,
-        starts_on: date, ends_on: date, actor: Actor,
-    ) -> int:  # fmt: skip
+        self,
+        substitution_id: str,
+        school_id: str,
+        substitute_id: str,
+        replaced_id: str,
+        starts_on: date,
+        ends_on: date,
+        actor: Actor,
+    ) -> int:
         substitute = await self.users.get(substitute_id)
         replaced = await self.users.get(replaced_id)
         if substitute is None or replaced is None:
             raise DirectoryRefused("substitute_id", "both teachers must exist")
         return await self._change(
-            self.schools, school_id,
-            lambda s: s.schedule_substitution(substitution_id, substitute, replaced,
-                                              starts_on, ends_on),
-            actor, create=School,
-        )  # fmt: skip
+            self.schools,
+            school_id,
+            lambda s: s.schedule_substitution(
+                substitution_id, substitute, replaced, starts_on, ends_on
+            ),
+            actor,
+            create=School,
+        )
 
     async def save_favourite(
-        self, favourite_id: str, owner_id: str, name: str, recipients: Sequence[RecipientRef],
+        self,
+        favourite_id: str,
+        owner_id: str,
+        name: str,
+        recipients: Sequence[RecipientRef],
         actor: Actor,
-    ) -> int:  # fmt: skip
-        return await self._change(self.favourites, favourite_id,
-                                  lambda f: f.save(owner_id, name, recipients), actor,
-                                  create=Favourite)  # fmt: skip
+    ) -> int:
+        return await self._change(
+            self.favourites,
+            favourite_id,
+            lambda f: f.save(owner_id, name, recipients),
+            actor,
+            create=Favourite,
+        )
 
     async def delete_favourite(self, favourite_id: str, owner_id: str, actor: Actor) -> int:
-        return await self._change(self.favourites, favourite_id, lambda f: f.delete(owner_id),
-                                  actor)  # fmt: skip
+        return await self._change(
+            self.favourites, favourite_id, lambda f: f.delete(owner_id), actor
+        )
 
     async def grant(self, school_id: str, rule: Rule, actor: Actor) -> int:
         return await self._grant(school_id, [rule], actor)

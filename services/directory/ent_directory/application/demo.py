@@ -26,17 +26,26 @@ async def seed_demo_school(commands: DirectoryCommands, today: date) -> int:
         class_id = demo.CLASS_IDS[class_name]
         students = {u.user_id for u in users if u.profile == "student" and class_name in u.classes}
         await commands.create_group(class_id, demo.SCHOOL_ID, "class", class_name, SYSTEM)
-        await commands.set_membership(class_id, students, {t.user_id for t in teachers}, SYSTEM,
-                                      main_teacher_id=teachers[i].user_id)  # fmt: skip
+        await commands.set_membership(
+            class_id,
+            students,
+            {t.user_id for t in teachers},
+            SYSTEM,
+            main_teacher_id=teachers[i].user_id,
+        )
     for parent in (u for u in users if u.children):
         for child in parent.children:
             await commands.link_family(parent.user_id, by_login[child].user_id, SYSTEM)
     await _latin_and_theatre(commands, users)
     await commands.schedule_substitution(
-        "demo-substitution", demo.SCHOOL_ID, by_login["prof.remplacant"].user_id,
-        by_login["prof.latin"].user_id, today - timedelta(days=7), today + timedelta(days=21),
+        "demo-substitution",
+        demo.SCHOOL_ID,
+        by_login["prof.remplacant"].user_id,
+        by_login["prof.latin"].user_id,
+        today - timedelta(days=7),
+        today + timedelta(days=21),
         SYSTEM,
-    )  # fmt: skip
+    )
     log.info("demo school seeded", school=demo.SCHOOL_NAME, new_users=created)
     return created
 
@@ -50,18 +59,27 @@ async def _latin_and_theatre(commands: DirectoryCommands, users: list[demo.DemoU
 
     latin_teacher = next(u for u in users if u.login == "prof.latin")
     await commands.create_group(demo.LATIN, demo.SCHOOL_ID, "teaching", "Latin 5e-4e", SYSTEM)
-    await commands.set_membership(demo.LATIN, students("5A", 6) | students("4A", 6),
-                                  {latin_teacher.user_id}, SYSTEM)  # fmt: skip
+    await commands.set_membership(
+        demo.LATIN, students("5A", 6) | students("4A", 6), {latin_teacher.user_id}, SYSTEM
+    )
     drama_teacher = next(u for u in users if u.login == "prof.francais")
-    await commands.create_group(demo.THEATRE, demo.SCHOOL_ID, "collaborative", "Club théâtre",
-                                SYSTEM)  # fmt: skip
-    await commands.set_membership(demo.THEATRE, students("6A", 5) | students("3A", 5),
-                                  {drama_teacher.user_id}, SYSTEM)  # fmt: skip
+    await commands.create_group(
+        demo.THEATRE, demo.SCHOOL_ID, "collaborative", "Club théâtre", SYSTEM
+    )
+    await commands.set_membership(
+        demo.THEATRE, students("6A", 5) | students("3A", 5), {drama_teacher.user_id}, SYSTEM
+    )
 
 
 def _registration(user: demo.DemoUser) -> UserRegistered:
     return UserRegistered(
-        user_id=user.user_id, school_id=demo.SCHOOL_ID, login=user.login,
-        first_name=user.first_name, last_name=user.last_name, profile=user.profile,
-        classes=user.classes, function=user.function, subjects=user.subjects,
-    )  # fmt: skip
+        user_id=user.user_id,
+        school_id=demo.SCHOOL_ID,
+        login=user.login,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        profile=user.profile,
+        classes=user.classes,
+        function=user.function,
+        subjects=user.subjects,
+    )

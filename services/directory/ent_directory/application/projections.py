@@ -66,11 +66,16 @@ class DirectoryProjection:
             case CommunicationRuleRevoked():
                 await tx.delete(RULES, event.rule_id)
             case FavouriteSaved():
-                await tx.put(FAVOURITES, event.favourite_id, {
-                    "owner_id": event.owner_id, "name": event.name,
-                    "name_key": event.name.casefold(),
-                    "recipients": _builtins(event)["recipients"],
-                })  # fmt: skip
+                await tx.put(
+                    FAVOURITES,
+                    event.favourite_id,
+                    {
+                        "owner_id": event.owner_id,
+                        "name": event.name,
+                        "name_key": event.name.casefold(),
+                        "recipients": _builtins(event)["recipients"],
+                    },
+                )
             case FavouriteDeleted():
                 await tx.delete(FAVOURITES, event.favourite_id)
 
@@ -111,8 +116,14 @@ def _new_user(event: UserRegistered) -> dict[str, Any]:
 
 
 def _new_group(event: GroupCreated) -> dict[str, Any]:
-    return {"school_id": event.school_id, "kind": event.kind, "name": event.name,
-            "members": [], "teachers": [], "main_teacher_id": None}  # fmt: skip
+    return {
+        "school_id": event.school_id,
+        "kind": event.kind,
+        "name": event.name,
+        "members": [],
+        "teachers": [],
+        "main_teacher_id": None,
+    }
 
 
 async def _update(tx: DocumentWriter, user_id: str, **changes: Any) -> dict[str, Any] | None:
@@ -151,10 +162,12 @@ async def _membership_changed(tx: DocumentWriter, event: GroupMembershipChanged)
     group = await tx.get(GROUPS, g)
     if group is None:
         return
-    group["members"] = _removed(_added(group["members"], *event.members_added),
-                                *event.members_removed)  # fmt: skip
-    group["teachers"] = _removed(_added(group["teachers"], *event.teachers_added),
-                                 *event.teachers_removed)  # fmt: skip
+    group["members"] = _removed(
+        _added(group["members"], *event.members_added), *event.members_removed
+    )
+    group["teachers"] = _removed(
+        _added(group["teachers"], *event.teachers_added), *event.teachers_removed
+    )
     previous_main, group["main_teacher_id"] = group["main_teacher_id"], event.main_teacher_id
     await tx.put(GROUPS, g, group)
     touched = [*event.members_added, *event.members_removed]

@@ -15,9 +15,12 @@ from ent_directory.domain.rules import Person, Reachability, Rule, Substitution
 
 MAX_RECIPIENTS = 200
 Reason = Literal[
-    "sender_frozen", "sender_inactive", "recipient_inactive", "not_allowed",
+    "sender_frozen",
+    "sender_inactive",
+    "recipient_inactive",
+    "not_allowed",
     "reserved_to_management",
-]  # fmt: skip
+]
 
 
 class Recipient(RecipientRef, frozen=True, kw_only=True, omit_defaults=True):
@@ -48,20 +51,27 @@ class Verdict(msgspec.Struct, frozen=True, kw_only=True):
 def person(doc: dict[str, Any], replaced: dict[str, dict[str, Any]]) -> Person:
     substitutions = tuple(
         Substitution(
-            frozenset(replaced[s["replaced_id"]]["teaches"]) if s["replaced_id"] in replaced
+            frozenset(replaced[s["replaced_id"]]["teaches"])
+            if s["replaced_id"] in replaced
             else frozenset(),
             date.fromisoformat(s["starts_on"]),
             date.fromisoformat(s["ends_on"]),
         )
         for s in doc.get("substitutions", [])
-    )  # fmt: skip
+    )
     return Person(
-        user_id=doc["id"], school_id=doc["school_id"], profile=doc["profile"],
-        function=doc.get("function"), active=doc["active"], frozen=doc["frozen"],
-        member_of=frozenset(doc["member_of"]), teaches=frozenset(doc["teaches"]),
-        parent_of=frozenset(doc["parent_of"]), relatives=frozenset(doc["relatives"]),
+        user_id=doc["id"],
+        school_id=doc["school_id"],
+        profile=doc["profile"],
+        function=doc.get("function"),
+        active=doc["active"],
+        frozen=doc["frozen"],
+        member_of=frozenset(doc["member_of"]),
+        teaches=frozenset(doc["teaches"]),
+        parent_of=frozenset(doc["parent_of"]),
+        relatives=frozenset(doc["relatives"]),
         substitutions=substitutions,
-    )  # fmt: skip
+    )
 
 
 class ReachabilityService:
@@ -166,10 +176,17 @@ class ReachabilityService:
 
 
 def _rule(d: dict[str, Any]) -> Rule:
-    return Rule(d["id"], d["list_kind"], d["sender_scope"], d["sender_role"],
-                d["recipient_scope"], d["recipient_role"])  # fmt: skip
+    return Rule(
+        d["id"],
+        d["list_kind"],
+        d["sender_scope"],
+        d["sender_role"],
+        d["recipient_scope"],
+        d["recipient_role"],
+    )
 
 
 def _refused(recipient: Recipient, reason: str) -> Refused:
-    return Refused(user_id=recipient.user_id, group_id=recipient.group_id,
-                   role=recipient.role, reason=reason)  # fmt: skip
+    return Refused(
+        user_id=recipient.user_id, group_id=recipient.group_id, role=recipient.role, reason=reason
+    )

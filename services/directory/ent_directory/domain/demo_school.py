@@ -97,9 +97,19 @@ LAST_NAMES = [
     "Chevalier",
 ]
 SUBJECTS = (
-    "Français", "Mathématiques", "Histoire-Géographie", "Anglais", "Espagnol", "SVT",
-    "Physique-Chimie", "Technologie", "Arts plastiques", "Éducation musicale", "EPS", "Latin",
-)  # fmt: skip
+    "Français",
+    "Mathématiques",
+    "Histoire-Géographie",
+    "Anglais",
+    "Espagnol",
+    "SVT",
+    "Physique-Chimie",
+    "Technologie",
+    "Arts plastiques",
+    "Éducation musicale",
+    "EPS",
+    "Latin",
+)
 
 
 @dataclass(frozen=True)
@@ -147,10 +157,15 @@ def _login(first: str, last: str, taken: set[str]) -> str:
 def demo_users() -> list[DemoUser]:
     taken: set[str] = set()
     users = [
-        DemoUser(_login("Claire", "Directrice", taken), "Claire", "Directrice", "staff",
-                 function="direction"),
+        DemoUser(
+            _login("Claire", "Directrice", taken),
+            "Claire",
+            "Directrice",
+            "staff",
+            function="direction",
+        ),
         DemoUser(_login("Marc", "Cpe", taken), "Marc", "Cpe", "staff", function="vie_scolaire"),
-    ]  # fmt: skip
+    ]
     for i, subject in enumerate(SUBJECTS):
         first, last = FIRST_NAMES[(i * 7) % len(FIRST_NAMES)], LAST_NAMES[-1 - i]
         login = _login("prof", subject, taken)
@@ -163,6 +178,8 @@ def demo_users() -> list[DemoUser]:
             student = DemoUser(_login(first, last, taken), first, last, "student", [class_name])
             parent_first = FIRST_NAMES[(k + 17) % len(FIRST_NAMES)]
             parent_login = _login(parent_first, last, taken)
-            users += [student, DemoUser(parent_login, parent_first, last, "parent",
-                                        children=(student.login,))]  # fmt: skip
+            users += [
+                student,
+                DemoUser(parent_login, parent_first, last, "parent", children=(student.login,)),
+            ]
     return users

@@ -168,8 +168,12 @@ class Group(Aggregate):
             teachers_removed=sorted(self.teachers - teachers),
             main_teacher_id=main_teacher_id,
         )
-        unchanged = not (change.members_added or change.members_removed
-                         or change.teachers_added or change.teachers_removed)  # fmt: skip
+        unchanged = not (
+            change.members_added
+            or change.members_removed
+            or change.teachers_added
+            or change.teachers_removed
+        )
         if unchanged and main_teacher_id == self.main_teacher_id:
             return False
         self.trigger(change)
@@ -202,11 +206,15 @@ class School(Aggregate):
             return False
         self.trigger(
             CommunicationRuleGranted(
-                rule_id=rule.rule_id, school_id=self.id, list_kind=rule.list_kind,
-                sender_scope=rule.sender_scope, sender_role=rule.sender_role,
-                recipient_scope=rule.recipient_scope, recipient_role=rule.recipient_role,
+                rule_id=rule.rule_id,
+                school_id=self.id,
+                list_kind=rule.list_kind,
+                sender_scope=rule.sender_scope,
+                sender_role=rule.sender_role,
+                recipient_scope=rule.recipient_scope,
+                recipient_role=rule.recipient_role,
             )
-        )  # fmt: skip
+        )
         return True
 
     def revoke(self, rule_id: str) -> None:
@@ -215,9 +223,13 @@ class School(Aggregate):
         self.trigger(CommunicationRuleRevoked(rule_id=rule_id, school_id=self.id))
 
     def schedule_substitution(
-        self, substitution_id: str, substitute: User, replaced: User, starts_on: date,
+        self,
+        substitution_id: str,
+        substitute: User,
+        replaced: User,
+        starts_on: date,
         ends_on: date,
-    ) -> None:  # fmt: skip
+    ) -> None:
         if substitute.profile != "teacher" or replaced.profile != "teacher":
             raise DirectoryRefused("substitute_id", "a substitution is between two teachers")
         if ends_on < starts_on:
@@ -225,11 +237,14 @@ class School(Aggregate):
         if substitution_id not in self.substitutions:
             self.trigger(
                 SubstitutionScheduled(
-                    substitution_id=substitution_id, school_id=self.id,
-                    substitute_id=substitute.id, replaced_id=replaced.id,
-                    starts_on=starts_on, ends_on=ends_on,
+                    substitution_id=substitution_id,
+                    school_id=self.id,
+                    substitute_id=substitute.id,
+                    replaced_id=replaced.id,
+                    starts_on=starts_on,
+                    ends_on=ends_on,
                 )
-            )  # fmt: skip
+            )
 
     def when(self, event: DomainEvent) -> None:
         match event:
@@ -260,10 +275,14 @@ class Favourite(Aggregate):
         if not 1 <= len(recipients) <= MAX_FAVOURITE_RECIPIENTS:
             raise DirectoryRefused("recipients", f"1 to {MAX_FAVOURITE_RECIPIENTS} recipients")
         # Plain references in the event, whatever subclass the caller validated with.
-        plain = [RecipientRef(user_id=r.user_id, group_id=r.group_id, role=r.role)
-                 for r in recipients]  # fmt: skip
-        self.trigger(FavouriteSaved(favourite_id=self.id, owner_id=owner_id, name=name.strip(),
-                                    recipients=plain))  # fmt: skip
+        plain = [
+            RecipientRef(user_id=r.user_id, group_id=r.group_id, role=r.role) for r in recipients
+        ]
+        self.trigger(
+            FavouriteSaved(
+                favourite_id=self.id, owner_id=owner_id, name=name.strip(), recipients=plain
+            )
+        )
 
     def delete(self, owner_id: str) -> None:
         if self.owner_id != owner_id or self.deleted:

@@ -30,13 +30,22 @@ class Rule:
 
     @classmethod
     def from_event(cls, event: CommunicationRuleGranted) -> Rule:
-        return cls(event.rule_id, event.list_kind, event.sender_scope, event.sender_role,
-                   event.recipient_scope, event.recipient_role)  # fmt: skip
+        return cls(
+            event.rule_id,
+            event.list_kind,
+            event.sender_scope,
+            event.sender_role,
+            event.recipient_scope,
+            event.recipient_role,
+        )
 
     def same_permission(self, other: Rule) -> bool:
-        return (self.sender_scope, self.sender_role, self.recipient_scope,
-                self.recipient_role) == (other.sender_scope, other.sender_role,
-                                         other.recipient_scope, other.recipient_role)  # fmt: skip
+        return (self.sender_scope, self.sender_role, self.recipient_scope, self.recipient_role) == (
+            other.sender_scope,
+            other.sender_role,
+            other.recipient_scope,
+            other.recipient_role,
+        )
 
 
 @dataclass(frozen=True)
@@ -127,9 +136,11 @@ class Reachability:
     def __init__(self, sender: Person, rules: Iterable[Rule], day: date) -> None:
         self.sender = sender
         self.day = day
-        self.rules = [r for r in rules
-                      if r.sender_role == "family"
-                      or in_audience(sender, r.sender_scope, r.sender_role, day)]  # fmt: skip
+        self.rules = [
+            r
+            for r in rules
+            if r.sender_role == "family" or in_audience(sender, r.sender_scope, r.sender_role, day)
+        ]
 
     def may_write_to(self, recipient: Person) -> ListKind | None:
         if recipient.user_id == self.sender.user_id:

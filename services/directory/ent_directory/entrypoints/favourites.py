@@ -52,24 +52,34 @@ class FavouritesController(Controller):
 
     @post("/", summary="Save a set of recipients under a name")
     async def create(
-        self, request: AnyRequest, data: FavouriteBody, commands: DirectoryCommands,
+        self,
+        request: AnyRequest,
+        data: FavouriteBody,
+        commands: DirectoryCommands,
         runtime: Runtime,
-    ) -> FavouriteView:  # fmt: skip
+    ) -> FavouriteView:
         return await _save(request.user, new_event_id(), data, commands, runtime)
 
     @put("/{favourite_id:str}", summary="Rename or change a favourite")
     async def change(
-        self, request: AnyRequest, favourite_id: str, data: FavouriteBody,
-        commands: DirectoryCommands, runtime: Runtime,
-    ) -> FavouriteView:  # fmt: skip
+        self,
+        request: AnyRequest,
+        favourite_id: str,
+        data: FavouriteBody,
+        commands: DirectoryCommands,
+        runtime: Runtime,
+    ) -> FavouriteView:
         await _mine(runtime, request.user, favourite_id)
         return await _save(request.user, favourite_id, data, commands, runtime)
 
     @delete("/{favourite_id:str}", summary="Delete a favourite")
     async def remove(
-        self, request: AnyRequest, favourite_id: str, commands: DirectoryCommands,
+        self,
+        request: AnyRequest,
+        favourite_id: str,
+        commands: DirectoryCommands,
         runtime: Runtime,
-    ) -> None:  # fmt: skip
+    ) -> None:
         await _mine(runtime, request.user, favourite_id)
         position = await commands.delete_favourite(
             favourite_id, request.user.user_id, Actor(kind="user", id=request.user.user_id)
@@ -85,16 +95,23 @@ async def _mine(runtime: Runtime, me: Identity, favourite_id: str) -> dict[str, 
 
 
 async def _save(
-    me: Identity, favourite_id: str, data: FavouriteBody, commands: DirectoryCommands,
+    me: Identity,
+    favourite_id: str,
+    data: FavouriteBody,
+    commands: DirectoryCommands,
     runtime: Runtime,
-) -> FavouriteView:  # fmt: skip
+) -> FavouriteView:
     try:
         position = await commands.save_favourite(
-            favourite_id, me.user_id, data.name, data.recipients,
+            favourite_id,
+            me.user_id,
+            data.name,
+            data.recipients,
             Actor(kind="user", id=me.user_id),
-        )  # fmt: skip
+        )
     except DirectoryRefused as refused:
         raise field_error(refused.field, refused.message) from None
     await runtime.projectors["directory"].caught_up(position)
-    return FavouriteView(favourite_id=favourite_id, name=data.name.strip(),
-                         recipients=data.recipients)  # fmt: skip
+    return FavouriteView(
+        favourite_id=favourite_id, name=data.name.strip(), recipients=data.recipients
+    )

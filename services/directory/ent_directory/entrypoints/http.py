@@ -161,9 +161,12 @@ class DirectoryController(Controller):
         reach = await _reach(request.user, reachability)
         found: dict[str, dict[str, Any]] = {}
         for field in ("first_key", "last_key"):
-            query = Query(where={"school_id": reach.sender.school_id},
-                          ranges={field: Range(gte=prefix, lt=prefix + "\uffff")},
-                          order_by=[(field, "asc")], limit=200)  # fmt: skip
+            query = Query(
+                where={"school_id": reach.sender.school_id},
+                ranges={field: Range(gte=prefix, lt=prefix + "\uffff")},
+                order_by=[(field, "asc")],
+                limit=200,
+            )
             found |= {
                 d["id"]: d for d in (await runtime.storage.documents.find(USERS, query)).items
             }
@@ -190,16 +193,25 @@ class DirectoryController(Controller):
         people = await reachability.people(ids)
         docs = await reachability.documents(ids)
         allowed = [u for u in ids if u in people and reach.may_write_to(people[u])]
-        return [AudienceMember(user_id=u, display_name=docs[u]["display_name"],
-                               profile=docs[u]["profile"],
-                               main_teacher=group_id in docs[u].get("main_teacher_of", []))
-                for u in allowed]  # fmt: skip
+        return [
+            AudienceMember(
+                user_id=u,
+                display_name=docs[u]["display_name"],
+                profile=docs[u]["profile"],
+                main_teacher=group_id in docs[u].get("main_teacher_of", []),
+            )
+            for u in allowed
+        ]
 
     @post("/users/{user_id:str}/freeze", status_code=200, summary="Freeze an account")
     async def freeze(
-        self, request: AnyRequest, commands: DirectoryCommands, runtime: Runtime, user_id: str,
+        self,
+        request: AnyRequest,
+        commands: DirectoryCommands,
+        runtime: Runtime,
+        user_id: str,
         data: FreezeRequest,
-    ) -> Account:  # fmt: skip
+    ) -> Account:
         await _require_management(request.user, runtime, user_id)
         await _refused_as_problem(commands.freeze(user_id, _actor(request.user), data.reason))
         return await _account(runtime, user_id)
@@ -222,21 +234,34 @@ class DirectoryController(Controller):
 
     @post("/schools/{school_id:str}/rules", summary="Grant a rule (one direction)")
     async def grant(
-        self, request: AnyRequest, commands: DirectoryCommands, runtime: Runtime,
-        school_id: str, data: RuleBody,
-    ) -> RuleView:  # fmt: skip
+        self,
+        request: AnyRequest,
+        commands: DirectoryCommands,
+        runtime: Runtime,
+        school_id: str,
+        data: RuleBody,
+    ) -> RuleView:
         await _require_school_management(request.user, runtime, school_id)
-        rule = permission(data.list_kind, data.sender_scope, data.sender_role,
-                          data.recipient_scope, data.recipient_role)  # fmt: skip
+        rule = permission(
+            data.list_kind,
+            data.sender_scope,
+            data.sender_role,
+            data.recipient_scope,
+            data.recipient_role,
+        )
         position = await _refused_as_problem(commands.grant(school_id, rule, _actor(request.user)))
         await runtime.projectors["directory"].caught_up(position)
         return RuleView(rule_id=rule.rule_id, **msgspec.structs.asdict(data))
 
     @delete("/schools/{school_id:str}/rules/{rule_id:str}", summary="Revoke a rule")
     async def revoke(
-        self, request: AnyRequest, commands: DirectoryCommands, runtime: Runtime,
-        school_id: str, rule_id: str,
-    ) -> None:  # fmt: skip
+        self,
+        request: AnyRequest,
+        commands: DirectoryCommands,
+        runtime: Runtime,
+        school_id: str,
+        rule_id: str,
+    ) -> None:
         await _require_school_management(request.user, runtime, school_id)
         position = await _refused_as_problem(
             commands.revoke(school_id, rule_id, _actor(request.user))
@@ -270,8 +295,9 @@ class DirectoryController(Controller):
         except ImportTooLarge as error:
             raise Problem(413, "too_large", "Fichier trop volumineux", str(error)) from None
         except ImportFileError as error:
-            raise Problem(400, "invalid_import_file", "Fichier d'import illisible",
-                          str(error)) from None  # fmt: skip
+            raise Problem(
+                400, "invalid_import_file", "Fichier d'import illisible", str(error)
+            ) from None
         projector = runtime.projectors["directory"]
 
         async def refresh() -> None:
@@ -297,10 +323,16 @@ class DirectoryController(Controller):
 
 
 _ROLE_LABELS = {
-    "students": "Élèves", "teachers": "Enseignants", "parents": "Parents",
-    "members": "Membres", "staff": "Personnels", "direction": "Direction",
-    "vie_scolaire": "Vie scolaire", "secretariat": "Secrétariat", "family": "Famille",
-}  # fmt: skip
+    "students": "Élèves",
+    "teachers": "Enseignants",
+    "parents": "Parents",
+    "members": "Membres",
+    "staff": "Personnels",
+    "direction": "Direction",
+    "vie_scolaire": "Vie scolaire",
+    "secretariat": "Secrétariat",
+    "family": "Famille",
+}
 
 
 async def audiences(reach: Reachability, runtime: Runtime) -> list[Audience]:

@@ -9,9 +9,18 @@ from opentelemetry import propagate
 
 # Connection-level headers belong to one hop and must not be forwarded (RFC 9110 §7.6.1).
 HOP_BY_HOP = frozenset(
-    {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
-     "transfer-encoding", "upgrade", "host"}
-)  # fmt: skip
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+    }
+)
 
 
 # The gateway's own server sets these on every response it sends.

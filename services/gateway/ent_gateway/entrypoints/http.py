@@ -105,8 +105,12 @@ async def _directory(
         headers=Upstreams.forward_headers({"authorization": f"Bearer {token}"}),
     )
     if response.status_code in (401, 404):
-        raise Problem(401, "invalid_credentials", "Identifiant ou mot de passe incorrect",
-                      errors=[{"field": "login"}])  # fmt: skip
+        raise Problem(
+            401,
+            "invalid_credentials",
+            "Identifiant ou mot de passe incorrect",
+            errors=[{"field": "login"}],
+        )
     response.raise_for_status()
     account: dict[str, Any] = response.json()
     return account
@@ -130,10 +134,15 @@ class ApiController(Controller):
 
     @route(
         "/{service:str}/{path:path}",
-        http_method=[HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH,
-                     HttpMethod.DELETE],
+        http_method=[
+            HttpMethod.GET,
+            HttpMethod.POST,
+            HttpMethod.PUT,
+            HttpMethod.PATCH,
+            HttpMethod.DELETE,
+        ],
         include_in_schema=False,
-    )  # fmt: skip
+    )
     async def proxy(
         self, request: Request[Identity, Any, Any], upstreams: Upstreams, service: str, path: str
     ) -> Stream:

@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
-import msgspec
-from ent_kit.peers import PeerClient
-from ent_kit.problems import Problem
-
-from ent_locker.application.ports import Verdict
+from ent_contracts.directory_api import (
+    REACHABILITY_PATH,
+    ReachabilityRequest,
+    Recipient,
+    Verdict,
+)
+from ent_kit.errors import Refused
+from ent_kit.peers import PeerClient, PeerRejected
 
 
 class DirectoryPolicy:
     def __init__(self, directory: PeerClient) -> None:
         self._directory = directory
 
-    async def reachable(self, sender_id: str, recipients: list[dict[str, str]]) -> Verdict:
-        response = await self._directory.post(
-            "/directory/reachability", {"sender_id": sender_id, "recipients": recipients}
-        )
-        if response.status_code == 400:  # e.g. a malformed group token: the client's error
-            problem = response.json()
-            raise Problem(400, "validation_failed", "Invalid input", problem.get("detail", ""),
-                          errors=problem.get("errors", [{"field": "recipients"}]))  # fmt: skip
-        response.raise_for_status()
-        return msgspec.convert(response.json(), Verdict)
+    async def reachable(self, sender_id: str, recipients: list[Recipient]) -> Verdict:
+        request = ReachabilityRequest(sender_id=sender_id, recipients=recipients)
+        try:
+            return await self._directory.call("POST", REACHABILITY_PATH, Verdict, request)
+        except PeerRejected as rejected:
+            if rejected.status != 400:
+                raise
+            # e.g. an unknown role in an audience: the client's error, named as it was.
+            error = rejected.first_error()
+            raise Refused(
+                "recipients", str(error.get("reason", "invalid")), str(error.get("message", ""))
+            ) from None

@@ -9,10 +9,10 @@ from typing import Literal
 
 import msgspec
 from ent_contracts import SYSTEM, Actor
-from ent_kit.aggregate import Repository
 from ent_kit.blobs import BlobStore
 from ent_kit.logging import get_logger
 from ent_kit.projections import LocalProjector
+from ent_kit.repository import Repository
 from ent_kit.storage import ConcurrencyConflict, Query, Range, Storage
 
 from ent_locker.application.projections import BLOB_CANDIDATES, ENTRIES, TRASHED
@@ -51,9 +51,12 @@ class Casier:
         return await self._each(owner_id, ids, decide, actor)
 
     async def _each(
-        self, owner_id: str, ids: list[str], decide: Callable[[Document], bool],
+        self,
+        owner_id: str,
+        ids: list[str],
+        decide: Callable[[Document], bool],
         actor: Actor | None = None,
-    ) -> SelectionResult:  # fmt: skip
+    ) -> SelectionResult:
         actor = actor or Actor(kind="user", id=owner_id)
         done: list[str] = []
         unchanged: list[str] = []
@@ -89,8 +92,12 @@ class Casier:
 async def purge_expired_trash(storage: Storage, casier: Casier, retention: timedelta) -> int:
     """Purge (reason "retention") what has been in a trash longer than `retention`."""
     cutoff = datetime.now(UTC) - retention
-    query = Query(where={"state": TRASHED}, ranges={"trashed_at": Range(lt=cutoff)},
-                  order_by=[("trashed_at", "asc")], limit=500)  # fmt: skip
+    query = Query(
+        where={"state": TRASHED},
+        ranges={"trashed_at": Range(lt=cutoff)},
+        order_by=[("trashed_at", "asc")],
+        limit=500,
+    )
     page = await storage.documents.find(ENTRIES, query)
     purged = 0
     for entry in page.items:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import msgspec
 from ent_contracts import Actor
-from ent_kit.aggregate import Repository, new_event_id
+from ent_contracts.directory_api import RefusedRecipient
+from ent_kit.aggregate import new_event_id
 from ent_kit.auth import Identity
 from ent_kit.blobs import BlobStore, BlobTooLarge, put_content_addressed
 from ent_kit.problems import Problem, field_error
 from ent_kit.projections import LocalProjector
+from ent_kit.repository import Repository
 from ent_kit.storage import DocumentReader
 from ent_kit.uploads import MultipartReader, fields_then_file
 
@@ -34,7 +36,7 @@ class DepositReceipt(SignedReceipt, frozen=True, kw_only=True):
     """The signed receipt, plus what the sender needs to see at once."""
 
     media_type: str
-    refused: list[dict[str, Any]] = []  # recipients the directory refused, with the reason
+    refused: list[RefusedRecipient] = []  # recipients the directory refused, with the reason
 
 
 class Limits(msgspec.Struct, frozen=True, kw_only=True):
@@ -71,8 +73,9 @@ class DepositService:
         verdict = await self._policy.reachable(sender.user_id, refs)
         recipients = [r for r in verdict.allowed if r != sender.user_id]
         if not recipients:
-            raise Problem(422, "no_allowed_recipients", "Aucun destinataire autorisé",
-                          refused=verdict.refused)  # fmt: skip
+            raise Problem(
+                422, "no_allowed_recipients", "Aucun destinataire autorisé", refused=verdict.refused
+            )
         file_name = _refused_as_problem(lambda: checked_file_name(file_part.filename or ""))
         previous = await self._previous_version(sender, fields.get("previous_version_id", []))
         room = await self._room_left(sender.user_id)
@@ -80,10 +83,18 @@ class DepositService:
             blob = await put_content_addressed(self._blobs, form.chunks(), max_size=room)
         except BlobTooLarge:
             if room < self._limits.max_document_bytes:
-                raise Problem(413, "quota_exceeded", "Quota de dépôt atteint",
-                              quota_bytes=self._limits.quota_bytes) from None  # fmt: skip
-            raise Problem(413, "document_too_large", "Document trop volumineux",
-                          max_bytes=self._limits.max_document_bytes) from None  # fmt: skip
+                raise Problem(
+                    413,
+                    "quota_exceeded",
+                    "Quota de dépôt atteint",
+                    quota_bytes=self._limits.quota_bytes,
+                ) from None
+            raise Problem(
+                413,
+                "document_too_large",
+                "Document trop volumineux",
+                max_bytes=self._limits.max_document_bytes,
+            ) from None
         document = Document(new_event_id())
         _refused_as_problem(
             lambda: document.deposit_into_lockers(
@@ -102,10 +113,14 @@ class DepositService:
         # Read-your-writes: the sender's Historique shows the deposit when we answer.
         await self._projector.caught_up(position)
         assert document.deposit is not None
-        signed = self._signer.sign(msgspec.convert(msgspec.to_builtins(document.deposit),
-                                                   ReceiptFields))  # fmt: skip
-        return DepositReceipt(**msgspec.structs.asdict(signed), media_type=file_part.content_type,
-                              refused=verdict.refused)  # fmt: skip
+        signed = self._signer.sign(
+            msgspec.convert(msgspec.to_builtins(document.deposit), ReceiptFields)
+        )
+        return DepositReceipt(
+            **msgspec.structs.asdict(signed),
+            media_type=file_part.content_type,
+            refused=verdict.refused,
+        )
 
     async def _previous_version(self, sender: Identity, values: list[str]) -> str | None:
         """A new version links to an earlier deposit of the same sender."""

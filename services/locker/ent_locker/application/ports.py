@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
-import msgspec
-
-
-class Verdict(msgspec.Struct, frozen=True, kw_only=True):
-    allowed: list[str]  # user ids, groups expanded
-    refused: list[dict[str, Any]]  # as the directory names them, each with a reason
+from ent_contracts.directory_api import Recipient, Verdict
 
 
 class RecipientPolicy(Protocol):
-    async def reachable(self, sender_id: str, recipients: list[dict[str, str]]) -> Verdict:
+    async def reachable(self, sender_id: str, recipients: list[Recipient]) -> Verdict:
         """Which of these recipients (users, or group audiences) the sender may write to."""
         ...

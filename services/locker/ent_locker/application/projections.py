@@ -39,11 +39,17 @@ class LockerProjection:
             case DocumentDeposited():
                 await self._deposited(tx, event)
             case DocumentTrashed():
-                await self._set_state(tx, event.document_id, event.owner_id,
-                                      state=TRASHED, trashed_at=event.trashed_at)  # fmt: skip
+                await self._set_state(
+                    tx,
+                    event.document_id,
+                    event.owner_id,
+                    state=TRASHED,
+                    trashed_at=event.trashed_at,
+                )
             case DocumentRestored():
-                await self._set_state(tx, event.document_id, event.owner_id,
-                                      state=ACTIVE, trashed_at=None)  # fmt: skip
+                await self._set_state(
+                    tx, event.document_id, event.owner_id, state=ACTIVE, trashed_at=None
+                )
             case DocumentPurged():
                 await self._purged(tx, envelope, event)
 
@@ -56,8 +62,9 @@ class LockerProjection:
         if event.owner_id == sender:
             await _add_usage(tx, sender, -document["size"])
         owners = [sender, *document["recipient_ids"]]
-        remaining = await tx.existing(ENTRIES, [entry_id(event.document_id, o, sender)
-                                                for o in owners])  # fmt: skip
+        remaining = await tx.existing(
+            ENTRIES, [entry_id(event.document_id, o, sender) for o in owners]
+        )
         if not remaining:
             await tx.put(BLOB_CANDIDATES, document["blob_key"], {"since": envelope.occurred_at})
 
@@ -84,14 +91,23 @@ class LockerProjection:
             "blob_key": event.blob_key,
             "previous_version_id": event.previous_version_id,
         }
-        await tx.put(DOCUMENTS, event.document_id,
-                     {**summary, "recipient_ids": event.recipient_ids})  # fmt: skip
+        await tx.put(
+            DOCUMENTS, event.document_id, {**summary, "recipient_ids": event.recipient_ids}
+        )
         await _add_usage(tx, event.sender_id, event.size)
         in_folder = {"state": ACTIVE, "trashed_at": None}
         sender = event.sender_id
-        await tx.put(ENTRIES, entry_id(event.document_id, sender, sender),
-                     {**summary, **in_folder, "owner_id": sender, "folder": HISTORY,
-                      "recipient_ids": event.recipient_ids})  # fmt: skip
+        await tx.put(
+            ENTRIES,
+            entry_id(event.document_id, sender, sender),
+            {
+                **summary,
+                **in_folder,
+                "owner_id": sender,
+                "folder": HISTORY,
+                "recipient_ids": event.recipient_ids,
+            },
+        )
         for recipient in event.recipient_ids:
             entry = {**summary, **in_folder, "owner_id": recipient, "folder": RECEIVED}
             await tx.put(ENTRIES, entry_id(event.document_id, recipient, sender), entry)

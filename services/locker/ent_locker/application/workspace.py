@@ -6,11 +6,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from ent_contracts import Actor
-from ent_kit.aggregate import Repository, new_event_id
+from ent_kit.aggregate import new_event_id
 from ent_kit.auth import Identity
 from ent_kit.blobs import BlobStore, BlobTooLarge, put_content_addressed
 from ent_kit.problems import Problem, field_error
 from ent_kit.projections import LocalProjector
+from ent_kit.repository import Repository
 from ent_kit.storage import ConcurrencyConflict, DocumentReader
 from ent_kit.uploads import MultipartReader, fields_then_file
 
@@ -89,11 +90,18 @@ class WorkspaceService:
                 413, "document_too_large", "Document trop volumineux", max_bytes=self._max_bytes
             ) from None
         item_id = new_event_id()
-        await self._change(me, lambda w: w.add_document(
-            item_id=item_id, folder_id=folder_id, file_name=file_part.filename or "",
-            media_type=file_part.content_type, size=blob.size, sha256=blob.sha256,
-            blob_key=blob.key,
-        ))  # fmt: skip
+        await self._change(
+            me,
+            lambda w: w.add_document(
+                item_id=item_id,
+                folder_id=folder_id,
+                file_name=file_part.filename or "",
+                media_type=file_part.content_type,
+                size=blob.size,
+                sha256=blob.sha256,
+                blob_key=blob.key,
+            ),
+        )
         return item_id
 
     async def copy_from_locker(
@@ -117,18 +125,28 @@ class WorkspaceService:
         missing = [d for d in wanted if d not in readable]
         if missing:
             # Unknown and not yours answer alike, so ids cannot be probed.
-            raise Problem(404, "document_not_found", "Document introuvable",
-                          field="document_ids", document_ids=missing)  # fmt: skip
+            raise Problem(
+                404,
+                "document_not_found",
+                "Document introuvable",
+                field="document_ids",
+                document_ids=missing,
+            )
         item_ids = {d: new_event_id() for d in wanted}
 
         def decide(workspace: Workspace) -> None:
             for document_id in wanted:
                 doc = readable[document_id]
                 workspace.copy_from_locker(
-                    item_id=item_ids[document_id], document_id=document_id, folder_id=folder_id,
-                    file_name=doc["file_name"], media_type=doc["media_type"], size=doc["size"],
-                    sha256=doc["sha256"], blob_key=doc["blob_key"],
-                )  # fmt: skip
+                    item_id=item_ids[document_id],
+                    document_id=document_id,
+                    folder_id=folder_id,
+                    file_name=doc["file_name"],
+                    media_type=doc["media_type"],
+                    size=doc["size"],
+                    sha256=doc["sha256"],
+                    blob_key=doc["blob_key"],
+                )
 
         await self._change(me, decide)
         return [item_ids[d] for d in wanted]
@@ -163,13 +181,15 @@ def _decided(decide: Callable[..., T], *args: Any) -> T:
         return decide(*args)
     except WorkspaceRefused as refused:
         raise Problem(
-            400, "validation_failed", "Invalid input", f"{refused.field}: {refused.message}",
-            errors=[{"field": refused.field, "message": refused.message,
-                     "reason": refused.reason}],
-        ) from None  # fmt: skip
+            400,
+            "validation_failed",
+            "Invalid input",
+            f"{refused.field}: {refused.message}",
+            errors=[{"field": refused.field, "message": refused.message, "reason": refused.reason}],
+        ) from None
     except NotInWorkspace as missing:
         if missing.kind == "folder":
-            raise Problem(404, "folder_not_found", "Dossier introuvable",
-                          field=missing.field) from None  # fmt: skip
-        raise Problem(404, "item_not_found", "Document introuvable",
-                      field=missing.field) from None  # fmt: skip
+            raise Problem(
+                404, "folder_not_found", "Dossier introuvable", field=missing.field
+            ) from None
+        raise Problem(404, "item_not_found", "Document introuvable", field=missing.field) from None

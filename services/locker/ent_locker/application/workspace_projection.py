@@ -27,31 +27,65 @@ class WorkspaceProjection:
     async def apply(self, tx: DocumentWriter, envelope: Envelope, event: DomainEvent) -> None:
         match event:
             case WorkspaceFolderCreated():
-                await tx.put(WORKSPACE_FOLDERS, event.folder_id, {
-                    "owner_id": event.owner_id, "parent_id": event.parent_id,
-                    "name": event.name, "name_key": event.name.casefold(),
-                    "created_at": envelope.occurred_at, "trashed": False, "trashed_at": None,
-                })  # fmt: skip
+                await tx.put(
+                    WORKSPACE_FOLDERS,
+                    event.folder_id,
+                    {
+                        "owner_id": event.owner_id,
+                        "parent_id": event.parent_id,
+                        "name": event.name,
+                        "name_key": event.name.casefold(),
+                        "created_at": envelope.occurred_at,
+                        "trashed": False,
+                        "trashed_at": None,
+                    },
+                )
             case WorkspaceFolderRenamed():
-                await _update(tx, WORKSPACE_FOLDERS, event.folder_id,
-                              name=event.name, name_key=event.name.casefold())  # fmt: skip
+                await _update(
+                    tx,
+                    WORKSPACE_FOLDERS,
+                    event.folder_id,
+                    name=event.name,
+                    name_key=event.name.casefold(),
+                )
             case WorkspaceFolderMoved():
                 await _update(tx, WORKSPACE_FOLDERS, event.folder_id, parent_id=event.parent_id)
             case WorkspaceFolderTrashed():
-                await _update(tx, WORKSPACE_FOLDERS, event.folder_id,
-                              trashed=True, trashed_at=envelope.occurred_at)  # fmt: skip
+                await _update(
+                    tx,
+                    WORKSPACE_FOLDERS,
+                    event.folder_id,
+                    trashed=True,
+                    trashed_at=envelope.occurred_at,
+                )
             case WorkspaceDocumentAdded():
-                await tx.put(WORKSPACE_ITEMS, event.item_id, {
-                    "owner_id": event.owner_id, "folder_id": event.folder_id,
-                    "file_name": event.file_name, "name_key": event.file_name.casefold(),
-                    "media_type": event.media_type, "size": event.size, "sha256": event.sha256,
-                    "blob_key": event.blob_key, "source": event.source,
-                    "source_document_id": event.source_document_id,
-                    "added_at": envelope.occurred_at, "trashed": False, "trashed_at": None,
-                })  # fmt: skip
+                await tx.put(
+                    WORKSPACE_ITEMS,
+                    event.item_id,
+                    {
+                        "owner_id": event.owner_id,
+                        "folder_id": event.folder_id,
+                        "file_name": event.file_name,
+                        "name_key": event.file_name.casefold(),
+                        "media_type": event.media_type,
+                        "size": event.size,
+                        "sha256": event.sha256,
+                        "blob_key": event.blob_key,
+                        "source": event.source,
+                        "source_document_id": event.source_document_id,
+                        "added_at": envelope.occurred_at,
+                        "trashed": False,
+                        "trashed_at": None,
+                    },
+                )
             case WorkspaceDocumentTrashed():
-                await _update(tx, WORKSPACE_ITEMS, event.item_id,
-                              trashed=True, trashed_at=envelope.occurred_at)  # fmt: skip
+                await _update(
+                    tx,
+                    WORKSPACE_ITEMS,
+                    event.item_id,
+                    trashed=True,
+                    trashed_at=envelope.occurred_at,
+                )
 
 
 async def _update(tx: DocumentWriter, collection: str, doc_id: str, **changes: Any) -> None:

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Literal
 
 from ent_contracts import DomainEvent
+from ent_contracts.directory_api import Recipient
 from ent_contracts.locker import (
     DocumentDeposited,
     DocumentPurged,
@@ -58,14 +59,12 @@ def checked_recipients(sender_id: str, entries: list[str]) -> list[str]:
     return unique
 
 
-def recipient_ref(entry: str) -> dict[str, str]:
+def recipient_ref(entry: str) -> Recipient:
     """`<user id>`, or `group:<group id>:<role>` for an audience (e.g. a class's students)."""
-    if not entry.startswith("group:"):
-        return {"user_id": entry}
-    parts = entry.split(":")
-    if len(parts) != 3 or not parts[1] or not parts[2]:
-        raise DepositRefused("recipients", f"destinataire de groupe mal formé : {entry}")
-    return {"group_id": parts[1], "role": parts[2]}
+    try:
+        return Recipient.parse(entry)
+    except ValueError as malformed:
+        raise DepositRefused("recipients", str(malformed)) from None
 
 
 OwnerState = Literal["active", "trashed", "purged"]

@@ -145,8 +145,11 @@ class Workspace(Aggregate):
             )
         name = checked_folder_name(name)
         self._check_name_free(parent, name)
-        self.trigger(WorkspaceFolderCreated(folder_id=folder_id, owner_id=self.owner_id,
-                                            name=name, parent_id=parent))  # fmt: skip
+        self.trigger(
+            WorkspaceFolderCreated(
+                folder_id=folder_id, owner_id=self.owner_id, name=name, parent_id=parent
+            )
+        )
 
     def rename_folder(self, folder_id: str, name: str) -> bool:
         """False when the name is already this one (nothing to record)."""
@@ -155,8 +158,7 @@ class Workspace(Aggregate):
         if name == folder.name:
             return False
         self._check_name_free(folder.parent_id, name, but=folder_id)
-        self.trigger(WorkspaceFolderRenamed(folder_id=folder_id, owner_id=self.owner_id,
-                                            name=name))  # fmt: skip
+        self.trigger(WorkspaceFolderRenamed(folder_id=folder_id, owner_id=self.owner_id, name=name))
         return True
 
     def move_folder(self, folder_id: str, parent_id: str | None) -> bool:
@@ -169,14 +171,16 @@ class Workspace(Aggregate):
             parent == folder_id or parent in {d.folder_id for d in self.descendants(folder_id)}
         ):
             raise WorkspaceRefused(
-                "parent_id", "folder_cycle",
+                "parent_id",
+                "folder_cycle",
                 "un dossier ne peut pas être déplacé dans lui-même ou l'un de ses sous-dossiers",
-            )  # fmt: skip
+            )
         if self.depth(parent) + self.height(folder_id) > MAX_FOLDER_DEPTH:
             raise _too_deep()
         self._check_name_free(parent, folder.name)
-        self.trigger(WorkspaceFolderMoved(folder_id=folder_id, owner_id=self.owner_id,
-                                          parent_id=parent))  # fmt: skip
+        self.trigger(
+            WorkspaceFolderMoved(folder_id=folder_id, owner_id=self.owner_id, parent_id=parent)
+        )
         return True
 
     def trash_folder(self, folder_id: str) -> None:
@@ -186,11 +190,17 @@ class Workspace(Aggregate):
         folder_ids = {folder_id, *(f.folder_id for f in inside)}
         for item in list(self.items.values()):
             if not item.trashed and item.folder_id in folder_ids:
-                self.trigger(WorkspaceDocumentTrashed(item_id=item.item_id, owner_id=self.owner_id,
-                                                      with_folder_id=folder_id))  # fmt: skip
+                self.trigger(
+                    WorkspaceDocumentTrashed(
+                        item_id=item.item_id, owner_id=self.owner_id, with_folder_id=folder_id
+                    )
+                )
         for sub in reversed(inside):  # deepest first: the tree stays whole at every step
-            self.trigger(WorkspaceFolderTrashed(folder_id=sub.folder_id, owner_id=self.owner_id,
-                                                with_folder_id=folder_id))  # fmt: skip
+            self.trigger(
+                WorkspaceFolderTrashed(
+                    folder_id=sub.folder_id, owner_id=self.owner_id, with_folder_id=folder_id
+                )
+            )
         self.trigger(WorkspaceFolderTrashed(folder_id=folder_id, owner_id=self.owner_id))
 
     def add_document(
@@ -216,10 +226,17 @@ class Workspace(Aggregate):
         except DepositRefused as refused:
             raise WorkspaceRefused("file", "invalid_name", refused.message) from None
         added = WorkspaceDocumentAdded(
-            item_id=item_id, owner_id=self.owner_id, folder_id=folder, file_name=name,
-            media_type=media_type, size=size, sha256=sha256, blob_key=blob_key,
-            source=source, source_document_id=source_document_id,
-        )  # fmt: skip
+            item_id=item_id,
+            owner_id=self.owner_id,
+            folder_id=folder,
+            file_name=name,
+            media_type=media_type,
+            size=size,
+            sha256=sha256,
+            blob_key=blob_key,
+            source=source,
+            source_document_id=source_document_id,
+        )
         self.trigger(added)
         return added
 
@@ -237,12 +254,22 @@ class Workspace(Aggregate):
     ) -> WorkspaceDocumentAdded:
         """A Casier document the caller may read becomes one of their documents: same blob."""
         added = self.add_document(
-            item_id=item_id, folder_id=folder_id, file_name=file_name, media_type=media_type,
-            size=size, sha256=sha256, blob_key=blob_key, source="locker",
+            item_id=item_id,
+            folder_id=folder_id,
+            file_name=file_name,
+            media_type=media_type,
+            size=size,
+            sha256=sha256,
+            blob_key=blob_key,
+            source="locker",
             source_document_id=document_id,
-        )  # fmt: skip
-        copied = DocumentCopiedToWorkspace(document_id=document_id, owner_id=self.owner_id,
-                                           item_id=item_id, folder_id=added.folder_id)  # fmt: skip
+        )
+        copied = DocumentCopiedToWorkspace(
+            document_id=document_id,
+            owner_id=self.owner_id,
+            item_id=item_id,
+            folder_id=added.folder_id,
+        )
         self.trigger(copied)
         return added
 
@@ -260,8 +287,7 @@ class Workspace(Aggregate):
     def when(self, event: DomainEvent) -> None:
         match event:
             case WorkspaceFolderCreated():
-                self.folders[event.folder_id] = Folder(event.folder_id, event.name,
-                                                       event.parent_id)  # fmt: skip
+                self.folders[event.folder_id] = Folder(event.folder_id, event.name, event.parent_id)
             case WorkspaceFolderRenamed():
                 self.folders[event.folder_id].name = event.name
             case WorkspaceFolderMoved():

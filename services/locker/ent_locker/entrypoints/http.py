@@ -116,8 +116,12 @@ class LockerController(Controller):
         cursor: str | None = None,
         limit: PageSize = 50,
     ) -> FolderPage:
-        query = Query(where={"owner_id": request.user.user_id, "state": TRASHED},
-                      order_by=[("trashed_at", "desc")], limit=limit, after=cursor)  # fmt: skip
+        query = Query(
+            where={"owner_id": request.user.user_id, "state": TRASHED},
+            order_by=[("trashed_at", "desc")],
+            limit=limit,
+            after=cursor,
+        )
         return await _page(runtime, query)
 
     @post("/documents/trash", status_code=200, summary="Put a selection in the trash")
@@ -150,8 +154,10 @@ class LockerController(Controller):
     async def download_selection(
         self, request: Request[Identity, Any, Any], data: Selection, runtime: Runtime
     ) -> Stream:
-        docs = [await _readable_document(runtime, request.user, d)
-                for d in dict.fromkeys(data.document_ids)]  # fmt: skip
+        docs = [
+            await _readable_document(runtime, request.user, d)
+            for d in dict.fromkeys(data.document_ids)
+        ]
         return Stream(
             zipped(runtime.blobs, docs),
             media_type="application/zip",
@@ -178,13 +184,20 @@ class LockerController(Controller):
         headers["Accept-Ranges"] = "bytes"
         wanted = byte_range(request.headers.get("range"), doc["size"])
         if wanted is None:
-            return Stream(runtime.blobs.get(doc["blob_key"]), media_type=doc["media_type"],
-                          headers=headers)  # fmt: skip
+            return Stream(
+                runtime.blobs.get(doc["blob_key"]), media_type=doc["media_type"], headers=headers
+            )
         start, end = wanted
-        headers |= {"Content-Range": f"bytes {start}-{end}/{doc['size']}",
-                    "Content-Length": str(end - start + 1)}  # fmt: skip
-        return Stream(runtime.blobs.get(doc["blob_key"], start, end - start + 1),
-                      media_type=doc["media_type"], headers=headers, status_code=206)  # fmt: skip
+        headers |= {
+            "Content-Range": f"bytes {start}-{end}/{doc['size']}",
+            "Content-Length": str(end - start + 1),
+        }
+        return Stream(
+            runtime.blobs.get(doc["blob_key"], start, end - start + 1),
+            media_type=doc["media_type"],
+            headers=headers,
+            status_code=206,
+        )
 
 
 def zipped(blobs: BlobStore, docs: list[dict[str, Any]]) -> AsyncIterator[bytes]:
@@ -220,8 +233,12 @@ def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
     except ValueError:
         return None
     if start >= size or start > end:
-        raise Problem(416, "range_not_satisfiable", "Plage d'octets invalide",
-                      headers={"Content-Range": f"bytes */{size}"})  # fmt: skip
+        raise Problem(
+            416,
+            "range_not_satisfiable",
+            "Plage d'octets invalide",
+            headers={"Content-Range": f"bytes */{size}"},
+        )
     return start, min(end, size - 1)
 
 

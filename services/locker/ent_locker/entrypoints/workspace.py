@@ -107,9 +107,13 @@ class WorkspaceController(Controller):
 
     @patch("/folders/{folder_id:str}", summary="Rename a folder")
     async def change_folder(
-        self, request: AnyRequest, folder_id: str, data: FolderChanges,
-        workspace: WorkspaceService, runtime: Runtime,
-    ) -> FolderView:  # fmt: skip
+        self,
+        request: AnyRequest,
+        folder_id: str,
+        data: FolderChanges,
+        workspace: WorkspaceService,
+        runtime: Runtime,
+    ) -> FolderView:
         if data.name is not None:
             await workspace.rename_folder(request.user, folder_id, data.name)
         return await _folder_view(runtime, request.user, folder_id)
@@ -120,9 +124,13 @@ class WorkspaceController(Controller):
         summary="Move a folder (with its content) into another folder, or to the root (null)",
     )
     async def move_folder(
-        self, request: AnyRequest, folder_id: str, data: FolderMove,
-        workspace: WorkspaceService, runtime: Runtime,
-    ) -> FolderView:  # fmt: skip
+        self,
+        request: AnyRequest,
+        folder_id: str,
+        data: FolderMove,
+        workspace: WorkspaceService,
+        runtime: Runtime,
+    ) -> FolderView:
         await workspace.move_folder(request.user, folder_id, data.parent_id)
         return await _folder_view(runtime, request.user, folder_id)
 
@@ -134,17 +142,24 @@ class WorkspaceController(Controller):
 
     @get("/folders/{folder_id:str}/items", summary="A folder's content: folders, then documents")
     async def folder_content(
-        self, request: AnyRequest, folder_id: str, runtime: Runtime,
-        cursor: str | None = None, limit: PageSize = 50,
-    ) -> ContentPage:  # fmt: skip
+        self,
+        request: AnyRequest,
+        folder_id: str,
+        runtime: Runtime,
+        cursor: str | None = None,
+        limit: PageSize = 50,
+    ) -> ContentPage:
         await _my_folder(runtime, request.user, folder_id)
         return await _content(runtime, request.user, folder_id, cursor, limit)
 
     @get("/items", summary="The root's content: folders, then documents")
     async def root_content(
-        self, request: AnyRequest, runtime: Runtime, cursor: str | None = None,
+        self,
+        request: AnyRequest,
+        runtime: Runtime,
+        cursor: str | None = None,
         limit: PageSize = 50,
-    ) -> ContentPage:  # fmt: skip
+    ) -> ContentPage:
         return await _content(runtime, request.user, None, cursor, limit)
 
     @post(
@@ -185,11 +200,13 @@ class WorkspaceController(Controller):
         description="The copies refer to the same stored content: nothing is uploaded again.",
     )
     async def copy_from_locker(
-        self, request: AnyRequest, data: CopyFromLocker, workspace: WorkspaceService,
+        self,
+        request: AnyRequest,
+        data: CopyFromLocker,
+        workspace: WorkspaceService,
         runtime: Runtime,
-    ) -> CopiedItems:  # fmt: skip
-        item_ids = await workspace.copy_from_locker(request.user, data.document_ids,
-                                                    data.folder_id)  # fmt: skip
+    ) -> CopiedItems:
+        item_ids = await workspace.copy_from_locker(request.user, data.document_ids, data.folder_id)
         found = await runtime.storage.documents.get_many(WORKSPACE_ITEMS, item_ids)
         return CopiedItems(items=[_item_view(found[i]) for i in item_ids])
 
@@ -228,8 +245,12 @@ async def _tree(runtime: Runtime, me: Identity) -> FolderTree:
     live: list[dict[str, Any]] = []
     cursor: str | None = None
     while True:
-        query = Query(where={"owner_id": me.user_id, "trashed": False},
-                      order_by=[("name_key", "asc")], limit=TREE_PAGE, after=cursor)  # fmt: skip
+        query = Query(
+            where={"owner_id": me.user_id, "trashed": False},
+            order_by=[("name_key", "asc")],
+            limit=TREE_PAGE,
+            after=cursor,
+        )
         page = await runtime.storage.documents.find(WORKSPACE_FOLDERS, query)
         live += page.items
         if page.next_cursor is None:
