@@ -14,6 +14,7 @@ import msgspec
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from ent_kit import texts
+from ent_kit.blobs import IncomingFile
 from ent_kit.problems import Problem, field_error
 
 MAX_FIELD_BYTES = 64 * 1024
@@ -116,8 +117,8 @@ class MultipartReader:
 
 async def fields_then_file(
     form: MultipartReader, file_field: str = "file"
-) -> tuple[dict[str, list[str]], Part]:
-    """The small fields (each name may repeat), then the file part, left unread so that its
+) -> tuple[dict[str, list[str]], IncomingFile]:
+    """The small fields (each name may repeat), then the file, left unread so that its
     body streams straight to storage."""
     fields: dict[str, list[str]] = defaultdict(list)
     while part := await form.next_part():
@@ -126,7 +127,7 @@ async def fields_then_file(
                 raise field_error(
                     part.name, texts.UNEXPECTED_FILE_FIELD.format(expected=file_field)
                 )
-            return fields, part
+            return fields, IncomingFile(part.filename, part.content_type, form.chunks())
         fields[part.name].append(await form.text())
     raise field_error(file_field, texts.FILE_REQUIRED)
 

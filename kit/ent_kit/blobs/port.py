@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
 from typing import Protocol
 
 import msgspec
@@ -12,6 +13,16 @@ class BlobInfo(msgspec.Struct, frozen=True):
     key: str
     size: int
     sha256: str
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    """A file as it arrives (an upload's part): its body is read once, chunk by chunk, by
+    whoever stores it, so it never sits whole in memory."""
+
+    file_name: str
+    media_type: str
+    chunks: AsyncIterator[bytes]
 
 
 class BlobNotFound(LookupError):

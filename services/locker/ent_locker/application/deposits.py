@@ -76,7 +76,7 @@ class DepositService:
             raise Problem(
                 422, "no_allowed_recipients", "Aucun destinataire autorisé", refused=verdict.refused
             )
-        file_name = _refused_as_problem(lambda: checked_file_name(file_part.filename or ""))
+        file_name = _refused_as_problem(lambda: checked_file_name(file_part.file_name))
         previous = await self._previous_version(sender, fields.get("previous_version_id", []))
         room = await self._room_left(sender.user_id)
         try:
@@ -101,7 +101,7 @@ class DepositService:
                 sender_id=sender.user_id,
                 recipient_ids=recipients,
                 file_name=file_name,
-                media_type=file_part.content_type,
+                media_type=file_part.media_type,
                 size=blob.size,
                 sha256=blob.sha256,
                 blob_key=blob.key,
@@ -118,7 +118,7 @@ class DepositService:
         )
         return DepositReceipt(
             **msgspec.structs.asdict(signed),
-            media_type=file_part.content_type,
+            media_type=file_part.media_type,
             refused=verdict.refused,
         )
 

@@ -80,7 +80,7 @@ class WorkspaceService:
         folder_id = (fields.get("folder_id") or [""])[-1].strip() or None
         await self.check_folder(me, folder_id)
         try:
-            checked_file_name(file_part.filename or "")
+            checked_file_name(file_part.file_name)
         except DepositRefused as refused:
             raise field_error("file", refused.message) from None
         try:
@@ -95,8 +95,8 @@ class WorkspaceService:
             lambda w: w.add_document(
                 item_id=item_id,
                 folder_id=folder_id,
-                file_name=file_part.filename or "",
-                media_type=file_part.content_type,
+                file_name=file_part.file_name,
+                media_type=file_part.media_type,
                 size=blob.size,
                 sha256=blob.sha256,
                 blob_key=blob.key,
