@@ -28,6 +28,10 @@ class NotFound(DomainError):
     cannot be probed (404, code `reason`)."""
 
 
+class Unauthenticated(DomainError):
+    """The caller could not be identified, e.g. a failed sign-in (401, code `reason`)."""
+
+
 class Forbidden(DomainError):
     """The caller may not do this at all, whatever the input (403, code `reason`)."""
 

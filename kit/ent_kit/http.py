@@ -16,9 +16,8 @@ from opentelemetry import context as otel_context
 
 from ent_kit import texts
 from ent_kit.auth import jwt_auth
-from ent_kit.problems import EXCEPTION_HANDLERS, MEDIA_TYPE, field_error
+from ent_kit.problems import EXCEPTION_HANDLERS, MEDIA_TYPE
 from ent_kit.runtime import Runtime
-from ent_kit.storage import DocumentReader, InvalidCursor, Page, Query
 
 
 @get("/health/live", tags=["health"], summary="Liveness: the process serves requests")
@@ -54,14 +53,6 @@ class IsolatedTraceContext:
             await self.app(scope, receive, send)
         finally:
             otel_context.detach(token)
-
-
-async def find_page(reader: DocumentReader, collection: str, query: Query) -> Page:
-    """A page of a read model for an endpoint: a bad cursor is the client's 400."""
-    try:
-        return await reader.find(collection, query)
-    except InvalidCursor:
-        raise field_error("cursor", texts.INVALID_CURSOR) from None
 
 
 def create_app(runtime: Runtime) -> Litestar:

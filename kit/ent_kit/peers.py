@@ -39,10 +39,18 @@ class PeerRejected(Exception):
 
 
 class PeerClient:
-    def __init__(self, base_url: str, settings: ServiceSettings, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        settings: ServiceSettings,
+        timeout_s: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,  # tests: a peer answering in-process
+    ) -> None:
         self._base_url = base_url.rstrip("/")
         self._settings = settings
-        self._client = httpx.AsyncClient(timeout=httpx.Timeout(timeout_s, connect=3.0))
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout_s, connect=3.0), transport=transport
+        )
 
     def _headers(self) -> dict[str, str]:
         s = self._settings

@@ -24,6 +24,7 @@ from ent_kit.errors import (
     NotFound,
     Refused,
     TooLarge,
+    Unauthenticated,
     Unprocessable,
 )
 from ent_kit.logging import get_logger
@@ -83,6 +84,7 @@ def field_error(field: str, message: str, reason: str = "invalid", **details: An
 
 
 _STATUS: dict[type[DomainError], int] = {
+    Unauthenticated: 401,
     NotFound: 404,
     Forbidden: 403,
     TooLarge: 413,
@@ -96,8 +98,11 @@ def problem_for(error: DomainError) -> Problem:
     if isinstance(error, Refused):
         return field_error(error.field, error.message, error.reason, **error.details)
     status = next(s for kind, s in _STATUS.items() if isinstance(error, kind))
-    field: dict[str, Any] = {"field": error.field} if error.field else {}
-    return Problem(status, error.reason, error.message, **field, **error.details)
+    named: dict[str, Any] = {}
+    if error.field:  # named the same way a 400 names it, so clients read one shape
+        error_item = {"field": error.field, "reason": error.reason, "message": error.message}
+        named = {"field": error.field, "errors": [error_item]}
+    return Problem(status, error.reason, error.message, **named, **error.details)
 
 
 _MISSING_FIELD = re.compile(r"missing required field `([^`]+)`")

@@ -1,0 +1,60 @@
+"""A sqlite3 connection on its own thread, as the SQLite adapter uses two of them: one
+writer, one reader."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+Row = tuple[Any, ...]
+
+
+class Connection:
+    """A sqlite3 connection owned by one thread. Callers hand it whole functions, so a
+    multi-statement transaction costs one thread hop, not one per statement (aiosqlite
+    offers no public way to do that). The single thread also serialises every write."""
+
+    def __init__(self, path: Path, *, read_only: bool) -> None:
+        self._path = path
+        self._read_only = read_only
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"sqlite-{path.stem}")
+        self._conn: sqlite3.Connection | None = None
+
+    async def open(self) -> None:
+        self._conn = await self._in_thread(self._connect)
+
+    def _connect(self) -> sqlite3.Connection:
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves, the sqlite3 module must not.
+        conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        for pragma in ("journal_mode = WAL", "synchronous = NORMAL", "busy_timeout = 10000"):
+            conn.execute(f"PRAGMA {pragma}")
+        if self._read_only:
+            conn.execute("PRAGMA query_only = ON")
+        return conn
+
+    async def _in_thread(self, work: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, work)
+
+    async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        conn = self._conn
+        if conn is None:
+            raise ConnectionError(f"SQLite connection to {self._path.name} is closed")
+        return await self._in_thread(lambda: work(conn))
+
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return await self.run(lambda c: c.execute(sql, params).fetchall())
+
+    async def change(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run a write statement; how many rows it changed."""
+        return await self.run(lambda c: c.execute(sql, params).rowcount)
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self.run(lambda c: c.close())
+            self._conn = None
+        self._executor.shutdown(wait=True)

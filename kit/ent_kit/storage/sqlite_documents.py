@@ -1,0 +1,173 @@
+"""The SQLite document store: read models in the `documents` table, one JSON body each."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from ent_kit.storage.port import Document
+from ent_kit.storage.query import Page, Query, check_field
+from ent_kit.storage.sqlite_connection import Connection, Row
+from ent_kit.storage.sqlite_sql import document, field_sql, find_sql, page
+
+if TYPE_CHECKING:
+    from ent_kit.storage.sqlite import SqliteStorage
+
+_encode = msgspec.json.Encoder().encode
+
+
+class SqliteDocumentStore:
+    def __init__(self, db: SqliteStorage) -> None:
+        self._db = db
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqliteDocumentWriter]:
+        async with self._db.writing() as conn:
+            writer = SqliteDocumentWriter(conn)
+            yield writer
+            await writer.flush()
+
+    async def get(self, collection: str, doc_id: str) -> Document | None:
+        rows = await self._db.read(_GET, (collection, doc_id))
+        return document(rows[0]) if rows else None
+
+    async def existing(self, collection: str, doc_ids: Sequence[str]) -> set[str]:
+        return await _existing(self._db.read, collection, doc_ids)
+
+    async def get_many(self, collection: str, doc_ids: Sequence[str]) -> dict[str, Document]:
+        return await _get_many(self._db.read, collection, doc_ids)
+
+    async def find(self, collection: str, query: Query) -> Page:
+        sql, params = find_sql(collection, query)
+        return page(query, await self._db.read(sql, params))
+
+    async def ensure_index(self, collection: str, fields: Sequence[str]) -> None:
+        """A partial index over one collection's documents only (a write to one collection
+        does not touch the others' indexes), ending with the id, the tie-breaker every query
+        sorts by, so one index serves both the filter and the order."""
+        check_field(collection)  # it is spelled into the SQL: a plain identifier only
+        expressions = ", ".join(field_sql(check_field(f)) for f in fields)
+        base = "ix_" + "_".join([collection, *fields]).replace(".", "_")
+        async with self._db.writing() as conn:
+            for earlier in (base, f"{base}__id"):  # full-table variants of earlier versions
+                await conn.change(f'DROP INDEX IF EXISTS "{earlier}"')
+            await conn.change(
+                f'CREATE INDEX IF NOT EXISTS "{base}__p" ON documents ({expressions}, id)'
+                f" WHERE collection = '{collection}'"
+            )
+        await self._db.analyze()
+
+
+class SqliteDocumentWriter:
+    """Document access inside a write transaction.
+
+    Writes wait in memory and reach SQLite in one batch (before a `find`, and at commit),
+    so a projection applying 500 events costs a few thread hops, not a thousand. Reads
+    see the transaction's own writes.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._pending: dict[tuple[str, str], Document | None] = {}  # None: deleted
+
+    async def get(self, collection: str, doc_id: str) -> Document | None:
+        key = (collection, doc_id)
+        if key in self._pending:
+            pending = self._pending[key]
+            return None if pending is None else {**pending, "id": doc_id}
+        rows = await self._conn.fetch(_GET, key)
+        return document(rows[0]) if rows else None
+
+    async def existing(self, collection: str, doc_ids: Sequence[str]) -> set[str]:
+        unknown = [i for i in doc_ids if (collection, i) not in self._pending]
+        found = await _existing(self._conn.fetch, collection, unknown) if unknown else set()
+        pending = {i for i in doc_ids if self._pending.get((collection, i)) is not None}
+        return found | pending
+
+    async def get_many(self, collection: str, doc_ids: Sequence[str]) -> dict[str, Document]:
+        unknown = [i for i in doc_ids if (collection, i) not in self._pending]
+        found = await _get_many(self._conn.fetch, collection, unknown) if unknown else {}
+        for doc_id in doc_ids:
+            pending = self._pending.get((collection, doc_id))
+            if pending is not None:
+                found[doc_id] = {**pending, "id": doc_id}
+        return found
+
+    async def find(self, collection: str, query: Query) -> Page:
+        await self.flush()
+        sql, params = find_sql(collection, query)
+        return page(query, await self._conn.fetch(sql, params))
+
+    async def put(self, collection: str, doc_id: str, doc: Document) -> None:
+        self._pending[(collection, doc_id)] = _builtins(doc)
+
+    async def insert(self, collection: str, doc_id: str, doc: Document) -> bool:
+        if await self.get(collection, doc_id) is not None:
+            return False
+        await self.put(collection, doc_id, doc)
+        return True
+
+    async def delete(self, collection: str, doc_id: str) -> bool:
+        existed = await self.get(collection, doc_id) is not None
+        self._pending[(collection, doc_id)] = None
+        return existed
+
+    async def flush(self) -> None:
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, {}
+        upserts = [(c, i, _body(d)) for (c, i), d in pending.items() if d is not None]
+        deletes = [(c, i) for (c, i), d in pending.items() if d is None]
+        await self._conn.run(partial(_write_batch, upserts=upserts, deletes=deletes))
+
+
+def _write_batch(
+    conn: sqlite3.Connection, *, upserts: list[tuple[str, str, str]], deletes: list[tuple[str, str]]
+) -> None:
+    conn.executemany(
+        "INSERT OR REPLACE INTO documents (collection, id, body) VALUES (?, ?, ?)", upserts
+    )
+    conn.executemany("DELETE FROM documents WHERE collection = ? AND id = ?", deletes)
+
+
+Fetch = Callable[[str, Sequence[Any]], Awaitable[list[Row]]]
+
+
+async def _by_ids(fetch: Fetch, columns: str, collection: str, doc_ids: Sequence[str]) -> list[Row]:
+    rows: list[Row] = []
+    for start in range(0, len(doc_ids), 500):  # stay under SQLite's bound-parameter limit
+        chunk = list(doc_ids[start : start + 500])
+        marks = ", ".join("?" * len(chunk))
+        rows += await fetch(
+            f"SELECT {columns} FROM documents WHERE collection = ? AND id IN ({marks})",
+            [collection, *chunk],
+        )
+    return rows
+
+
+async def _existing(fetch: Fetch, collection: str, doc_ids: Sequence[str]) -> set[str]:
+    return {row[0] for row in await _by_ids(fetch, "id", collection, doc_ids)}
+
+
+async def _get_many(fetch: Fetch, collection: str, doc_ids: Sequence[str]) -> dict[str, Document]:
+    rows = await _by_ids(fetch, "id, body", collection, doc_ids)
+    return {row[0]: document(row) for row in rows}
+
+
+_GET = "SELECT id, body FROM documents WHERE collection = ? AND id = ?"
+
+
+def _builtins(doc: Document) -> Document:
+    """A detached copy as stored (JSON builtins, no id): later changes by the caller to
+    its own dict cannot leak into the transaction."""
+    builtins: Document = msgspec.to_builtins({k: v for k, v in doc.items() if k != "id"})
+    return builtins
+
+
+def _body(doc: Document) -> str:
+    return _encode(_builtins(doc)).decode()

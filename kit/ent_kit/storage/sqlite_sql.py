@@ -1,0 +1,92 @@
+"""The SQL the SQLite adapter reads documents with: filters, ranges, keyset cursors, sort.
+
+Pure (strings and parameters in, rows to a `Page` out), so it is checked without a file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from ent_kit.storage.port import Document
+from ent_kit.storage.query import (
+    Direction,
+    Page,
+    Query,
+    as_stored,
+    decode_cursor,
+    encode_cursor,
+)
+from ent_kit.storage.sqlite_connection import Row
+
+_decode_document = msgspec.json.Decoder(dict[str, Any]).decode
+
+_OPERATORS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+
+
+def field_sql(name: str) -> str:
+    return "id" if name == "id" else f"json_extract(body, '$.{name}')"
+
+
+def find_sql(collection: str, query: Query) -> tuple[str, list[Any]]:
+    clauses, params = ["collection = ?"], [collection]
+    for name, value in query.where.items():
+        if value is None:
+            clauses.append(f"{field_sql(name)} IS NULL")
+        else:
+            clauses.append(f"{field_sql(name)} = ?")
+            params.append(as_stored(value))
+    for name, bounds in query.ranges.items():
+        for op, value in bounds.bounds():
+            clauses.append(f"{field_sql(name)} {_OPERATORS[op]} ?")
+            params.append(as_stored(value))
+    cursor_values = decode_cursor(query)
+    if cursor_values is not None:
+        clause, cursor_params = _after_cursor(query, cursor_values)
+        clauses.append(clause)
+        params.extend(cursor_params)
+    order = ", ".join(f"{field_sql(n)} {d.upper()}" for n, d in query.sort_keys())
+    sql = (
+        f"SELECT id, body FROM documents WHERE {' AND '.join(clauses)}"
+        f" ORDER BY {order} LIMIT {query.limit + 1}"
+    )
+    return sql, params
+
+
+def _after_cursor(query: Query, values: list[Any]) -> tuple[str, list[Any]]:
+    """Keyset condition: rows strictly after the cursor in the query's sort order.
+
+    NULL (a missing field) sorts first ascending and last descending, and `=`/`<`/`>`
+    never hold for it: `IS` compares equal prefixes, `_beyond` handles NULL explicitly.
+    """
+    keys = query.sort_keys()
+    alternatives, params = [], []
+    for i, (name, direction) in enumerate(keys):
+        beyond = _beyond(field_sql(name), direction, values[i])
+        if beyond is None:
+            continue
+        parts = [f"{field_sql(n)} IS ?" for n, _ in keys[:i]]
+        alternatives.append("(" + " AND ".join([*parts, beyond[0]]) + ")")
+        params.extend([*values[:i], *beyond[1]])
+    return "(" + (" OR ".join(alternatives) or "0") + ")", params
+
+
+def _beyond(field: str, direction: Direction, value: Any) -> tuple[str, list[Any]] | None:
+    if direction == "asc":
+        return (f"{field} IS NOT NULL", []) if value is None else (f"{field} > ?", [value])
+    if value is None:
+        return None  # nothing sorts after NULL when descending
+    return f"({field} < ? OR {field} IS NULL)", [value]
+
+
+def page(query: Query, rows: list[Row]) -> Page:
+    items = [document(row) for row in rows[: query.limit]]
+    more = len(rows) > query.limit
+    return Page(items, encode_cursor(query, items[-1]) if more else None)
+
+
+def document(row: Row) -> Document:
+    doc = _decode_document(row[1])
+    doc["id"] = row[0]
+    return doc
