@@ -33,7 +33,8 @@ class Recipient(RecipientRef, frozen=True, kw_only=True, omit_defaults=True):
 
     def __post_init__(self) -> None:
         if (self.user_id is None) == (self.group_id is None or self.role is None):
-            raise ValueError("a recipient is either a user_id, or a group_id with a role")
+            # Shown to people in a 400 answer: French, like every message they read.
+            raise ValueError("un destinataire est soit un user_id, soit un group_id avec un role")
 
     def audience(self) -> tuple[str, Role]:
         if self.group_id is None or self.role is None:
