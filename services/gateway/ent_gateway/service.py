@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 
+from ent_kit.peers import PeerClient
 from ent_kit.runtime import Runtime, ServiceDefinition
 from litestar.di import Provide
 
+from ent_gateway.adapters.directory import DirectoryAccounts
 from ent_gateway.adapters.upstreams import Upstreams
+from ent_gateway.application.sign_in import SignIn
 from ent_gateway.entrypoints.http import ApiController, AuthController
 from ent_gateway.settings import GatewaySettings
 
@@ -17,7 +21,21 @@ def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
     assert isinstance(settings, GatewaySettings)
     upstreams = Upstreams(settings.upstream_map(), settings.upstream_timeout_s)
     runtime.close_on_stop(upstreams.close)
-    return {"upstreams": Provide(lambda: upstreams, sync_to_thread=False)}
+    directory_url = upstreams.url("directory")
+    directory = PeerClient(directory_url, settings) if directory_url else None
+    if directory is not None:
+        runtime.close_on_stop(directory.close)
+    sign_in = SignIn(
+        DirectoryAccounts(directory),
+        secret=settings.auth_secret,
+        issuer=settings.auth_issuer,
+        token_ttl=timedelta(seconds=settings.token_ttl_s),
+        dev_login=settings.dev_login,
+    )
+    return {
+        "upstreams": Provide(lambda: upstreams, sync_to_thread=False),
+        "sign_in": Provide(lambda: sign_in, sync_to_thread=False),
+    }
 
 
 SERVICE = ServiceDefinition(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
+from typing import Any
 
 import httpx
 from opentelemetry import propagate
@@ -43,6 +45,22 @@ class Upstreams:
         forwarded = {k: v for k, v in headers.items() if k.lower() not in HOP_BY_HOP}
         propagate.inject(forwarded)  # the gateway span becomes the upstream's parent
         return forwarded
+
+    async def openapi_documents(self) -> dict[str, dict[str, Any]]:
+        """Each service's OpenAPI document, by service name; a service that is down is left
+        out rather than failing the whole document."""
+        names = sorted(self.urls)
+        documents = await asyncio.gather(*(self._openapi(name) for name in names))
+        return {name: doc for name, doc in zip(names, documents, strict=True) if doc}
+
+    async def _openapi(self, service: str) -> dict[str, Any] | None:
+        try:
+            response = await self.client.get(f"{self.urls[service]}/schema/openapi.json")
+            response.raise_for_status()
+        except httpx.HTTPError:
+            return None
+        document: dict[str, Any] = response.json()
+        return document
 
     async def close(self) -> None:
         await self.client.aclose()
