@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ent_contracts import topics
 from ent_kit.runtime import Runtime, ServiceDefinition, Subscription
+from litestar.di import Provide
 
 from ent_mail.application.projections import (
     NOTIFICATIONS,
     NotificationsProjection,
     PeopleProjection,
 )
+from ent_mail.application.queries import NotificationsQueries
 from ent_mail.entrypoints.http import NotificationsController
+
+
+def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
+    def notifications() -> NotificationsQueries:
+        return NotificationsQueries(runtime.storage.documents)  # open once started
+
+    return {"notifications": Provide(notifications, sync_to_thread=False)}
 
 
 async def on_start(runtime: Runtime) -> None:
@@ -20,6 +31,7 @@ async def on_start(runtime: Runtime) -> None:
 SERVICE = ServiceDefinition(
     name="mail",
     controllers=[NotificationsController],
+    dependencies=dependencies,
     topics=[topics.MAIL],
     subscriptions=[
         Subscription(topics.LOCKER, NotificationsProjection()),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ent_contracts import DomainEvent, Envelope
-from ent_contracts.directory import UserRegistered
+from ent_contracts.directory import UserRegistered, UserUpdated, display_name
 from ent_contracts.locker import DocumentDeposited
 from ent_kit.storage import DocumentWriter
 
@@ -40,11 +40,13 @@ class NotificationsProjection:
 
 
 class PeopleProjection:
+    """How senders are named in notifications, as the directory names them now: a renamed
+    person is named anew in the notifications that follow (earlier ones keep their text)."""
+
     name = "people"
 
     async def apply(self, tx: DocumentWriter, envelope: Envelope, event: DomainEvent) -> None:
         match event:
-            case UserRegistered():
-                await tx.put(
-                    PEOPLE, event.user_id, {"display_name": f"{event.first_name} {event.last_name}"}
-                )
+            case UserRegistered() | UserUpdated():
+                name = display_name(event.first_name, event.last_name)
+                await tx.put(PEOPLE, event.user_id, {"display_name": name})
