@@ -9,7 +9,8 @@ so no outbox relay publishes the events meanwhile.
   5 MiB content to `group:<id>:students`, a group of 1,000 students, DEPOSITS timed
   deposits after WARMUP, into a store that already holds PREFILL earlier deposits to
   groups of 1,000 (~300k folder entries). The form is a real multipart body (the
-  recipients field, then the file), streamed in 64 KiB chunks. The time covers parsing,
+  recipients field, then the file), streamed in 64 KiB chunks and read by the endpoint's
+  own `deposit_form`. The time covers parsing,
   hashing and storing the content (fsync included), appending the event and waiting for
   the projector to write the 1,001 folder entries (the sender's Historique shows the
   deposit when `deposit` returns). Who may receive is the directory's decision,
@@ -20,7 +21,8 @@ so no outbox relay publishes the events meanwhile.
   1 expected, however many recipients and deposits).
 - locker.list_page_10k.p50_ms / p99_ms: one teacher's Mon casier of 10,000 received
   documents read from the first page to the last, 50 entries a page with the cursor,
-  through the endpoint's own `_folder` (the entries query and the senders' names join),
+  through the endpoint's own query, `CasierQueries.received` (the entries query and the
+  senders' names join),
   in the same store as the deposits above. The locker is built by saving `Document`
   aggregates (the domain's deposit rules) through the repository, as a deposit does, and
   letting the running projector catch up: no file is uploaded for them (a listing never
@@ -52,13 +54,12 @@ from ent_kit.blobs import content_key
 from ent_kit.logging import setup_logging
 from ent_kit.repository import Repository, envelope_for
 from ent_kit.runtime import Runtime
-from ent_kit.uploads import MultipartReader
-from ent_locker.application.deposits import DepositReceipt, DepositService, Limits
-from ent_locker.application.projections import RECEIVED, PeopleProjection
-from ent_locker.application.receipts import ReceiptSigner
+from ent_locker.application.deposits import DepositReceipt, DepositService
+from ent_locker.application.projections import PeopleProjection
+from ent_locker.application.queries import CasierQueries
 from ent_locker.domain.model import Document
-from ent_locker.entrypoints.http import _folder
-from ent_locker.service import LOCKER, SERVICE
+from ent_locker.entrypoints.http import deposit_form
+from ent_locker.service import LOCKER, SERVICE, deposit_service
 from ent_locker.settings import LockerSettings
 from opentelemetry.sdk.trace import TracerProvider
 
@@ -140,21 +141,6 @@ async def start_locker(tmp: Path) -> Runtime:
     return runtime
 
 
-def deposit_service(runtime: Runtime, policy: GroupPolicy) -> DepositService:
-    """As `ent_locker.service.dependencies` builds it, with the stub policy."""
-    settings = runtime.settings
-    assert isinstance(settings, LockerSettings)
-    return DepositService(
-        Repository(runtime.storage.events, Document, runtime.signal),
-        policy,
-        runtime.blobs,
-        runtime.projectors[LOCKER.name],
-        ReceiptSigner(settings.auth_secret),
-        runtime.storage.documents,
-        Limits(max_document_bytes=settings.max_document_bytes, quota_bytes=settings.quota_bytes),
-    )
-
-
 # --- deposit_5mb_1000 ------------------------------------------------------------------
 
 
@@ -163,7 +149,7 @@ async def timed_deposit(
 ) -> tuple[float, DepositReceipt]:
     body = form(group_id, name, content)
     started = time.perf_counter()
-    receipt = await service.deposit(sender, MultipartReader(CONTENT_TYPE, streamed(body)))
+    receipt = await service.deposit(sender, await deposit_form(CONTENT_TYPE, streamed(body)))
     return (time.perf_counter() - started) * 1000, receipt
 
 
@@ -180,7 +166,7 @@ def files_holding(root: Path, size: int, sha256: str) -> int:
 async def deposits(runtime: Runtime, rng: random.Random, tmp: Path) -> None:
     teachers = ids(rng, GROUPS)
     groups = {group_id: ids(rng, GROUP_SIZE) for group_id in ids(rng, GROUPS)}
-    service = deposit_service(runtime, GroupPolicy(groups))
+    service = deposit_service(runtime, GroupPolicy(groups))  # as the service builds it
     for i in range(PREFILL):
         group_id = list(groups)[i % GROUPS]
         sender = Identity(user_id=teachers[i % GROUPS], profile="teacher")
@@ -278,12 +264,13 @@ async def fill_locker(runtime: Runtime, rng: random.Random, teacher: str) -> Non
 async def read_locker(runtime: Runtime, teacher: str) -> tuple[list[float], int]:
     """Every page of Mon casier, newest first; milliseconds per page, and pages read."""
     me = Identity(user_id=teacher, profile="teacher")
+    queries = CasierQueries(runtime.storage.documents, runtime.blobs)
     timings: list[float] = []
     seen: list[tuple[datetime, str]] = []
     cursor: str | None = None
     while True:
         started = time.perf_counter()
-        page = await _folder(runtime, me, RECEIVED, cursor, PAGE_SIZE)
+        page = await queries.received(me, cursor, PAGE_SIZE)
         timings.append((time.perf_counter() - started) * 1000)
         assert all(e.sender_name for e in page.items)
         seen += [(e.deposited_at, e.document_id) for e in page.items]

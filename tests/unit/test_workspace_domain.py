@@ -13,13 +13,8 @@ from ent_contracts.workspace import (
     WorkspaceFolderRenamed,
     WorkspaceFolderTrashed,
 )
-from ent_locker.domain.workspace import (
-    MAX_FOLDER_DEPTH,
-    NotInWorkspace,
-    Workspace,
-    WorkspaceRefused,
-    workspace_id,
-)
+from ent_kit.errors import NotFound, Refused
+from ent_locker.domain.workspace import MAX_FOLDER_DEPTH, Workspace, workspace_id
 
 OWNER = "teacher-1"
 SHA = "ab" * 32
@@ -76,9 +71,9 @@ def replayed(w: Recorded) -> Workspace:
     return copy
 
 
-def refusal(decide: object) -> WorkspaceRefused:
+def refusal(decide: object) -> Refused:
     assert callable(decide)
-    with pytest.raises(WorkspaceRefused) as refused:
+    with pytest.raises(Refused) as refused:
         decide()
     return refused.value
 
@@ -142,11 +137,11 @@ def test_only_one_level_of_sub_folders() -> None:
 
 def test_parent_must_be_a_live_folder_of_this_workspace() -> None:
     w = with_tree()
-    with pytest.raises(NotInWorkspace) as missing:
+    with pytest.raises(NotFound) as missing:
         w.create_folder("x", "X", "someone-elses-folder")
-    assert (missing.value.kind, missing.value.field) == ("folder", "parent_id")
+    assert (missing.value.reason, missing.value.field) == ("folder_not_found", "parent_id")
     w.trash_folder("cours")
-    with pytest.raises(NotInWorkspace):
+    with pytest.raises(NotFound):
         w.create_folder("x", "X", "cours")
 
 
@@ -176,9 +171,9 @@ def test_rename_to_the_same_name_changes_nothing_but_case_counts() -> None:
 
 
 def test_rename_an_unknown_folder() -> None:
-    with pytest.raises(NotInWorkspace) as missing:
+    with pytest.raises(NotFound) as missing:
         with_tree().rename_folder("nope", "X")
-    assert missing.value.field == "folder_id"
+    assert (missing.value.reason, missing.value.field) == ("folder_not_found", "folder_id")
 
 
 # --- moving ---------------------------------------------------------------------------
@@ -227,9 +222,9 @@ def test_a_move_keeps_sibling_names_unique() -> None:
 
 
 def test_move_to_an_unknown_parent() -> None:
-    with pytest.raises(NotInWorkspace) as missing:
+    with pytest.raises(NotFound) as missing:
         with_tree().move_folder("cours", "nope")
-    assert missing.value.field == "parent_id"
+    assert (missing.value.reason, missing.value.field) == ("folder_not_found", "parent_id")
 
 
 # --- documents ------------------------------------------------------------------------
@@ -247,9 +242,9 @@ def test_add_a_document_to_a_folder_or_the_root() -> None:
 
 def test_a_document_needs_a_live_folder_a_name_and_content() -> None:
     w = with_tree()
-    with pytest.raises(NotInWorkspace) as missing:
+    with pytest.raises(NotFound) as missing:
         add(w, "i1", "nope")
-    assert missing.value.field == "folder_id"
+    assert (missing.value.reason, missing.value.field) == ("folder_not_found", "folder_id")
     refused = refusal(lambda: add(w, "i1", None, "../x.pdf"))
     assert (refused.field, refused.reason) == ("file", "invalid_name")
     refused = refusal(
@@ -291,7 +286,7 @@ def test_copy_from_the_locker_refers_to_the_same_blob() -> None:
 
 def test_copy_into_an_unknown_folder_triggers_nothing() -> None:
     w = with_tree()
-    with pytest.raises(NotInWorkspace):
+    with pytest.raises(NotFound):
         w.copy_from_locker(
             item_id="i1",
             document_id="doc-1",
@@ -310,9 +305,9 @@ def test_trash_a_document_once() -> None:
     add(w, "i1", None)
     w.trash_document("i1")
     assert w.pending()[-1] == WorkspaceDocumentTrashed(item_id="i1", owner_id=OWNER)
-    with pytest.raises(NotInWorkspace) as missing:
+    with pytest.raises(NotFound) as missing:
         w.trash_document("i1")
-    assert (missing.value.kind, missing.value.field) == ("item", "item_id")
+    assert (missing.value.reason, missing.value.field) == ("item_not_found", "item_id")
     assert replayed(w).items["i1"].trashed
 
 
@@ -337,7 +332,7 @@ def test_a_trashed_folder_takes_its_content_with_it() -> None:
     assert [f.folder_id for f in w.children(None)] == ["cours"]
     assert not w.items["in-cours"].trashed
     assert not w.items["at-root"].trashed
-    with pytest.raises(NotInWorkspace):
+    with pytest.raises(NotFound):
         w.trash_folder("3a")  # already in the trash with its parent
 
 

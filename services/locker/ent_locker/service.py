@@ -1,9 +1,10 @@
-"""Wiring of the locker (Casier) service."""
+"""Wiring of the locker (Casier, Mes documents): commands and queries built from the runtime."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
+from typing import Any
 
 from ent_contracts import topics
 from ent_kit.peers import PeerClient
@@ -12,19 +13,18 @@ from ent_kit.runtime import Periodic, Runtime, ServiceDefinition, Subscription
 from litestar.di import Provide
 
 from ent_locker.adapters.directory import DirectoryPolicy
-from ent_locker.application.casier import (
-    Casier,
-    purge_expired_trash,
-    sweep_unreferenced_blobs,
-)
+from ent_locker.application.casier import Casier
 from ent_locker.application.deposits import DepositService, Limits
+from ent_locker.application.housekeeping import purge_expired_trash, sweep_unreferenced_blobs
+from ent_locker.application.ports import RecipientPolicy
 from ent_locker.application.projections import (
     BLOB_CANDIDATES,
     ENTRIES,
     LockerProjection,
     PeopleProjection,
 )
-from ent_locker.application.receipts import ReceiptSigner
+from ent_locker.application.queries import CasierQueries, WorkspaceQueries
+from ent_locker.application.receipts import ReceiptChecks, ReceiptSigner
 from ent_locker.application.workspace import WorkspaceService
 from ent_locker.application.workspace_projection import (
     WORKSPACE_FOLDERS,
@@ -53,41 +53,57 @@ def casier(runtime: Runtime) -> Casier:
     return Casier(documents, runtime.projectors[LOCKER.name])
 
 
+def casier_queries(runtime: Runtime) -> CasierQueries:
+    return CasierQueries(runtime.storage.documents, runtime.blobs)
+
+
+def deposit_service(runtime: Runtime, policy: RecipientPolicy) -> DepositService:
+    settings = settings_of(runtime)
+    return DepositService(
+        Repository(runtime.storage.events, Document, runtime.signal),
+        policy,
+        runtime.blobs,
+        runtime.projectors[LOCKER.name],
+        ReceiptSigner(settings.auth_secret),
+        runtime.storage.documents,
+        Limits(max_document_bytes=settings.max_document_bytes, quota_bytes=settings.quota_bytes),
+    )
+
+
+def workspace_queries(runtime: Runtime) -> WorkspaceQueries:
+    return WorkspaceQueries(runtime.storage.documents, runtime.blobs)
+
+
+def workspace_service(runtime: Runtime) -> WorkspaceService:
+    return WorkspaceService(
+        Repository(runtime.storage.events, Workspace, runtime.signal),
+        runtime.projectors[WORKSPACE.name],
+        runtime.blobs,
+        workspace_queries(runtime),
+        casier_queries(runtime),
+        settings_of(runtime).max_document_bytes,
+    )
+
+
 def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
+    """What the controllers take, by parameter name. Built per request: the store and the
+    blobs are opened only once the service has started."""
     settings = settings_of(runtime)
     directory = PeerClient(settings.directory_url, settings)
     runtime.close_on_stop(directory.close)
     policy = DirectoryPolicy(directory)
     signer = ReceiptSigner(settings.auth_secret)
-    limits = Limits(
-        max_document_bytes=settings.max_document_bytes, quota_bytes=settings.quota_bytes
-    )
 
-    def deposit_service() -> DepositService:
-        return DepositService(
-            Repository(runtime.storage.events, Document, runtime.signal),
-            policy,
-            runtime.blobs,
-            runtime.projectors[LOCKER.name],
-            signer,
-            runtime.storage.documents,
-            limits,
-        )
-
-    def workspace_service() -> WorkspaceService:
-        return WorkspaceService(
-            Repository(runtime.storage.events, Workspace, runtime.signal),
-            runtime.storage.documents,
-            runtime.blobs,
-            runtime.projectors[WORKSPACE.name],
-            settings.max_document_bytes,
-        )
+    def provide(build: Callable[[], Any]) -> Provide:
+        return Provide(build, sync_to_thread=False)
 
     return {
-        "deposits": Provide(deposit_service, sync_to_thread=False),
-        "workspace": Provide(workspace_service, sync_to_thread=False),
-        "casier": Provide(lambda: casier(runtime), sync_to_thread=False),
-        "signer": Provide(lambda: signer, sync_to_thread=False),
+        "deposits": provide(lambda: deposit_service(runtime, policy)),
+        "casier": provide(lambda: casier(runtime)),
+        "casier_queries": provide(lambda: casier_queries(runtime)),
+        "receipts": provide(lambda: ReceiptChecks(signer, runtime.storage.documents)),
+        "workspace": provide(lambda: workspace_service(runtime)),
+        "workspace_queries": provide(lambda: workspace_queries(runtime)),
     }
 
 
@@ -108,9 +124,11 @@ async def on_start(runtime: Runtime) -> None:
 async def housekeeping(runtime: Runtime) -> dict[str, int]:
     settings = settings_of(runtime)
     retention = timedelta(days=settings.trash_retention_days)
-    purged = await purge_expired_trash(runtime.storage, casier(runtime), retention)
+    purged = await purge_expired_trash(runtime.storage.documents, casier(runtime), retention)
     grace = timedelta(seconds=settings.blob_grace_s)
-    deleted = await sweep_unreferenced_blobs(runtime.storage, runtime.blobs, grace, BLOB_REFERRERS)
+    deleted = await sweep_unreferenced_blobs(
+        runtime.storage.documents, runtime.blobs, grace, BLOB_REFERRERS
+    )
     return {"purged": purged, "blobs_deleted": deleted}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ent_contracts import DomainEvent, Envelope
-from ent_contracts.directory import UserRegistered
+from ent_contracts.directory import UserRegistered, UserUpdated, display_name
 from ent_contracts.locker import (
     DocumentDeposited,
     DocumentPurged,
@@ -119,6 +119,9 @@ async def _add_usage(tx: DocumentWriter, user_id: str, delta: int) -> None:
 
 
 class PeopleProjection:
+    """Who people are, as the directory says: names are read from here when a folder is
+    listed, so a renamed sender shows their new name everywhere at once."""
+
     name = "people"
 
     async def apply(self, tx: DocumentWriter, envelope: Envelope, event: DomainEvent) -> None:
@@ -128,8 +131,12 @@ class PeopleProjection:
                     PEOPLE,
                     event.user_id,
                     {
-                        "display_name": f"{event.first_name} {event.last_name}",
+                        "display_name": display_name(event.first_name, event.last_name),
                         "profile": event.profile,
                         "school_id": event.school_id,
                     },
                 )
+            case UserUpdated():
+                person = await tx.get(PEOPLE, event.user_id) or {}  # profile, school kept
+                name = display_name(event.first_name, event.last_name)
+                await tx.put(PEOPLE, event.user_id, {**person, "display_name": name})

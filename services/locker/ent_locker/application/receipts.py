@@ -13,6 +13,10 @@ import hmac
 from datetime import datetime
 
 import msgspec
+from ent_kit.storage import DocumentReader
+
+from ent_locker.application.projections import DOCUMENTS
+from ent_locker.application.views import Authenticity
 
 _canonical = msgspec.json.Encoder(order="sorted").encode
 
@@ -49,3 +53,22 @@ class ReceiptSigner:
     def _signature(self, fields: ReceiptFields) -> str:
         digest = hmac.new(self._key, _canonical(fields), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+class ReceiptChecks:
+    """Anyone holding a receipt may ask: is it genuine, and is that document still here?"""
+
+    def __init__(self, signer: ReceiptSigner, reader: DocumentReader) -> None:
+        self._signer = signer
+        self._reader = reader
+
+    async def verify(self, receipt: SignedReceipt) -> Authenticity:
+        if not self._signer.is_genuine(receipt):
+            return Authenticity(genuine=False, matches_stored=False)
+        stored = await self._reader.get(DOCUMENTS, receipt.document_id)
+        matches = (
+            stored is not None
+            and stored["sha256"] == receipt.sha256
+            and stored["size"] == receipt.size
+        )
+        return Authenticity(genuine=True, matches_stored=matches)

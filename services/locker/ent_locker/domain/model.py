@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Literal
 
 from ent_contracts import DomainEvent
-from ent_contracts.directory_api import Recipient
 from ent_contracts.locker import (
     DocumentDeposited,
     DocumentPurged,
@@ -18,53 +17,28 @@ from ent_contracts.locker import (
     DocumentTrashed,
 )
 from ent_kit.aggregate import Aggregate
+from ent_kit.errors import NotFound, Refused, Unprocessable
 
-MAX_RECIPIENTS = 200
+from ent_locker import texts
+
 MAX_FILE_NAME = 255
 
 
-class DocumentNotFound(LookupError):
-    """No such document in this user's lockers (or not theirs)."""
-
-
-class DepositRefused(ValueError):
-    """A rule of the Casier forbids this deposit; `field` names the input at fault."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
-
-
-def checked_file_name(name: str) -> str:
+def checked_name(name: str, field: str = "file", of: str = texts.OF_FILE) -> str:
+    """A file's (or a folder's) name: trimmed, NFC, at most MAX_FILE_NAME characters, no
+    path separator nor control character, not `.` or `..`."""
     name = unicodedata.normalize("NFC", name.strip())
     if not name:
-        raise DepositRefused("file", "le nom du fichier est vide")
+        raise Refused(field, "invalid_name", texts.NAME_EMPTY.format(of=of))
     if len(name) > MAX_FILE_NAME:
-        raise DepositRefused("file", f"le nom du fichier dépasse {MAX_FILE_NAME} caractères")
+        raise Refused(field, "invalid_name", texts.NAME_TOO_LONG.format(of=of, max=MAX_FILE_NAME))
     if any(c in "/\\" or unicodedata.category(c) == "Cc" for c in name) or name in {".", ".."}:
-        raise DepositRefused("file", "le nom du fichier contient des caractères interdits")
+        raise Refused(field, "invalid_name", texts.NAME_FORBIDDEN.format(of=of))
     return name
 
 
-def checked_recipients(sender_id: str, entries: list[str]) -> list[str]:
-    """The recipients as chosen (users or groups), before the directory expands groups."""
-    unique = list(dict.fromkeys(r.strip() for r in entries if r.strip()))
-    if not unique:
-        raise DepositRefused("recipients", "au moins un destinataire est requis")
-    if len(unique) > MAX_RECIPIENTS:
-        raise DepositRefused("recipients", f"au plus {MAX_RECIPIENTS} destinataires")
-    if sender_id in unique:
-        raise DepositRefused("recipients", "on ne dépose pas dans son propre casier")
-    return unique
-
-
-def recipient_ref(entry: str) -> Recipient:
-    """`<user id>`, or `group:<group id>:<role>` for an audience (e.g. a class's students)."""
-    try:
-        return Recipient.parse(entry)
-    except ValueError as malformed:
-        raise DepositRefused("recipients", str(malformed)) from None
+def checked_file_name(name: str) -> str:
+    return checked_name(name)
 
 
 OwnerState = Literal["active", "trashed", "purged"]
@@ -80,6 +54,10 @@ class Document(Aggregate):
         self.owners: dict[str, OwnerState] = {}
         self.trashed_at: dict[str, datetime] = {}
 
+    def is_deposit_of(self, sender_id: str) -> bool:
+        """Deposited by this sender: only they may link a new version to it."""
+        return self.deposit is not None and self.deposit.sender_id == sender_id
+
     def trash(self, owner_id: str, at: datetime) -> bool:
         """False when already in that owner's trash (a repeated click changes nothing)."""
         state = self._state_of(owner_id)
@@ -94,11 +72,12 @@ class Document(Aggregate):
         self.trigger(DocumentRestored(document_id=self.id, owner_id=owner_id))
         return True
 
-    def purge(self, owner_id: str, reason: Literal["deleted", "retention"]) -> None:
+    def purge(self, owner_id: str, reason: Literal["deleted", "retention"]) -> bool:
         """Definitive delete: only from the trash, so nothing disappears in one click."""
         if self._state_of(owner_id) != "trashed":
-            raise DepositRefused("document_ids", "seul un document de la corbeille se supprime")
+            raise Refused("document_ids", "not_in_trash", texts.PURGE_ONLY_FROM_TRASH)
         self.trigger(DocumentPurged(document_id=self.id, owner_id=owner_id, reason=reason))
+        return True
 
     def fully_purged(self) -> bool:
         return bool(self.owners) and all(s == "purged" for s in self.owners.values())
@@ -107,7 +86,7 @@ class Document(Aggregate):
         state = self.owners.get(owner_id)
         # Not yours and unknown answer alike: no probing of other people's lockers.
         if state is None or state == "purged":
-            raise DocumentNotFound(self.id)
+            raise NotFound("document_ids", "document_not_found", texts.DOCUMENT_NOT_FOUND)
         return state
 
     def deposit_into_lockers(
@@ -122,28 +101,30 @@ class Document(Aggregate):
         blob_key: str,
         at: datetime,
         previous_version_id: str | None = None,
-    ) -> None:
+    ) -> DocumentDeposited:
         if self.deposit is not None:
-            raise DepositRefused("document", "un document déposé ne peut pas être modifié")
+            raise Refused("document", "immutable", texts.DOCUMENT_IMMUTABLE)
         if size < 1:
-            raise DepositRefused("file", "le fichier est vide")
+            raise Refused("file", "empty_file", texts.EMPTY_FILE)
         lockers = [r for r in dict.fromkeys(recipient_ids) if r != sender_id]
         if not lockers:
-            raise DepositRefused("recipients", "aucun destinataire autorisé")
-        self.trigger(
-            DocumentDeposited(
-                document_id=self.id,
-                sender_id=sender_id,
-                recipient_ids=lockers,
-                file_name=checked_file_name(file_name),
-                media_type=media_type,
-                size=size,
-                sha256=sha256,
-                blob_key=blob_key,
-                deposited_at=at,
-                previous_version_id=previous_version_id,
+            raise Unprocessable(
+                "recipients", "no_allowed_recipients", texts.NO_ALLOWED_RECIPIENTS, refused=[]
             )
+        deposited = DocumentDeposited(
+            document_id=self.id,
+            sender_id=sender_id,
+            recipient_ids=lockers,
+            file_name=checked_file_name(file_name),
+            media_type=media_type,
+            size=size,
+            sha256=sha256,
+            blob_key=blob_key,
+            deposited_at=at,
+            previous_version_id=previous_version_id,
         )
+        self.trigger(deposited)
+        return deposited
 
     def when(self, event: DomainEvent) -> None:
         match event:

@@ -20,8 +20,10 @@ from ent_contracts.workspace import (
     WorkspaceFolderTrashed,
 )
 from ent_kit.aggregate import Aggregate
+from ent_kit.errors import NotFound, Refused
 
-from ent_locker.domain.model import DepositRefused, checked_file_name
+from ent_locker import texts
+from ent_locker.domain.model import checked_file_name, checked_name
 
 # "Un seul niveau de sous-dossier": a folder at the root may hold folders, those may not.
 MAX_FOLDER_DEPTH = 2
@@ -35,35 +37,9 @@ def workspace_id(owner_id: str) -> str:
     return f"{AGGREGATE_PREFIX}{owner_id}"
 
 
-class WorkspaceRefused(ValueError):
-    """A rule of Mes documents forbids this; `field` names the input at fault and `reason`
-    is a stable machine code for it."""
-
-    def __init__(self, field: str, reason: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.reason = reason
-        self.message = message
-
-
-class NotInWorkspace(LookupError):
-    """No such live folder or document in this user's workspace. Unknown, trashed and
-    someone else's answer alike: nothing can be probed."""
-
-    def __init__(self, kind: str, field: str, identifier: str) -> None:
-        super().__init__(f"{kind} {identifier} not found")
-        self.kind = kind  # "folder" or "item"
-        self.field = field
-        self.identifier = identifier
-
-
 def checked_folder_name(name: str) -> str:
     """A folder's name follows the rules of a file's name (the same check, another field)."""
-    try:
-        return checked_file_name(name)
-    except DepositRefused as refused:
-        message = refused.message.replace("du fichier", "du dossier")
-        raise WorkspaceRefused("name", "invalid_name", message) from None
+    return checked_name(name, "name", texts.OF_FOLDER)
 
 
 @dataclass
@@ -93,14 +69,15 @@ class Workspace(Aggregate):
 
     def folder(self, folder_id: str, field: str = "folder_id") -> Folder:
         folder = self.folders.get(folder_id)
+        # Unknown, trashed and someone else's answer alike: nothing can be probed.
         if folder is None or folder.trashed:
-            raise NotInWorkspace("folder", field, folder_id)
+            raise NotFound(field, "folder_not_found", texts.FOLDER_NOT_FOUND)
         return folder
 
     def item(self, item_id: str, field: str = "item_id") -> Item:
         item = self.items.get(item_id)
         if item is None or item.trashed:
-            raise NotInWorkspace("item", field, item_id)
+            raise NotFound(field, "item_not_found", texts.ITEM_NOT_FOUND)
         return item
 
     def parent_or_root(self, parent_id: str | None, field: str) -> str | None:
@@ -135,13 +112,13 @@ class Workspace(Aggregate):
 
     def create_folder(self, folder_id: str, name: str, parent_id: str | None = None) -> None:
         if folder_id in self.folders:
-            raise WorkspaceRefused("folder_id", "already_exists", "ce dossier existe déjà")
+            raise Refused("folder_id", "already_exists", texts.FOLDER_EXISTS)
         parent = self.parent_or_root(parent_id, "parent_id")
         if self.depth(parent) + 1 > MAX_FOLDER_DEPTH:
             raise _too_deep()
         if self.live_folder_count() >= MAX_FOLDERS:
-            raise WorkspaceRefused(
-                "parent_id", "too_many_folders", f"au plus {MAX_FOLDERS} dossiers"
+            raise Refused(
+                "parent_id", "too_many_folders", texts.TOO_MANY_FOLDERS.format(max=MAX_FOLDERS)
             )
         name = checked_folder_name(name)
         self._check_name_free(parent, name)
@@ -170,11 +147,7 @@ class Workspace(Aggregate):
         if parent is not None and (
             parent == folder_id or parent in {d.folder_id for d in self.descendants(folder_id)}
         ):
-            raise WorkspaceRefused(
-                "parent_id",
-                "folder_cycle",
-                "un dossier ne peut pas être déplacé dans lui-même ou l'un de ses sous-dossiers",
-            )
+            raise Refused("parent_id", "folder_cycle", texts.FOLDER_CYCLE)
         if self.depth(parent) + self.height(folder_id) > MAX_FOLDER_DEPTH:
             raise _too_deep()
         self._check_name_free(parent, folder.name)
@@ -217,14 +190,11 @@ class Workspace(Aggregate):
         source_document_id: str | None = None,
     ) -> WorkspaceDocumentAdded:
         if item_id in self.items:
-            raise WorkspaceRefused("item_id", "already_exists", "ce document existe déjà")
+            raise Refused("item_id", "already_exists", texts.ITEM_EXISTS)
         folder = self.parent_or_root(folder_id, "folder_id")
         if size < 1:
-            raise WorkspaceRefused("file", "empty_file", "le fichier est vide")
-        try:
-            name = checked_file_name(file_name)
-        except DepositRefused as refused:
-            raise WorkspaceRefused("file", "invalid_name", refused.message) from None
+            raise Refused("file", "empty_file", texts.EMPTY_FILE)
+        name = checked_file_name(file_name)
         added = WorkspaceDocumentAdded(
             item_id=item_id,
             owner_id=self.owner_id,
@@ -280,7 +250,7 @@ class Workspace(Aggregate):
     def _check_name_free(self, parent_id: str | None, name: str, but: str | None = None) -> None:
         key = name.casefold()
         if any(f.name.casefold() == key for f in self.children(parent_id) if f.folder_id != but):
-            raise WorkspaceRefused("name", "name_taken", "un dossier porte déjà ce nom ici")
+            raise Refused("name", "name_taken", texts.NAME_TAKEN)
 
     # --- evolving -----------------------------------------------------------------
 
@@ -300,7 +270,5 @@ class Workspace(Aggregate):
                 self.items[event.item_id].trashed = True
 
 
-def _too_deep() -> WorkspaceRefused:
-    return WorkspaceRefused(
-        "parent_id", "folder_too_deep", "un seul niveau de sous-dossier est permis"
-    )
+def _too_deep() -> Refused:
+    return Refused("parent_id", "folder_too_deep", texts.FOLDER_TOO_DEEP)

@@ -1,0 +1,117 @@
+"""What the locker's queries and commands answer: the shapes clients see, and a download."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+import msgspec
+from ent_kit.blobs import BlobStore
+
+# --- Casier ---------------------------------------------------------------------------
+
+
+class FolderEntry(msgspec.Struct, frozen=True, kw_only=True):
+    document_id: str
+    file_name: str
+    media_type: str
+    size: int
+    sha256: str
+    deposited_at: datetime
+    sender_id: str
+    sender_name: str
+    recipient_ids: list[str] | None = None
+    folder: str
+    state: str
+    trashed_at: datetime | None = None
+    previous_version_id: str | None = None
+
+
+class FolderPage(msgspec.Struct, frozen=True):
+    items: list[FolderEntry]
+    next_cursor: str | None
+
+
+class LockerDocument(msgspec.Struct, frozen=True, kw_only=True):
+    """A deposited document as the read side knows it (one per deposit)."""
+
+    document_id: str
+    file_name: str
+    media_type: str
+    size: int
+    sha256: str
+    blob_key: str
+    sender_id: str
+    recipient_ids: list[str]
+    deposited_at: datetime
+    previous_version_id: str | None = None
+
+
+class Authenticity(msgspec.Struct, frozen=True, kw_only=True):
+    genuine: bool  # the signature is ours: nobody altered the receipt
+    matches_stored: bool  # and the locker still holds that very document
+
+
+# --- Mes documents --------------------------------------------------------------------
+
+
+class FolderView(msgspec.Struct, frozen=True, kw_only=True):
+    folder_id: str
+    name: str
+    parent_id: str | None
+    created_at: datetime
+
+
+class TreeFolder(msgspec.Struct, frozen=True, kw_only=True):
+    folder_id: str
+    name: str
+    children: list[TreeFolder]
+
+
+class FolderTree(msgspec.Struct, frozen=True, kw_only=True):
+    folders: list[TreeFolder]  # the root's folders, each with its sub-folders, by name
+
+
+class ItemView(msgspec.Struct, frozen=True, kw_only=True):
+    item_id: str
+    folder_id: str | None
+    file_name: str
+    media_type: str
+    size: int
+    sha256: str
+    source: Literal["upload", "locker"]
+    source_document_id: str | None
+    added_at: datetime
+
+
+class ContentPage(msgspec.Struct, frozen=True, kw_only=True):
+    """A folder's content: its folders first, then its documents, each sorted by name."""
+
+    folders: list[FolderView]
+    items: list[ItemView]
+    next_cursor: str | None
+
+
+class CopiedItems(msgspec.Struct, frozen=True, kw_only=True):
+    items: list[ItemView]  # in the order of `document_ids`
+
+
+# --- downloads ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Download:
+    """A stored file the caller may read: what to name it, and its bytes on demand (the
+    whole file, or a byte range), streamed from the blob store."""
+
+    file_name: str
+    media_type: str
+    size: int
+    sha256: str
+    blob_key: str
+    blobs: BlobStore
+
+    def chunks(self, offset: int = 0, length: int | None = None) -> AsyncIterator[bytes]:
+        return self.blobs.get(self.blob_key, offset, length)
