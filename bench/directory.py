@@ -39,8 +39,9 @@ from ent_contracts.directory import (
     SubstitutionScheduled,
     UserRegistered,
 )
+from ent_contracts.directory_api import Recipient, Verdict
 from ent_directory.application.projections import GROUPS, RULES, USERS, DirectoryProjection
-from ent_directory.application.reachability import ReachabilityService, Recipient, Verdict
+from ent_directory.application.reachability import ReachabilityService
 from ent_directory.domain.defaults import group_rules, school_rules
 from ent_directory.domain.rules import Rule
 from ent_kit.repository import envelope_for

@@ -217,7 +217,7 @@ def test_freezing_a_teacher_stops_their_sends_not_their_reads(
         headers=as_teacher,
         json={"reason": "test"},
     )
-    assert assert_problem(forbidden, 403)["code"] == "forbidden"
+    assert assert_problem(forbidden, 403)["code"] == "reserved_to_direction"
     assert verdict_for(api, as_teacher, student) == {student.login: "allowed"}
 
     frozen = api.post(freeze, headers=director, json={"reason": "compte détourné"})

@@ -9,9 +9,12 @@ from ent_contracts.directory import (
     CommunicationRuleGranted,
     CommunicationRuleRevoked,
     FamilyLinked,
+    FavouriteDeleted,
+    FavouriteSaved,
     GroupCreated,
     GroupMembershipChanged,
     Profile,
+    RecipientRef,
     SubstitutionScheduled,
     UserDeactivated,
     UserFrozen,
@@ -20,8 +23,16 @@ from ent_contracts.directory import (
     UserUpdated,
 )
 from ent_directory.domain.defaults import group_rules, school_rules
-from ent_directory.domain.model import AlreadyRegistered, DirectoryRefused, Group, School, User
+from ent_directory.domain.model import (
+    MAX_FAVOURITE_RECIPIENTS,
+    AlreadyRegistered,
+    Favourite,
+    Group,
+    School,
+    User,
+)
 from ent_directory.domain.rules import Rule
+from ent_kit.errors import NotFound, Refused
 
 SCHOOL = "school-a"
 
@@ -73,7 +84,7 @@ def test_register_twice_raises_and_triggers_nothing_more() -> None:
     with pytest.raises(AlreadyRegistered) as refused:
         u.register(registered("u1", login="other"))
     assert refused.value.field == "user_id"
-    assert isinstance(refused.value, DirectoryRefused)
+    assert isinstance(refused.value, Refused)
     assert len(u.pending()) == 1
 
 
@@ -111,7 +122,7 @@ def test_update_after_deactivation_reactivates() -> None:
 
 
 def test_update_of_an_unregistered_user_is_refused() -> None:
-    with pytest.raises(DirectoryRefused) as refused:
+    with pytest.raises(Refused) as refused:
         User("ghost").update(same_details("ghost"))
     assert refused.value.field == "user_id"
 
@@ -165,7 +176,7 @@ def test_link_child_only_from_parent_to_student(
     parent_profile: Profile, child_profile: Profile, field: str
 ) -> None:
     parent, child = user("p1", parent_profile), user("c1", child_profile)
-    with pytest.raises(DirectoryRefused) as refused:
+    with pytest.raises(Refused) as refused:
         parent.link_child(child)
     assert refused.value.field == field
     assert parent.pending() == []
@@ -186,9 +197,9 @@ def test_create_group_once_and_with_a_name() -> None:
     g = Group("6A")
     g.create(SCHOOL, "class", "6e A")
     assert g.pending() == [GroupCreated(group_id="6A", school_id=SCHOOL, kind="class", name="6e A")]
-    with pytest.raises(DirectoryRefused):
+    with pytest.raises(Refused):
         g.create(SCHOOL, "class", "6e A")
-    with pytest.raises(DirectoryRefused) as refused:
+    with pytest.raises(Refused) as refused:
         Group("5B").create(SCHOOL, "class", "   ")
     assert refused.value.field == "name"
 
@@ -262,7 +273,7 @@ def test_main_teacher_must_teach_the_group(teachers: set[str] | None, main_teach
     g = group()
     g.set_membership({"s1"}, {"t1"})
     g.mark_saved()
-    with pytest.raises(DirectoryRefused) as refused:
+    with pytest.raises(Refused) as refused:
         g.set_membership({"s1", "s2"}, teachers, main_teacher_id)
     assert refused.value.field == "main_teacher_id"
     assert g.pending() == []
@@ -335,14 +346,14 @@ def test_revoke_a_granted_rule_then_grant_it_again() -> None:
 
 def test_revoke_unknown_rule_raises() -> None:
     s = school()
-    with pytest.raises(DirectoryRefused) as refused:
+    with pytest.raises(Refused) as refused:
         s.revoke("no-such-rule")
     assert refused.value.field == "rule_id"
     assert s.pending() == []
 
     s.grant(Rule("r1", "pedagogical", "6A", "parents", "6A", "teachers"))
     s.revoke("r1")
-    with pytest.raises(DirectoryRefused):
+    with pytest.raises(Refused):
         s.revoke("r1")  # already revoked
     assert len(s.pending()) == 2
 
@@ -380,7 +391,7 @@ def test_schedule_substitution_refuses_non_teachers(
     substitute_profile: Profile, replaced_profile: Profile
 ) -> None:
     s = school()
-    with pytest.raises(DirectoryRefused):
+    with pytest.raises(Refused):
         s.schedule_substitution(
             "sub-1",
             user("sub", substitute_profile),
@@ -393,7 +404,7 @@ def test_schedule_substitution_refuses_non_teachers(
 
 def test_schedule_substitution_refuses_a_reversed_period() -> None:
     s = school()
-    with pytest.raises(DirectoryRefused) as refused:
+    with pytest.raises(Refused) as refused:
         s.schedule_substitution(
             "sub-1",
             user("sub", "teacher"),
@@ -403,3 +414,61 @@ def test_schedule_substitution_refuses_a_reversed_period() -> None:
         )
     assert refused.value.field == "ends_on"
     assert s.pending() == []
+
+
+# --- Favourite -------------------------------------------------------------------------
+
+PARENTS_6A = [RecipientRef(group_id="6A", role="parents")]
+
+
+def favourite(owner_id: str = "t1") -> Favourite:
+    f = Favourite("f1")
+    f.create(owner_id, "Parents 6A", PARENTS_6A)
+    f.mark_saved()
+    return f
+
+
+def test_create_a_favourite_trims_its_name() -> None:
+    f = Favourite("f1")
+    f.create("t1", "  Parents 6A ", PARENTS_6A)
+    assert f.pending() == [
+        FavouriteSaved(favourite_id="f1", owner_id="t1", name="Parents 6A", recipients=PARENTS_6A)
+    ]
+
+
+def test_only_the_owner_changes_or_deletes_a_favourite() -> None:
+    f = favourite("t1")
+    for attempt in (lambda: f.change("t2", "x", PARENTS_6A), lambda: f.delete("t2")):
+        with pytest.raises(NotFound) as not_found:
+            attempt()
+        assert not_found.value.reason == "favourite_not_found"
+    assert f.pending() == []
+    f.change("t1", "Réunion", PARENTS_6A)
+    f.delete("t1")
+    assert [type(e) for e in f.pending()] == [FavouriteSaved, FavouriteDeleted]
+
+
+def test_a_deleted_favourite_is_not_found_even_for_its_owner() -> None:
+    f = favourite("t1")
+    f.delete("t1")
+    f.mark_saved()
+    with pytest.raises(NotFound):
+        f.change("t1", "Again", PARENTS_6A)
+    with pytest.raises(NotFound):
+        f.delete("t1")
+
+
+@pytest.mark.parametrize(
+    ("name", "recipients", "field"),
+    [
+        ("  ", PARENTS_6A, "name"),
+        ("Vide", [], "recipients"),
+        ("Trop", PARENTS_6A * (MAX_FAVOURITE_RECIPIENTS + 1), "recipients"),
+    ],
+)
+def test_a_favourite_needs_a_name_and_1_to_200_recipients(
+    name: str, recipients: list[RecipientRef], field: str
+) -> None:
+    with pytest.raises(Refused) as refused:
+        Favourite("f1").create("t1", name, recipients)
+    assert refused.value.field == field

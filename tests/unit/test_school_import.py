@@ -13,14 +13,13 @@ import pytest
 from ent_contracts import SYSTEM, Actor
 from ent_contracts.directory import UserRegistered
 from ent_directory.application.commands import DirectoryCommands
+from ent_directory.application.csv_stream import ImportTooLarge, decode_lines
 from ent_directory.application.projections import GROUPS, USERS, DirectoryProjection
-from ent_directory.application.school_import import (
+from ent_directory.application.school_import import ImportReport, SchoolImport
+from ent_directory.domain.import_rows import (
     ImportFileError,
-    ImportReport,
     ParsedImport,
-    SchoolImport,
     class_group_id,
-    decode_lines,
     parse_csv,
     user_id,
 )
@@ -200,7 +199,7 @@ async def test_streamed_body_is_decoded_line_by_line_across_chunks() -> None:
         for _ in range(3):
             yield b"x" * 1000
 
-    with pytest.raises(ImportFileError, match="volumineux"):
+    with pytest.raises(ImportTooLarge, match="volumineux"):
         await decode_lines(big(), max_bytes=2500)
 
 
@@ -443,7 +442,11 @@ async def test_http_import_by_service_then_by_the_schools_direction(
         url, content=b"nom;prenom\nA;B\n", headers={"content-type": "text/csv", **service}
     )
     assert bad_header.status_code == 400
-    assert bad_header.json()["code"] == "invalid_import_file"
+    unreadable = bad_header.json()
+    assert unreadable["code"] == "validation_failed"
+    assert [(e["field"], e["reason"]) for e in unreadable["errors"]] == [
+        ("file", "invalid_import_file")
+    ]
     not_csv = await client.post(url, json={"rows": []}, headers=service)
     assert not_csv.status_code == 415
 

@@ -25,16 +25,11 @@ from ent_kit.signal import AppendSignal
 from ent_kit.storage import open_storage
 from tqdm import tqdm
 
+from ent_directory import texts
 from ent_directory.application.commands import DirectoryCommands
 from ent_directory.application.projections import USERS, DirectoryProjection
-from ent_directory.application.school_import import (
-    ImportFileError,
-    ImportReport,
-    ParsedImport,
-    Progress,
-    SchoolImport,
-    parse_csv,
-)
+from ent_directory.application.school_import import ImportReport, Progress, SchoolImport
+from ent_directory.domain.import_rows import ImportFileError, ParsedImport, parse_csv
 
 ACTOR = Actor(kind="system", id="import-csv")
 EXIT_UNREADABLE = 2
@@ -43,23 +38,20 @@ EXIT_UNREADABLE = 2
 def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m ent_directory.import_csv",
-        description="Importe un établissement depuis un fichier CSV (séparateur « ; », UTF-8). "
-        "Un nouvel import du même fichier ne change rien.",
+        description=texts.CLI_DESCRIPTION,
     )
-    parser.add_argument("file", type=Path, help="fichier CSV avec en-tête")
-    parser.add_argument("--school-id", required=True, help="identifiant de l'établissement")
+    parser.add_argument("file", type=Path, help=texts.CLI_FILE)
+    parser.add_argument("--school-id", required=True, help=texts.CLI_SCHOOL_ID)
     parser.add_argument(
-        "--store-url",
-        default=os.environ.get("ENT_STORE_URL"),
-        help="store of the directory service (default: $ENT_STORE_URL)",
+        "--store-url", default=os.environ.get("ENT_STORE_URL"), help=texts.CLI_STORE_URL
     )
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--json", action="store_true", help=texts.CLI_JSON)
+    parser.add_argument("--no-progress", action="store_true", help=texts.CLI_NO_PROGRESS)
     args = parser.parse_args(argv)
     if not args.store_url:
-        parser.error("--store-url or ENT_STORE_URL is required")
+        parser.error(texts.CLI_STORE_REQUIRED)
     if not args.school_id.strip():
-        parser.error("--school-id must not be empty")
+        parser.error(texts.CLI_SCHOOL_REQUIRED)
     return args
 
 
@@ -88,26 +80,32 @@ async def import_school(
 
 
 def summary(parsed: ParsedImport, report: ImportReport) -> str:
-    return (
-        f"Import terminé : {parsed.lines_read} lignes lues, {report.created} créés, "
-        f"{report.updated} mis à jour, {report.unchanged} inchangés, "
-        f"{report.deactivated} désactivés, {report.linked} liens parent-enfant créés, "
-        f"{len(report.errors)} erreurs"
+    return texts.CLI_SUMMARY.format(
+        read=parsed.lines_read,
+        created=report.created,
+        updated=report.updated,
+        unchanged=report.unchanged,
+        deactivated=report.deactivated,
+        linked=report.linked,
+        errors=len(report.errors),
     )
 
 
 def _print_report(parsed: ParsedImport, report: ImportReport, out: TextIO) -> None:
     print(summary(parsed, report), file=out)
     for error in report.errors:
-        print(f"  ligne {error.line} : {error.reason}", file=out)
+        print(texts.CLI_ERROR_LINE.format(line=error.line, reason=error.reason), file=out)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _arguments(argv)
     try:
         parsed = read_file(args.file)
-    except (OSError, ImportFileError) as error:
-        print(f"{args.file} : fichier illisible : {error}", file=sys.stderr)
+    except ImportFileError as error:
+        print(texts.CLI_UNREADABLE.format(file=args.file, error=error.message), file=sys.stderr)
+        return EXIT_UNREADABLE
+    except OSError as error:
+        print(texts.CLI_UNREADABLE.format(file=args.file, error=error), file=sys.stderr)
         return EXIT_UNREADABLE
     bars: list[tqdm[None]] = []
 
@@ -116,8 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             bars.append(
                 tqdm(
                     total=total,
-                    desc="Import",
-                    unit=" étapes",
+                    desc=texts.CLI_PROGRESS,
+                    unit=texts.CLI_STEPS,
                     file=sys.stderr,
                     mininterval=0.5,
                     disable=args.no_progress,

@@ -1,4 +1,5 @@
-"""Wiring of the directory service."""
+"""Wiring of the directory service: commands and queries built from the runtime, given to
+the controllers as dependencies."""
 
 from __future__ import annotations
 
@@ -6,12 +7,16 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from ent_contracts import topics
+from ent_kit.projections import LocalProjector
+from ent_kit.repository import Repository
 from ent_kit.runtime import Runtime, ServiceDefinition
 from litestar.di import Provide
 
+from ent_directory.application.administration import Administration
 from ent_directory.application.commands import DirectoryCommands
 from ent_directory.application.credentials import Credentials
 from ent_directory.application.demo import seed_demo_school
+from ent_directory.application.favourites import FavouriteCommands
 from ent_directory.application.projections import (
     FAVOURITES,
     GROUPS,
@@ -19,18 +24,37 @@ from ent_directory.application.projections import (
     USERS,
     DirectoryProjection,
 )
+from ent_directory.application.queries import DirectoryQueries
 from ent_directory.application.reachability import ReachabilityService
 from ent_directory.domain.demo_school import DEMO_PASSWORD, demo_users
-from ent_directory.entrypoints.accounts import AccountsController
+from ent_directory.domain.model import Favourite
 from ent_directory.entrypoints.favourites import FavouritesController
-from ent_directory.entrypoints.http import DirectoryController
+from ent_directory.entrypoints.imports import ImportController
+from ent_directory.entrypoints.internal import InternalController
+from ent_directory.entrypoints.people import PeopleController, ReachabilityController
+from ent_directory.entrypoints.rules import RulesController
 from ent_directory.settings import DirectorySettings
 
 PROJECTION = DirectoryProjection()
+SEED_TIMEOUT_S = 60.0
+
+
+def projector(runtime: Runtime) -> LocalProjector:
+    return runtime.projectors[PROJECTION.name]
 
 
 def commands(runtime: Runtime) -> DirectoryCommands:
     return DirectoryCommands(runtime.storage.events, runtime.signal)
+
+
+def administration(runtime: Runtime) -> Administration:
+    storage = runtime.storage
+    return Administration(commands(runtime), storage.documents, storage.events, projector(runtime))
+
+
+def favourites(runtime: Runtime) -> FavouriteCommands:
+    repository = Repository(runtime.storage.events, Favourite, runtime.signal)
+    return FavouriteCommands(repository, projector(runtime))
 
 
 async def on_start(runtime: Runtime) -> None:
@@ -46,19 +70,22 @@ async def on_start(runtime: Runtime) -> None:
     if isinstance(settings, DirectorySettings) and settings.demo_seed:
         await seed_demo_school(commands(runtime), datetime.now(UTC).date())
         await Credentials(documents).set_password([u.user_id for u in demo_users()], DEMO_PASSWORD)
-        await runtime.projectors[PROJECTION.name].caught_up(
-            await runtime.storage.events.last_position(), timeout=60
-        )
+        last = await runtime.storage.events.last_position()
+        await projector(runtime).caught_up(last, timeout=SEED_TIMEOUT_S)
 
 
 def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
     return {
-        "commands": Provide(lambda: commands(runtime), sync_to_thread=False),
-        "credentials": Provide(
-            lambda: Credentials(runtime.storage.documents), sync_to_thread=False
+        "queries": Provide(
+            lambda: DirectoryQueries(runtime.storage.documents), sync_to_thread=False
         ),
         "reachability": Provide(
             lambda: ReachabilityService(runtime.storage.documents), sync_to_thread=False
+        ),
+        "administration": Provide(lambda: administration(runtime), sync_to_thread=False),
+        "favourites": Provide(lambda: favourites(runtime), sync_to_thread=False),
+        "credentials": Provide(
+            lambda: Credentials(runtime.storage.documents), sync_to_thread=False
         ),
     }
 
@@ -66,7 +93,14 @@ def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
 SERVICE = ServiceDefinition(
     name="directory",
     settings_type=DirectorySettings,
-    controllers=[DirectoryController, FavouritesController, AccountsController],
+    controllers=[
+        PeopleController,
+        ReachabilityController,
+        RulesController,
+        ImportController,
+        FavouritesController,
+        InternalController,
+    ],
     dependencies=dependencies,
     topics=[topics.DIRECTORY],
     local_projections=[PROJECTION],

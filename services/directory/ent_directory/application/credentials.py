@@ -12,9 +12,15 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from ent_contracts.directory_api import PasswordCheck, SignInAccount
+from ent_kit.auth import Identity
+from ent_kit.errors import Refused, Unauthenticated
 from ent_kit.storage import DocumentStore, Query
 
+from ent_directory import texts
+from ent_directory.application.management import require_service
 from ent_directory.application.projections import USERS
+from ent_directory.application.views import sign_in_account
 
 CREDENTIALS = "credentials"
 MIN_PASSWORD_LENGTH = 8
@@ -32,11 +38,21 @@ class Credentials:
     async def set_password(self, user_ids: list[str], password: str) -> None:
         """One hash for all (demo accounts share a password; real ones get one each)."""
         if len(password) < MIN_PASSWORD_LENGTH:
-            raise ValueError(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
+            message = texts.PASSWORD_TOO_SHORT.format(min=MIN_PASSWORD_LENGTH)
+            raise Refused("password", "too_short", message, min=MIN_PASSWORD_LENGTH)
         password_hash = await self.hash(password)
         async with self._documents.transaction() as tx:
             for user_id in user_ids:
                 await tx.put(CREDENTIALS, user_id, {"hash": password_hash})
+
+    async def sign_in(self, caller: Identity, check: PasswordCheck) -> SignInAccount:
+        """The gateway's password sign-in (services only). An unknown login and a wrong
+        password answer alike: Unauthenticated `invalid_credentials`."""
+        require_service(caller)
+        user = await self.authenticate(check.login, check.password)
+        if user is None:
+            raise Unauthenticated("login", "invalid_credentials", texts.INVALID_CREDENTIALS)
+        return sign_in_account(user)
 
     async def authenticate(self, login: str, password: str) -> dict[str, Any] | None:
         """The account's user document, or None: an unknown login and a wrong password

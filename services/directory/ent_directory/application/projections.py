@@ -25,6 +25,7 @@ from ent_contracts.directory import (
     UserRegistered,
     UserUnfrozen,
     UserUpdated,
+    display_name,
 )
 from ent_kit.storage import DocumentWriter
 
@@ -89,7 +90,7 @@ def _details(event: UserRegistered | UserUpdated) -> dict[str, Any]:
     return {
         "first_name": event.first_name,
         "last_name": event.last_name,
-        "display_name": f"{event.first_name} {event.last_name}",
+        "display_name": display_name(event.first_name, event.last_name),
         "classes": event.classes,
         "subjects": event.subjects,
         "function": event.function,

@@ -1,51 +1,34 @@
-"""The reachability check mail, locker and transfer call before any send."""
+"""The reachability check mail, locker and transfer call before any send
+(`ent_contracts.directory_api`: `ReachabilityRequest` in, `Verdict` out)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
-from typing import Any, Literal
+from datetime import UTC, date, datetime
+from typing import Any
 
-import msgspec
-from ent_contracts.directory import RecipientRef, Role
-from ent_kit.storage import DocumentReader, Query
+from ent_contracts.directory import Role
+from ent_contracts.directory_api import (
+    MAX_RECIPIENTS,
+    ReachabilityRequest,
+    Recipient,
+    RefusalReason,
+    RefusedRecipient,
+    Verdict,
+)
+from ent_kit.auth import Identity
+from ent_kit.errors import Forbidden, Refused
+from ent_kit.storage import DocumentReader, Query, find_all
 
+from ent_directory import texts
 from ent_directory.application.projections import GROUPS, RULES, USERS
 from ent_directory.domain.rules import Person, Reachability, Rule, Substitution
 
-MAX_RECIPIENTS = 200
-Reason = Literal[
-    "sender_frozen",
-    "sender_inactive",
-    "recipient_inactive",
-    "not_allowed",
-    "reserved_to_management",
-]
+_PAGE = 1000
 
 
-class Recipient(RecipientRef, frozen=True, kw_only=True, omit_defaults=True):
-    """A recipient as clients send it: exactly a user, or exactly an audience."""
-
-    def __post_init__(self) -> None:
-        if (self.user_id is None) == (self.group_id is None or self.role is None):
-            raise ValueError("a recipient is either a user_id, or a group_id with a role")
-
-    def audience(self) -> tuple[str, Role]:
-        if self.group_id is None or self.role is None:
-            raise ValueError("not an audience")
-        return self.group_id, self.role
-
-
-class Refused(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
-    reason: str
-    user_id: str | None = None
-    group_id: str | None = None
-    role: str | None = None
-
-
-class Verdict(msgspec.Struct, frozen=True, kw_only=True):
-    allowed: list[str]
-    refused: list[Refused]
+def today() -> date:
+    return datetime.now(UTC).date()
 
 
 def person(doc: dict[str, Any], replaced: dict[str, dict[str, Any]]) -> Person:
@@ -75,28 +58,29 @@ def person(doc: dict[str, Any], replaced: dict[str, dict[str, Any]]) -> Person:
 
 
 class ReachabilityService:
-    def __init__(self, reads: DocumentReader) -> None:
-        self._reads = reads
+    def __init__(self, reader: DocumentReader) -> None:
+        self._reader = reader
+
+    async def verdict(self, caller: Identity, request: ReachabilityRequest) -> Verdict:
+        """The check as asked over HTTP: by a service on behalf of `sender_id`, or by a
+        user for themselves; at most MAX_RECIPIENTS recipients."""
+        if len(request.recipients) > MAX_RECIPIENTS:
+            message = texts.TOO_MANY_RECIPIENTS.format(max=MAX_RECIPIENTS)
+            raise Refused("recipients", "too_many", message, max=MAX_RECIPIENTS)
+        return await self.check(_sender(caller, request.sender_id), request.recipients, today())
 
     async def documents(self, user_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        return await self._reads.get_many(USERS, list(dict.fromkeys(user_ids)))
+        return await self._reader.get_many(USERS, list(dict.fromkeys(user_ids)))
 
     async def people(self, user_ids: Sequence[str]) -> dict[str, Person]:
-        docs = await self._reads.get_many(USERS, list(dict.fromkeys(user_ids)))
+        docs = await self._reader.get_many(USERS, list(dict.fromkeys(user_ids)))
         replaced_ids = {s["replaced_id"] for d in docs.values() for s in d["substitutions"]}
-        replaced = await self._reads.get_many(USERS, sorted(replaced_ids)) if replaced_ids else {}
+        replaced = await self._reader.get_many(USERS, sorted(replaced_ids)) if replaced_ids else {}
         return {user_id: person(doc, replaced) for user_id, doc in docs.items()}
 
     async def rules(self, school_id: str) -> list[Rule]:
-        rules: list[Rule] = []
-        query: Query | None = Query(where={"school_id": school_id}, limit=1000)
-        while query is not None:
-            page = await self._reads.find(RULES, query)
-            rules += [_rule(d) for d in page.items]
-            query = (
-                msgspec.structs.replace(query, after=page.next_cursor) if page.next_cursor else None
-            )
-        return rules
+        query = Query(where={"school_id": school_id}, limit=_PAGE)
+        return [_rule(d) async for d in find_all(self._reader, RULES, query)]
 
     async def for_sender(self, sender_id: str, day: date) -> Reachability | None:
         sender = (await self.people([sender_id])).get(sender_id)
@@ -108,13 +92,13 @@ class ReachabilityService:
         reach = await self.for_sender(sender_id, day)
         if reach is None:
             return Verdict(allowed=[], refused=[_refused(r, "sender_inactive") for r in recipients])
-        refused: list[Refused] = []
+        refused: list[RefusedRecipient] = []
         user_ids: list[str] = []
         for recipient in recipients:
             if recipient.user_id is not None:
                 user_ids.append(recipient.user_id)
                 continue
-            reason = await self._audience_refusal(reach, recipient)
+            reason = _audience_refusal(reach, recipient)
             if reason:
                 refused.append(_refused(recipient, reason))
             else:
@@ -122,26 +106,15 @@ class ReachabilityService:
         unique = list(dict.fromkeys(user_ids))
         people = await self.people(unique)
         decision = reach.decide([people.get(u, u) for u in unique])
-        refused += [Refused(user_id=r.user_id, reason=r.reason) for r in decision.refused]
+        refused += [RefusedRecipient(user_id=r.user_id, reason=r.reason) for r in decision.refused]
         return Verdict(allowed=decision.allowed, refused=refused)
-
-    async def _audience_refusal(self, reach: Reachability, audience: Recipient) -> Reason | None:
-        scope, role = audience.audience()
-        if reach.sender.frozen:
-            return "sender_frozen"
-        if scope == reach.sender.school_id:
-            allowed = reach.may_write_to_audience(scope, role)
-            return None if allowed else "reserved_to_management"
-        # A whole audience needs a rule naming it; refused unexpanded, so that a refusal
-        # never lists the members of a group one may not write to.
-        return None if reach.may_write_to_audience(scope, role) else "not_allowed"
 
     async def audience_members(self, school_id: str, audience: Recipient) -> list[str]:
         """The people an audience stands for today (each is still checked one by one)."""
         scope, role = audience.audience()
         if scope == school_id:
             return await self._school_members(school_id, role)
-        group = await self._reads.get(GROUPS, scope)
+        group = await self._reader.get(GROUPS, scope)
         if group is None:
             return []
         match role:
@@ -152,7 +125,7 @@ class ReachabilityService:
             case "members":
                 return [*group["members"], *group["teachers"]]
             case "parents":
-                students = await self._reads.get_many(USERS, group["members"])
+                students = await self._reader.get_many(USERS, group["members"])
                 return sorted({p for s in students.values() for p in s["relatives"]})
         return []
 
@@ -164,15 +137,31 @@ class ReachabilityService:
             where |= {"profile": "staff", "function": role}
         elif role == "staff":
             where["profile"] = "staff"
-        ids: list[str] = []
-        query: Query | None = Query(where=where, limit=1000)
-        while query is not None:
-            page = await self._reads.find(USERS, query)
-            ids += [d["id"] for d in page.items]
-            query = (
-                msgspec.structs.replace(query, after=page.next_cursor) if page.next_cursor else None
-            )
-        return ids
+        query = Query(where=where, limit=_PAGE)
+        return [d["id"] async for d in find_all(self._reader, USERS, query)]
+
+
+def _sender(caller: Identity, sender_id: str | None) -> str:
+    """Services check on behalf of a sender they name; users check for themselves only."""
+    if caller.is_service:
+        if not sender_id:
+            raise Refused("sender_id", "missing", texts.SENDER_REQUIRED)
+        return sender_id
+    if sender_id not in (None, caller.user_id):
+        raise Forbidden("sender_id", "forbidden", texts.OWN_SENDS_ONLY)
+    return caller.user_id
+
+
+def _audience_refusal(reach: Reachability, audience: Recipient) -> RefusalReason | None:
+    scope, role = audience.audience()
+    if reach.sender.frozen:
+        return "sender_frozen"
+    if scope == reach.sender.school_id:
+        allowed = reach.may_write_to_audience(scope, role)
+        return None if allowed else "reserved_to_management"
+    # A whole audience needs a rule naming it; refused unexpanded, so that a refusal
+    # never lists the members of a group one may not write to.
+    return None if reach.may_write_to_audience(scope, role) else "not_allowed"
 
 
 def _rule(d: dict[str, Any]) -> Rule:
@@ -186,7 +175,7 @@ def _rule(d: dict[str, Any]) -> Rule:
     )
 
 
-def _refused(recipient: Recipient, reason: str) -> Refused:
-    return Refused(
+def _refused(recipient: Recipient, reason: RefusalReason) -> RefusedRecipient:
+    return RefusedRecipient(
         user_id=recipient.user_id, group_id=recipient.group_id, role=recipient.role, reason=reason
     )

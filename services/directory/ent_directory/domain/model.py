@@ -1,4 +1,5 @@
-"""Aggregates of the directory: users, groups and schools. Pure: rules and events only."""
+"""Aggregates of the directory: users, groups, schools and favourites. Pure: rules and events
+only; a refusal is one of `ent_kit.errors`."""
 
 from __future__ import annotations
 
@@ -26,22 +27,19 @@ from ent_contracts.directory import (
     UserUpdated,
 )
 from ent_kit.aggregate import Aggregate
+from ent_kit.errors import NotFound, Refused
 
+from ent_directory import texts
 from ent_directory.domain.rules import Rule
 
 
-class DirectoryRefused(ValueError):
-    """A directory rule forbids this change; `field` names the input at fault."""
+class AlreadyRegistered(Refused):
+    """The user exists: a re-run of the same import or seed registers nobody twice."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
-
-
-class AlreadyRegistered(DirectoryRefused):
     def __init__(self, user_id: str) -> None:
-        super().__init__("user_id", f"{user_id} is already registered")
+        super().__init__(
+            "user_id", "already_registered", texts.ALREADY_REGISTERED.format(user_id=user_id)
+        )
 
 
 class User(Aggregate):
@@ -87,15 +85,15 @@ class User(Aggregate):
 
     def link_child(self, student: User) -> None:
         if self.profile != "parent":
-            raise DirectoryRefused("parent_id", "only a parent can be linked to a student")
+            raise Refused("parent_id", "not_a_parent", texts.ONLY_PARENTS_ARE_LINKED)
         if student.profile != "student":
-            raise DirectoryRefused("student_id", "a parent is linked to a student")
+            raise Refused("student_id", "not_a_student", texts.PARENTS_ARE_LINKED_TO_STUDENTS)
         if student.id not in self.children:
             self.trigger(FamilyLinked(parent_id=self.id, student_id=student.id))
 
     def _require(self) -> UserRegistered:
         if self.registered is None:
-            raise DirectoryRefused("user_id", f"{self.id} is not registered")
+            raise Refused("user_id", "not_registered", texts.NOT_REGISTERED.format(user_id=self.id))
         return self.registered
 
     def when(self, event: DomainEvent) -> None:
@@ -142,9 +140,9 @@ class Group(Aggregate):
 
     def create(self, school_id: str, kind: GroupKind, name: str) -> None:
         if self.created is not None:
-            raise DirectoryRefused("group_id", f"group {self.id} already exists")
+            raise Refused("group_id", "already_exists", texts.GROUP_EXISTS.format(group_id=self.id))
         if not name.strip():
-            raise DirectoryRefused("name", "a group needs a name")
+            raise Refused("name", "missing", texts.GROUP_NAME_REQUIRED)
         self.trigger(GroupCreated(group_id=self.id, school_id=school_id, kind=kind, name=name))
 
     def set_membership(
@@ -159,7 +157,7 @@ class Group(Aggregate):
         if main_teacher_id is None and self.main_teacher_id in teachers:
             main_teacher_id = self.main_teacher_id
         if main_teacher_id is not None and main_teacher_id not in teachers:
-            raise DirectoryRefused("main_teacher_id", "the main teacher must teach the group")
+            raise Refused("main_teacher_id", "not_teaching", texts.MAIN_TEACHER_TEACHES)
         change = GroupMembershipChanged(
             group_id=self.id,
             members_added=sorted(members - self.members),
@@ -219,7 +217,7 @@ class School(Aggregate):
 
     def revoke(self, rule_id: str) -> None:
         if rule_id not in self.rules:
-            raise DirectoryRefused("rule_id", "no such rule in this school")
+            raise Refused("rule_id", "unknown_rule", texts.UNKNOWN_RULE)
         self.trigger(CommunicationRuleRevoked(rule_id=rule_id, school_id=self.id))
 
     def schedule_substitution(
@@ -231,9 +229,9 @@ class School(Aggregate):
         ends_on: date,
     ) -> None:
         if substitute.profile != "teacher" or replaced.profile != "teacher":
-            raise DirectoryRefused("substitute_id", "a substitution is between two teachers")
+            raise Refused("substitute_id", "not_teachers", texts.SUBSTITUTION_BETWEEN_TEACHERS)
         if ends_on < starts_on:
-            raise DirectoryRefused("ends_on", "the period ends before it starts")
+            raise Refused("ends_on", "before_start", texts.PERIOD_REVERSED)
         if substitution_id not in self.substitutions:
             self.trigger(
                 SubstitutionScheduled(
@@ -260,20 +258,40 @@ MAX_FAVOURITE_RECIPIENTS = 200
 
 
 class Favourite(Aggregate):
-    """A named set of recipients one user keeps for reuse ("mes favoris")."""
+    """A named set of recipients one user keeps for reuse ("mes favoris"). Someone else's
+    favourite, a deleted one and an unknown one are alike: not found."""
 
     def __init__(self, favourite_id: str) -> None:
         super().__init__(favourite_id)
         self.owner_id: str | None = None
         self.deleted = False
 
-    def save(self, owner_id: str, name: str, recipients: Sequence[RecipientRef]) -> None:
-        if self.owner_id not in (None, owner_id):
-            raise DirectoryRefused("favourite_id", "not your favourite")
+    def create(self, owner_id: str, name: str, recipients: Sequence[RecipientRef]) -> None:
+        if self.owner_id is not None:  # ids are drawn fresh: a client never meets this
+            raise Refused("favourite_id", "already_exists", texts.FAVOURITE_EXISTS)
+        self._save(owner_id, name, recipients)
+
+    def change(self, owner_id: str, name: str, recipients: Sequence[RecipientRef]) -> None:
+        self._require_owner(owner_id)
+        self._save(owner_id, name, recipients)
+
+    def delete(self, owner_id: str) -> None:
+        self._require_owner(owner_id)
+        self.trigger(FavouriteDeleted(favourite_id=self.id, owner_id=owner_id))
+
+    def _require_owner(self, owner_id: str) -> None:
+        if self.owner_id != owner_id or self.deleted:
+            raise NotFound("favourite_id", "favourite_not_found", texts.FAVOURITE_NOT_FOUND)
+
+    def _save(self, owner_id: str, name: str, recipients: Sequence[RecipientRef]) -> None:
         if not name.strip():
-            raise DirectoryRefused("name", "a favourite needs a name")
+            raise Refused("name", "missing", texts.FAVOURITE_NAME_REQUIRED)
         if not 1 <= len(recipients) <= MAX_FAVOURITE_RECIPIENTS:
-            raise DirectoryRefused("recipients", f"1 to {MAX_FAVOURITE_RECIPIENTS} recipients")
+            raise Refused(
+                "recipients",
+                "count",
+                texts.FAVOURITE_RECIPIENTS.format(max=MAX_FAVOURITE_RECIPIENTS),
+            )
         # Plain references in the event, whatever subclass the caller validated with.
         plain = [
             RecipientRef(user_id=r.user_id, group_id=r.group_id, role=r.role) for r in recipients
@@ -283,11 +301,6 @@ class Favourite(Aggregate):
                 favourite_id=self.id, owner_id=owner_id, name=name.strip(), recipients=plain
             )
         )
-
-    def delete(self, owner_id: str) -> None:
-        if self.owner_id != owner_id or self.deleted:
-            raise DirectoryRefused("favourite_id", "no such favourite")
-        self.trigger(FavouriteDeleted(favourite_id=self.id, owner_id=owner_id))
 
     def when(self, event: DomainEvent) -> None:
         match event:

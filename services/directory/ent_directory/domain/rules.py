@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ent_contracts.directory import CommunicationRuleGranted, ListKind, Role
+from ent_contracts.directory_api import RefusalReason
 
 STAFF_FUNCTIONS: frozenset[str] = frozenset({"direction", "vie_scolaire", "secretariat"})
 # The ministry's rule after the March 2024 hijacked-account threats: whole-school sends
@@ -119,7 +120,7 @@ def _in_school_role(person: Person, role: Role, day: date) -> bool:
 @dataclass(frozen=True)
 class Refusal:
     user_id: str
-    reason: str  # stable code: sender_frozen, sender_inactive, recipient_inactive, not_allowed
+    reason: RefusalReason  # sender_frozen, sender_inactive, recipient_inactive, not_allowed
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,7 @@ class Reachability:
                 lists[user_id] = list_kind
         return Decision(allowed, refused, lists)
 
-    def _refusal(self, recipient: Person | str) -> str | None:
+    def _refusal(self, recipient: Person | str) -> RefusalReason | None:
         if self.sender.frozen:
             return "sender_frozen"
         if not self.sender.active:
