@@ -29,9 +29,11 @@ install: .venv/.synced
 run: install
 	$(RUN) python -m ent_devstack --data-dir $(DATA_DIR)
 
+# ruff, then the layering contracts of pyproject.toml ([tool.importlinter]).
 lint: install
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) lint-imports --no-cache
 
 typecheck: install
 	$(RUN) mypy
