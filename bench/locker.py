@@ -57,9 +57,9 @@ from ent_kit.runtime import Runtime
 from ent_locker.application.deposits import DepositReceipt, DepositService
 from ent_locker.application.projections import PeopleProjection
 from ent_locker.application.queries import CasierQueries
-from ent_locker.domain.model import Document
+from ent_locker.domain.model import Document, StoredFile
 from ent_locker.entrypoints.http import deposit_form
-from ent_locker.service import LOCKER, SERVICE, deposit_service
+from ent_locker.service import LOCKER, SERVICE, deposit_service, receipt_signer
 from ent_locker.settings import LockerSettings
 from opentelemetry.sdk.trace import TracerProvider
 
@@ -166,7 +166,8 @@ def files_holding(root: Path, size: int, sha256: str) -> int:
 async def deposits(runtime: Runtime, rng: random.Random, tmp: Path) -> None:
     teachers = ids(rng, GROUPS)
     groups = {group_id: ids(rng, GROUP_SIZE) for group_id in ids(rng, GROUPS)}
-    service = deposit_service(runtime, GroupPolicy(groups))  # as the service builds it
+    # As the service builds it.
+    service = deposit_service(runtime, GroupPolicy(groups), receipt_signer(runtime))
     for i in range(PREFILL):
         group_id = list(groups)[i % GROUPS]
         sender = Identity(user_id=teachers[i % GROUPS], profile="teacher")
@@ -247,11 +248,13 @@ async def fill_locker(runtime: Runtime, rng: random.Random, teacher: str) -> Non
             document.deposit_into_lockers(
                 sender_id=sender,
                 recipient_ids=recipients,
-                file_name=f"Devoir {i + 1}.pdf",
-                media_type="application/pdf",
-                size=rng.randrange(20_000, 3_000_000),
-                sha256=sha256,
-                blob_key=content_key(sha256),
+                file=StoredFile(
+                    file_name=f"Devoir {i + 1}.pdf",
+                    media_type="application/pdf",
+                    size=rng.randrange(20_000, 3_000_000),
+                    sha256=sha256,
+                    blob_key=content_key(sha256),
+                ),
                 at=year + timedelta(seconds=2_500 * i + rng.randrange(2_000)),
             )
             position = await repository.save(document, Actor(kind="user", id=sender))

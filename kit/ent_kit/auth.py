@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import msgspec
+from ent_contracts import Actor
 from litestar.connection import ASGIConnection
 from litestar.security.jwt import JWTAuth, Token
 
@@ -26,6 +27,11 @@ class Identity(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def is_service(self) -> bool:
         return self.profile == "service"
+
+    @property
+    def actor(self) -> Actor:
+        """Who the events this caller causes are recorded as."""
+        return Actor(kind="system" if self.is_service else "user", id=self.user_id)
 
 
 PUBLIC_PATHS = ["/health", "/schema"]

@@ -1,9 +1,15 @@
-"""Headers for streamed file downloads: name (any script), length, and content digest."""
+"""Streamed file downloads: name (any script), length, content digest, one byte range."""
 
 from __future__ import annotations
 
 import base64
 from urllib.parse import quote
+
+from litestar.response import Stream
+
+from ent_kit import texts
+from ent_kit.blobs import Download
+from ent_kit.problems import Problem
 
 
 def attachment_headers(file_name: str, size: int, sha256_hex: str) -> dict[str, str]:
@@ -20,3 +26,46 @@ def attachment_headers(file_name: str, size: int, sha256_hex: str) -> dict[str, 
         "ETag": f'"{sha256_hex}"',
         "X-Content-SHA256": sha256_hex,
     }
+
+
+def file_stream(download: Download, range_header: str | None = None) -> Stream:
+    """The whole file (200), or the one byte range asked for (206)."""
+    headers = attachment_headers(download.file_name, download.size, download.sha256)
+    headers["Accept-Ranges"] = "bytes"
+    wanted = byte_range(range_header, download.size)
+    if wanted is None:
+        return Stream(download.chunks(), media_type=download.media_type, headers=headers)
+    start, end = wanted
+    headers |= {
+        "Content-Range": f"bytes {start}-{end}/{download.size}",
+        "Content-Length": str(end - start + 1),
+    }
+    return Stream(
+        download.chunks(start, end - start + 1),
+        media_type=download.media_type,
+        headers=headers,
+        status_code=206,
+    )
+
+
+def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """One `bytes=a-b` range (inclusive), or None for the whole file. Several ranges are
+    answered whole, which RFC 9110 allows; an unsatisfiable range is a 416."""
+    if not header or not header.startswith("bytes=") or "," in header:
+        return None
+    first, _, last = header.removeprefix("bytes=").strip().partition("-")
+    try:
+        if first:
+            start, end = int(first), int(last) if last else size - 1
+        else:  # the last N bytes
+            start, end = max(0, size - int(last)), size - 1
+    except ValueError:
+        return None
+    if start >= size or start > end:
+        raise Problem(
+            416,
+            "range_not_satisfiable",
+            texts.RANGE_NOT_SATISFIABLE,
+            headers={"Content-Range": f"bytes */{size}"},
+        )
+    return start, min(end, size - 1)

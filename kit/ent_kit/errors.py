@@ -43,7 +43,3 @@ class TooLarge(DomainError):
 class Unprocessable(DomainError):
     """Well-formed, but nothing can be done with it as it stands, e.g. no recipient is
     allowed (422, code `reason`)."""
-
-
-class Conflict(DomainError):
-    """The state changed under the caller; trying again may succeed (409, code `reason`)."""

@@ -18,7 +18,6 @@ from litestar.types import ExceptionHandlersMap
 
 from ent_kit import texts
 from ent_kit.errors import (
-    Conflict,
     DomainError,
     Forbidden,
     NotFound,
@@ -89,7 +88,6 @@ _STATUS: dict[type[DomainError], int] = {
     Forbidden: 403,
     TooLarge: 413,
     Unprocessable: 422,
-    Conflict: 409,
 }
 
 
@@ -97,7 +95,9 @@ def problem_for(error: DomainError) -> Problem:
     """The one answer each kind of domain refusal gets."""
     if isinstance(error, Refused):
         return field_error(error.field, error.message, error.reason, **error.details)
-    status = next(s for kind, s in _STATUS.items() if isinstance(error, kind))
+    # A kind not in the table (a DomainError raised as such) is a refusal the code did not
+    # classify: the client's input is the likeliest cause.
+    status = next((s for kind, s in _STATUS.items() if isinstance(error, kind)), 400)
     named: dict[str, Any] = {}
     if error.field:  # named the same way a 400 names it, so clients read one shape
         error_item = {"field": error.field, "reason": error.reason, "message": error.message}

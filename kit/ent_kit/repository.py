@@ -10,6 +10,7 @@ from typing import Generic, TypeVar
 
 from ent_contracts import Actor, DomainEvent, Envelope, decode_payload, payload_dict
 
+from ent_kit import texts
 from ent_kit.aggregate import Aggregate, new_event_id
 from ent_kit.errors import NotFound
 from ent_kit.signal import AppendSignal
@@ -98,7 +99,7 @@ class Repository(Generic[A]):
             aggregate = await self.get(aggregate_id)
             if aggregate is None:
                 if not create:
-                    raise NotFound("id", "not_found", f"{aggregate_id} introuvable")
+                    raise NotFound("", "not_found", texts.NOT_FOUND)
                 aggregate = self._factory(aggregate_id)
             result = decide(aggregate)
             try:

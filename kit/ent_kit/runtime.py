@@ -28,6 +28,12 @@ from ent_kit.storage import Storage, open_storage
 log = get_logger("ent.runtime")
 
 
+def provide(build: Callable[[], object]) -> Provide:
+    """A controller dependency built on each request (commands and queries are cheap, and
+    the store and blobs they hold open only once the service has started)."""
+    return Provide(build, sync_to_thread=False)
+
+
 @dataclass(frozen=True)
 class Subscription:
     """Keep `projection` up to date from another service's `topic`."""

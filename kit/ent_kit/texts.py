@@ -9,6 +9,7 @@ NOT_FOUND = "Introuvable"
 CONFLICT = "Modification concurrente : réessayez"
 PEER_UNAVAILABLE = "Service indisponible, réessayez plus tard"
 INVALID_CURSOR = "curseur invalide"
+RANGE_NOT_SATISFIABLE = "Plage d'octets invalide"
 
 MULTIPART_EXPECTED = "multipart/form-data attendu"
 MULTIPART_ENDED_EARLY = "le corps multipart s'arrête avant la fin"

@@ -3,25 +3,16 @@ semantics the import and the seed rely on."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 from ent_contracts import SYSTEM
-from ent_contracts.directory import Profile, UserRegistered, UserUpdated
+from ent_contracts.directory import UserUpdated
 from ent_directory.application.commands import DirectoryCommands
 from ent_kit.errors import NotFound, Refused
 from ent_kit.signal import AppendSignal
-from ent_kit.storage import Storage, open_storage
+from ent_kit.storage import Storage
+from kit_fixtures import storage, user_registered
 
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    opened = await open_storage(f"sqlite://{tmp_path}/directory.db", service_name="directory")
-    try:
-        yield opened
-    finally:
-        await opened.close()
+__all__ = ["storage"]
 
 
 @pytest.fixture
@@ -29,23 +20,12 @@ def commands(storage: Storage) -> DirectoryCommands:
     return DirectoryCommands(storage.events, AppendSignal())
 
 
-def registration(user_id: str, profile: Profile = "student") -> UserRegistered:
-    return UserRegistered(
-        user_id=user_id,
-        school_id="school-1",
-        login=f"{user_id}.login",
-        first_name="Camille",
-        last_name="Durand",
-        profile=profile,
-    )
-
-
 async def test_register_answers_false_when_the_user_exists(
     commands: DirectoryCommands, storage: Storage
 ) -> None:
-    assert await commands.register(registration("u1"), SYSTEM) is True
+    assert await commands.register(user_registered("u1"), SYSTEM) is True
     before = await storage.events.last_position()
-    assert await commands.register(registration("u1", "teacher"), SYSTEM) is False
+    assert await commands.register(user_registered("u1", profile="teacher"), SYSTEM) is False
     assert await storage.events.last_position() == before  # nothing written
 
 
@@ -58,7 +38,7 @@ async def test_changing_an_unknown_user_is_not_found(commands: DirectoryCommands
 
 
 async def test_update_and_freeze_answer_what_changed(commands: DirectoryCommands) -> None:
-    await commands.register(registration("u1"), SYSTEM)
+    await commands.register(user_registered("u1"), SYSTEM)
     same = UserUpdated(user_id="u1", first_name="Camille", last_name="Durand")
     assert await commands.update(same, SYSTEM) is False
     assert await commands.update(UserUpdated(user_id="u1", first_name="C", last_name="D"), SYSTEM)
@@ -69,7 +49,7 @@ async def test_update_and_freeze_answer_what_changed(commands: DirectoryCommands
 async def test_linking_to_an_unknown_student_names_the_student(
     commands: DirectoryCommands,
 ) -> None:
-    await commands.register(registration("p1", "parent"), SYSTEM)
+    await commands.register(user_registered("p1", profile="parent"), SYSTEM)
     with pytest.raises(Refused) as refused:
         await commands.link_family("p1", "nobody", SYSTEM)
     assert (refused.value.field, refused.value.reason) == ("student_id", "unknown")

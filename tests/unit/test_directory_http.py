@@ -4,14 +4,13 @@ and freezing without a body."""
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from typing import Any
 
 import msgspec
 import pytest
+from directory_fixtures import Client, bearer, running_directory
 from ent_contracts.directory_api import (
     ACCOUNT_PATH,
     REACHABILITY_PATH,
@@ -24,35 +23,18 @@ from ent_contracts.directory_api import (
 )
 from ent_directory import texts
 from ent_directory.domain.demo_school import CLASS_IDS, DEMO_PASSWORD, SCHOOL_ID, demo_users
-from ent_directory.service import SERVICE
-from ent_directory.settings import DirectorySettings
-from ent_kit.auth import Identity, issue_token, service_identity
-from ent_kit.http import create_app
-from ent_kit.runtime import Runtime
-from litestar.testing import AsyncTestClient
-from opentelemetry.sdk.trace import TracerProvider
+from ent_kit.auth import Identity, service_identity
 
-SECRET = "s" * 32
 USERS = {u.login: u for u in demo_users()}
 STUDENTS = [u for u in USERS.values() if u.profile == "student"]
-Client = AsyncTestClient[Any]
 
 
 @pytest.fixture(scope="module")
 async def client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Client]:
+    """The directory on the seeded demo school, shared by this module's tests."""
     store = tmp_path_factory.mktemp("directory-http") / "store.db"
-    definition = dataclasses.replace(SERVICE, uses_broker=False, uses_blobs=False)
-    settings = DirectorySettings(
-        service_name="directory", auth_secret=SECRET, store_url=f"sqlite://{store}", demo_seed=True
-    )
-    runtime = Runtime(definition, settings, TracerProvider())
-    async with AsyncTestClient(create_app(runtime)) as test_client:
+    async with running_directory(store, demo_seed=True) as test_client:
         yield test_client
-
-
-def bearer(identity: Identity) -> dict[str, str]:
-    token = issue_token(SECRET, "ent-gateway", identity, timedelta(minutes=5))
-    return {"authorization": f"Bearer {token}"}
 
 
 def as_user(login: str) -> dict[str, str]:

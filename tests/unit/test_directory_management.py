@@ -1,15 +1,20 @@
-"""Who manages a school, as pure rules (`domain.management`)."""
+"""Who manages a school, as pure rules (`domain.management`) over the people the
+communication rules know (`domain.rules.Person`)."""
 
 from __future__ import annotations
 
-import pytest
-from ent_directory.domain.management import Member, is_direction, manages_school, manages_user
+from typing import Any
 
-PRINCIPAL = Member("p", "school-a", "staff", "direction")
-CPE = Member("c", "school-a", "staff", "vie_scolaire")
-TEACHER = Member("t", "school-a", "teacher")
-STUDENT = Member("s", "school-a", "student")
-ELSEWHERE = Member("x", "school-b", "student")
+import pytest
+from ent_directory.application.reachability import person
+from ent_directory.domain.management import is_direction, manages_school, manages_user
+from ent_directory.domain.rules import Person
+
+PRINCIPAL = Person("p", "school-a", "staff", "direction")
+CPE = Person("c", "school-a", "staff", "vie_scolaire")
+TEACHER = Person("t", "school-a", "teacher")
+STUDENT = Person("s", "school-a", "student")
+ELSEWHERE = Person("x", "school-b", "student")
 
 
 @pytest.mark.parametrize(
@@ -18,11 +23,11 @@ ELSEWHERE = Member("x", "school-b", "student")
         (PRINCIPAL, True),
         (CPE, False),
         (TEACHER, False),
-        (Member("d", "s", "teacher", "direction"), False),
+        (Person("d", "s", "teacher", "direction"), False),
     ],
 )
 def test_the_direction_is_staff_whose_function_is_direction(
-    member: Member, direction: bool
+    member: Person, direction: bool
 ) -> None:
     assert is_direction(member) is direction
 
@@ -40,7 +45,16 @@ def test_the_direction_manages_the_accounts_of_its_school_only() -> None:
     assert not manages_user(TEACHER, STUDENT)
 
 
-def test_a_member_is_read_from_a_user_document() -> None:
-    doc = {"id": "p", "school_id": "school-a", "profile": "staff", "function": "direction"}
-    assert Member.of(doc) == PRINCIPAL
-    assert Member.of({"id": "s", "school_id": "school-a", "profile": "student"}) == STUDENT
+def test_a_person_is_read_from_a_user_document() -> None:
+    def doc(user_id: str, profile: str, **more: Any) -> dict[str, Any]:
+        groups: dict[str, list[str]] = {
+            "member_of": [],
+            "teaches": [],
+            "parent_of": [],
+            "relatives": [],
+        }
+        base = {"id": user_id, "school_id": "school-a", "profile": profile}
+        return {**base, "active": True, "frozen": False, **groups, **more}
+
+    assert person(doc("p", "staff", function="direction"), {}) == PRINCIPAL
+    assert person(doc("s", "student"), {}) == STUDENT

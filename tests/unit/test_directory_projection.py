@@ -3,26 +3,16 @@ and a rename refreshes it together with the case-folded keys search ranges over.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 from ent_contracts import SYSTEM, DomainEvent
 from ent_contracts.directory import UserRegistered, UserUpdated, display_name
 from ent_directory.application.projections import USERS, DirectoryProjection
 from ent_kit.repository import envelope_for
-from ent_kit.storage import Query, Range, Storage, open_storage
+from ent_kit.storage import Query, Range, Storage
+from kit_fixtures import storage
+
+__all__ = ["storage"]
 
 SCHOOL = "school-1"
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    opened = await open_storage(f"sqlite://{tmp_path}/directory.db", service_name="directory")
-    try:
-        yield opened
-    finally:
-        await opened.close()
 
 
 async def apply(storage: Storage, *events: DomainEvent) -> None:

@@ -7,22 +7,30 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from ent_contracts import SYSTEM
 from ent_contracts.directory import UserUpdated
 from ent_contracts.directory_api import Recipient, RefusedRecipient, Verdict
+from ent_contracts.locker import DocumentDeposited
 from ent_kit.auth import Identity
 from ent_kit.blobs import BlobStore, IncomingFile, open_blob_store
 from ent_kit.errors import NotFound, Refused, TooLarge, Unprocessable
 from ent_kit.projections import LocalProjector
 from ent_kit.repository import Repository
 from ent_kit.signal import AppendSignal
-from ent_kit.storage import Storage
+from ent_kit.storage import Page, Query, Storage
 from ent_locker.application.casier import Casier
 from ent_locker.application.deposits import DepositForm, DepositReceipt, DepositService, Limits
-from ent_locker.application.projections import LockerProjection, PeopleProjection
+from ent_locker.application.housekeeping import purge_expired_trash
+from ent_locker.application.projections import (
+    ENTRIES,
+    TRASHED,
+    LockerProjection,
+    PeopleProjection,
+)
 from ent_locker.application.queries import CasierQueries, WorkspaceQueries
 from ent_locker.application.receipts import ReceiptChecks, ReceiptSigner
 from ent_locker.application.views import Authenticity
@@ -56,6 +64,16 @@ class FakePolicy:
                 RefusedRecipient(user_id=i, reason="not_allowed") for i in ids if i in self.refusing
             ],
         )
+
+
+@dataclass
+class StaleReader:
+    """A read model that answers what it held earlier, whatever happened since."""
+
+    page: Page
+
+    async def find(self, collection: str, query: Query) -> Page:
+        return self.page
 
 
 @dataclass
@@ -226,9 +244,9 @@ async def test_room_left_is_the_size_limit_or_what_is_left_of_the_quota(locker: 
     assert await room(STUDENT.user_id) == 0
     assert await room(TEACHER.user_id) == MAX_BYTES  # receiving costs nothing
     # Purged from the sender's Historique, a deposit gives its bytes back.
-    await locker.casier.trash(STUDENT.user_id, [first.document_id])
+    await locker.casier.trash(STUDENT, [first.document_id])
     assert await room(STUDENT.user_id) == 0  # the trash still counts
-    await locker.casier.purge(STUDENT.user_id, [first.document_id])
+    await locker.casier.purge(STUDENT, [first.document_id])
     assert await room(STUDENT.user_id) == 900
 
 
@@ -260,27 +278,65 @@ async def test_a_deposit_beyond_the_size_limit_is_too_large(locker: Locker) -> N
 
 async def test_selection_actions_report_each_document(locker: Locker) -> None:
     doc = (await locker.deposit(Upload(b"x"), [TEACHER.user_id])).document_id
-    trashed = await locker.casier.trash(TEACHER.user_id, [doc, "unknown", doc])
+    trashed = await locker.casier.trash(TEACHER, [doc, "unknown", doc])
     assert (trashed.done, trashed.unchanged, trashed.not_found) == ([doc], [], ["unknown"])
-    assert (await locker.casier.trash(TEACHER.user_id, [doc])).unchanged == [doc]
+    assert trashed.refused == []
+    assert (await locker.casier.trash(TEACHER, [doc])).unchanged == [doc]
     assert [e.document_id for e in (await locker.queries.trash(TEACHER, None, 50)).items] == [doc]
     assert (await locker.queries.received(TEACHER, None, 50)).items == []
     assert (await locker.queries.history(STUDENT, None, 50)).items != []  # only my copy moved
     # Someone else's copy answers like an unknown id.
-    assert (await locker.casier.restore(STRANGER.user_id, [doc])).not_found == [doc]
-    with pytest.raises(Refused) as refused:
-        await locker.casier.purge(STUDENT.user_id, [doc])  # not in the student's trash
-    assert refused.value.reason == "not_in_trash"
-    assert (await locker.casier.purge(TEACHER.user_id, [doc], "retention")).done == [doc]
+    assert (await locker.casier.restore(STRANGER, [doc])).not_found == [doc]
+    refused = await locker.casier.purge(STUDENT, [doc])  # not in the student's trash
+    assert (refused.done, refused.refused) == ([], [doc])
+    assert [e.document_id for e in (await locker.queries.history(STUDENT, None, 50)).items] == [doc]
+    assert (await locker.casier.purge_expired(TEACHER.user_id, [doc])).done == [doc]
     events = await locker.storage.events.read_stream(doc)
     assert events[-1].actor == SYSTEM
-    assert (await locker.casier.restore(TEACHER.user_id, [doc])).not_found == [doc]
+    assert (await locker.casier.restore(TEACHER, [doc])).not_found == [doc]
+
+
+async def test_a_mixed_selection_is_applied_to_each_document_it_may_be(locker: Locker) -> None:
+    docs = [(await locker.deposit(Upload(b"x"), [TEACHER.user_id])).document_id for _ in "abc"]
+    first, active, last = docs
+    await locker.casier.trash(TEACHER, [first, last])
+    purged = await locker.casier.purge(TEACHER, [first, active, "unknown", last])
+    # Not in the trash: refused, and the rest of the selection still deleted.
+    assert (purged.done, purged.unchanged, purged.not_found, purged.refused) == (
+        [first, last],
+        [],
+        ["unknown"],
+        [active],
+    )
+    # Read-your-writes for what was deleted: the folders show it when it answers.
+    assert (await locker.queries.trash(TEACHER, None, 50)).items == []
+    received = await locker.queries.received(TEACHER, None, 50)
+    assert [e.document_id for e in received.items] == [active]
+    events = await locker.storage.events.read_stream(active)
+    assert [e.type for e in events] == [DocumentDeposited.event_type]
+
+
+async def test_trash_retention_goes_on_past_a_document_restored_meanwhile(locker: Locker) -> None:
+    restored, expired = [
+        (await locker.deposit(Upload(b"x"), [TEACHER.user_id])).document_id for _ in "ab"
+    ]
+    await locker.casier.trash(TEACHER, [restored, expired])
+    trashed = Query(where={"owner_id": TEACHER.user_id, "state": TRASHED})
+    entries = (await locker.storage.documents.find(ENTRIES, trashed)).items
+    # The run read the trash just before the owner restored one of its documents.
+    stale = StaleReader(Page(sorted(entries, key=lambda e: e["document_id"] != restored), None))
+    await locker.casier.restore(TEACHER, [restored])
+
+    assert await purge_expired_trash(stale, locker.casier, timedelta(0)) == 1
+    received = await locker.queries.received(TEACHER, None, 50)
+    assert [e.document_id for e in received.items] == [restored]
+    assert (await locker.queries.trash(TEACHER, None, 50)).items == []
 
 
 async def test_one_rule_says_who_may_read_a_document(locker: Locker) -> None:
     doc = (await locker.deposit(Upload(b"secret"), [TEACHER.user_id])).document_id
     assert await content_of(locker, STUDENT, doc) == b"secret"  # the sender keeps access
-    await locker.casier.trash(TEACHER.user_id, [doc])
+    await locker.casier.trash(TEACHER, [doc])
     assert await content_of(locker, TEACHER, doc) == b"secret"  # the trash is still mine
     for me, document_id in [(STRANGER, doc), (TEACHER, "unknown")]:
         with pytest.raises(NotFound) as missing:
@@ -292,7 +348,7 @@ async def test_one_rule_says_who_may_read_a_document(locker: Locker) -> None:
     with pytest.raises(NotFound) as missing:  # copying to Mes documents: the same rule
         await locker.workspace.copy_from_locker(STRANGER, [doc], None)
     assert missing.value.field == "document_ids"
-    await locker.casier.purge(TEACHER.user_id, [doc])
+    await locker.casier.purge(TEACHER, [doc])
     for act in (
         locker.queries.download(TEACHER, doc),
         locker.queries.zipped(TEACHER, [doc]),

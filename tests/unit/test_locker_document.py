@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from ent_contracts import DomainEvent
 from ent_contracts.locker import (
     DocumentDeposited,
     DocumentPurged,
@@ -14,22 +13,10 @@ from ent_contracts.locker import (
 )
 from ent_kit.errors import NotFound, Refused, Unprocessable
 from ent_locker.domain.model import MAX_FILE_NAME, Document
+from locker_fixtures import RecordedDocument, stored_file
 
 SENDER, TEACHER, COLLEAGUE = "student-1", "teacher-1", "teacher-2"
-SHA = "ab" * 32
 AT = datetime(2025, 9, 1, 8, tzinfo=UTC)
-
-
-class Recorded(Document):
-    """Keeps every event it triggered, to rebuild the state from them."""
-
-    def __init__(self, aggregate_id: str) -> None:
-        super().__init__(aggregate_id)
-        self.history: list[DomainEvent] = []
-
-    def trigger(self, event: DomainEvent) -> None:
-        super().trigger(event)
-        self.history.append(event)
 
 
 def deposit(
@@ -42,23 +29,19 @@ def deposit(
     return document.deposit_into_lockers(
         sender_id=SENDER,
         recipient_ids=[TEACHER, COLLEAGUE] if recipients is None else recipients,
-        file_name=file_name,
-        media_type="application/pdf",
-        size=size,
-        sha256=SHA,
-        blob_key=f"sha256/ab/{SHA}",
+        file=stored_file(file_name, size),
         at=AT,
     )
 
 
-def deposited() -> Recorded:
-    document = Recorded("doc-1")
+def deposited() -> RecordedDocument:
+    document = RecordedDocument("doc-1")
     deposit(document)
     document.mark_saved()
     return document
 
 
-def replayed(document: Recorded) -> Document:
+def replayed(document: RecordedDocument) -> Document:
     copy = Document(document.id)
     for event in document.history:
         copy.when(event)
@@ -69,7 +52,7 @@ def replayed(document: Recorded) -> Document:
 
 
 def test_a_deposit_goes_into_each_recipient_locker_once_never_the_sender() -> None:
-    document = Recorded("doc-1")
+    document = RecordedDocument("doc-1")
     event = deposit(document, [TEACHER, SENDER, TEACHER, COLLEAGUE], file_name="  devoir.pdf ")
     assert document.pending() == [event]
     assert event.recipient_ids == [TEACHER, COLLEAGUE]

@@ -1,11 +1,12 @@
-"""Recipients of a deposit as the sender chose them, checked before the directory decides."""
+"""Recipients of a deposit as the sender chose them, checked before the directory decides,
+then the lockers it goes into once the directory has decided."""
 
 from __future__ import annotations
 
 import pytest
-from ent_contracts.directory_api import MAX_RECIPIENTS, Recipient
-from ent_kit.errors import Refused
-from ent_locker.domain.recipients import checked_recipients
+from ent_contracts.directory_api import MAX_RECIPIENTS, Recipient, RefusedRecipient
+from ent_kit.errors import Refused, Unprocessable
+from ent_locker.domain.recipients import checked_recipients, lockers_of
 
 ME = "teacher-1"
 
@@ -65,3 +66,18 @@ def test_a_malformed_audience_is_refused_by_name(token: str) -> None:
     error = refused(["student-1", token])
     assert error.reason == "malformed"
     assert token in error.message
+
+
+def test_the_lockers_are_the_allowed_users_once_never_the_sender() -> None:
+    assert lockers_of(ME, ["student-1", ME, "student-2", "student-1"]) == ["student-1", "student-2"]
+
+
+def test_nobody_allowed_is_unprocessable_and_names_the_refused() -> None:
+    refusals = [RefusedRecipient(user_id="parent-1", reason="not_allowed")]
+    with pytest.raises(Unprocessable) as error:
+        lockers_of(ME, [ME], refusals)
+    assert (error.value.field, error.value.reason) == ("recipients", "no_allowed_recipients")
+    assert error.value.details == {"refused": refusals}
+    with pytest.raises(Unprocessable) as error:
+        lockers_of(ME, [])
+    assert error.value.details == {"refused": []}

@@ -14,7 +14,6 @@ import uvicorn
 from ent_kit import texts
 from ent_kit.auth import Identity, jwt_auth
 from ent_kit.errors import (
-    Conflict,
     DomainError,
     Forbidden,
     NotFound,
@@ -43,7 +42,7 @@ RAISED: dict[str, Exception] = {
     "unprocessable": Unprocessable(
         "recipients", "no_allowed_recipients", "Aucun destinataire", refused=[{"user_id": "x"}]
     ),
-    "conflict": Conflict("", "stale", "Déjà modifié"),
+    "unclassified": DomainError("", "odd", "Refus non classé"),
     "cursor": InvalidCursor("bad"),
     "concurrency": ConcurrencyConflict("s-1", 1, 2),
     "peer": PeerUnavailable("directory: connection refused"),
@@ -99,7 +98,7 @@ async def test_refused_is_a_400_naming_field_reason_and_message(
         ("forbidden", 403, "reserved_to_direction"),
         ("too_large", 413, "quota_exceeded"),
         ("unprocessable", 422, "no_allowed_recipients"),
-        ("conflict", 409, "stale"),
+        ("unclassified", 400, "odd"),
     ],
 )
 async def test_each_kind_of_refusal_has_its_status_and_its_reason_as_code(

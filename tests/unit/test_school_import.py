@@ -3,17 +3,16 @@ directory's commands, on a real SQLite store; and the HTTP endpoint."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from directory_fixtures import Client, bearer, client
 from ent_contracts import SYSTEM, Actor
 from ent_contracts.directory import UserRegistered
 from ent_directory.application.commands import DirectoryCommands
-from ent_directory.application.csv_stream import ImportTooLarge, decode_lines
+from ent_directory.application.csv_stream import MAX_IMPORT_BYTES, ImportTooLarge, decode_lines
 from ent_directory.application.projections import GROUPS, USERS, DirectoryProjection
 from ent_directory.application.school_import import ImportReport, SchoolImport
 from ent_directory.domain.import_rows import (
@@ -23,16 +22,13 @@ from ent_directory.domain.import_rows import (
     parse_csv,
     user_id,
 )
-from ent_directory.service import SERVICE
-from ent_directory.settings import DirectorySettings
-from ent_kit.auth import Identity, issue_token, service_identity
-from ent_kit.http import create_app
+from ent_kit.auth import Identity, service_identity
 from ent_kit.projections import LocalProjector
-from ent_kit.runtime import Runtime
 from ent_kit.signal import AppendSignal
-from ent_kit.storage import Query, Storage, open_storage
-from litestar.testing import AsyncTestClient
-from opentelemetry.sdk.trace import TracerProvider
+from ent_kit.storage import Query, Storage
+from kit_fixtures import storage
+
+__all__ = ["client", "storage"]
 
 SCHOOL = "school-1"
 HEADER = "profil;identifiant;nom;prenom;login;classes;matieres;fonction;enfants\n"
@@ -54,15 +50,6 @@ def without(text: str, *external_ids: str) -> str:
         for line in text.splitlines(keepends=True)
         if not any(f";{e};" in line for e in external_ids)
     )
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    opened = await open_storage(f"sqlite://{tmp_path}/directory.db", service_name="directory")
-    try:
-        yield opened
-    finally:
-        await opened.close()
 
 
 class Directory:
@@ -378,31 +365,13 @@ async def test_profile_and_taken_login_are_refused_per_row(directory: Directory)
 
 # --- HTTP -------------------------------------------------------------------------------------
 
-SECRET = "s" * 32
-
-
-@pytest.fixture
-async def client(tmp_path: Path) -> AsyncIterator[AsyncTestClient[Any]]:
-    definition = dataclasses.replace(SERVICE, uses_broker=False, uses_blobs=False)
-    settings = DirectorySettings(
-        service_name="directory", auth_secret=SECRET, store_url=f"sqlite://{tmp_path}/http.db"
-    )
-    runtime = Runtime(definition, settings, TracerProvider())
-    async with AsyncTestClient(create_app(runtime)) as test_client:
-        yield test_client
-
-
-def bearer(identity: Identity) -> dict[str, str]:
-    token = issue_token(SECRET, "ent-gateway", identity, timedelta(minutes=5))
-    return {"authorization": f"Bearer {token}"}
-
 
 def csv_body(text: str) -> dict[str, Any]:
     return {"content": text.encode(), "headers": {"content-type": "text/csv; charset=utf-8"}}
 
 
 async def test_http_import_by_service_then_by_the_schools_direction(
-    client: AsyncTestClient[Any],
+    client: Client,
 ) -> None:
     url = f"/directory/schools/{SCHOOL}/import"
     service = bearer(service_identity("gateway"))
@@ -452,3 +421,30 @@ async def test_http_import_by_service_then_by_the_schools_direction(
 
     schema = (await client.get("/schema/openapi.json")).json()
     assert "/directory/schools/{school_id}/import" in schema["paths"]
+
+
+async def test_http_import_checks_the_caller_before_what_they_sent(client: Client) -> None:
+    """Who may not import learns 403, never whether the media type or the declared length
+    would have been refused (415, 413): those come only after the caller's right."""
+    url = f"/directory/schools/{SCHOOL}/import"
+    service = bearer(service_identity("gateway"))
+    body = csv_body(sample_text())
+    imported = await client.post(
+        url, content=body["content"], headers={**body["headers"], **service}
+    )
+    assert imported.status_code == 200, imported.text
+    teacher = bearer(Identity(user_id=user_id(SCHOOL, "E001"), profile="teacher", school_id=SCHOOL))
+    too_long = {"content-type": "text/csv", "content-length": str(MAX_IMPORT_BYTES + 1)}
+
+    not_csv = await client.post(url, json={"rows": []}, headers=teacher)
+    assert not_csv.status_code == 403, not_csv.text
+    assert not_csv.json()["code"] == "reserved_to_direction"
+    declared_too_long = await client.post(url, content=b"", headers={**too_long, **teacher})
+    assert declared_too_long.status_code == 403, declared_too_long.text
+    assert declared_too_long.json()["code"] == "reserved_to_direction"
+
+    # The same requests from who may import: refused for what they sent.
+    assert (await client.post(url, json={"rows": []}, headers=service)).status_code == 415
+    too_large = await client.post(url, content=b"", headers={**too_long, **service})
+    assert too_large.status_code == 413, too_large.text
+    assert too_large.json()["code"] == "too_large"

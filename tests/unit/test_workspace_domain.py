@@ -15,33 +15,21 @@ from ent_contracts.workspace import (
 )
 from ent_kit.errors import NotFound, Refused
 from ent_locker.domain.workspace import MAX_FOLDER_DEPTH, Workspace, workspace_id
+from locker_fixtures import RecordedWorkspace, stored_file
 
 OWNER = "teacher-1"
-SHA = "ab" * 32
 
 
-class Recorded(Workspace):
-    """Keeps every event it triggered, saved or not, to rebuild the state from them."""
-
-    def __init__(self, aggregate_id: str) -> None:
-        super().__init__(aggregate_id)
-        self.history: list[DomainEvent] = []
-
-    def trigger(self, event: DomainEvent) -> None:
-        super().trigger(event)
-        self.history.append(event)
-
-
-def saved(workspace: Recorded) -> Recorded:
+def saved(workspace: RecordedWorkspace) -> RecordedWorkspace:
     workspace.mark_saved()
     return workspace
 
 
-def fresh() -> Recorded:
-    return Recorded(workspace_id(OWNER))
+def fresh() -> RecordedWorkspace:
+    return RecordedWorkspace(workspace_id(OWNER))
 
 
-def with_tree() -> Recorded:
+def with_tree() -> RecordedWorkspace:
     """Devoirs/3A, Devoirs/4B, Cours (all saved)."""
     w = fresh()
     w.create_folder("devoirs", "Devoirs")
@@ -52,18 +40,10 @@ def with_tree() -> Recorded:
 
 
 def add(w: Workspace, item_id: str, folder_id: str | None, name: str = "copie.pdf") -> None:
-    w.add_document(
-        item_id=item_id,
-        folder_id=folder_id,
-        file_name=name,
-        media_type="application/pdf",
-        size=10,
-        sha256=SHA,
-        blob_key=f"sha256/ab/{SHA}",
-    )
+    w.add_document(item_id=item_id, folder_id=folder_id, file=stored_file(name, size=10))
 
 
-def replayed(w: Recorded) -> Workspace:
+def replayed(w: RecordedWorkspace) -> Workspace:
     """The same state, rebuilt from the events alone (as the repository does)."""
     copy = Workspace(w.id)
     for event in w.history:
@@ -249,13 +229,7 @@ def test_a_document_needs_a_live_folder_a_name_and_content() -> None:
     assert (refused.field, refused.reason) == ("file", "invalid_name")
     refused = refusal(
         lambda: w.add_document(
-            item_id="i1",
-            folder_id=None,
-            file_name="a.pdf",
-            media_type="application/pdf",
-            size=0,
-            sha256=SHA,
-            blob_key="k",
+            item_id="i1", folder_id=None, file=stored_file("a.pdf", size=0, blob_key="k")
         )
     )
     assert (refused.field, refused.reason) == ("file", "empty_file")
@@ -268,11 +242,7 @@ def test_copy_from_the_locker_refers_to_the_same_blob() -> None:
         item_id="i1",
         document_id="doc-1",
         folder_id="3a",
-        file_name="Devoir.pdf",
-        media_type="application/pdf",
-        size=42,
-        sha256=SHA,
-        blob_key="sha256/ab/abab",
+        file=stored_file("Devoir.pdf", blob_key="sha256/ab/abab"),
     )
     added, copied = w.pending()
     assert isinstance(added, WorkspaceDocumentAdded)
@@ -291,11 +261,7 @@ def test_copy_into_an_unknown_folder_triggers_nothing() -> None:
             item_id="i1",
             document_id="doc-1",
             folder_id="nope",
-            file_name="Devoir.pdf",
-            media_type="application/pdf",
-            size=42,
-            sha256=SHA,
-            blob_key="k",
+            file=stored_file("Devoir.pdf", blob_key="k"),
         )
     assert w.pending() == []
 

@@ -25,6 +25,22 @@ class IncomingFile:
     chunks: AsyncIterator[bytes]
 
 
+@dataclass(frozen=True)
+class Download:
+    """A stored file a caller may read: what to name it, and its bytes on demand (the
+    whole file, or a byte range), streamed from the blob store."""
+
+    file_name: str
+    media_type: str
+    size: int
+    sha256: str
+    blob_key: str
+    blobs: BlobStore
+
+    def chunks(self, offset: int = 0, length: int | None = None) -> AsyncIterator[bytes]:
+        return self.blobs.get(self.blob_key, offset, length)
+
+
 class BlobNotFound(LookupError):
     """No blob under that key."""
 

@@ -20,7 +20,7 @@ from pymongo.errors import ConnectionFailure
 
 from ent_kit.storage.mongo_documents import MongoDocumentStore, MongoDocumentWriter
 from ent_kit.storage.mongo_events import MongoEventStore
-from ent_kit.storage.mongo_query import Raw, find_filter, find_sort
+from ent_kit.storage.mongo_query import Raw
 
 __all__ = [
     "MongoDocumentStore",
@@ -28,8 +28,6 @@ __all__ = [
     "MongoEventStore",
     "MongoStorage",
     "client_options",
-    "find_filter",
-    "find_sort",
 ]
 
 DEFAULT_SERVER_SELECTION_TIMEOUT_MS = 5000

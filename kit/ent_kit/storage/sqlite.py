@@ -7,7 +7,7 @@ queue behind a write.
 
 The parts, by job: `sqlite_connection` (a connection on its thread), `sqlite_events` (the
 event store and its group commit), `sqlite_documents` (the document store and the writer
-of a transaction), `sqlite_sql` (the SQL of a document query).
+of a transaction), `sqlite_query` (a document query as SQL).
 """
 
 from __future__ import annotations

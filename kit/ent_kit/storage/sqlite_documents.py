@@ -13,7 +13,7 @@ import msgspec
 from ent_kit.storage.port import Document
 from ent_kit.storage.query import Page, Query, check_field
 from ent_kit.storage.sqlite_connection import Connection, Row
-from ent_kit.storage.sqlite_sql import document, field_sql, find_sql, page
+from ent_kit.storage.sqlite_query import document, field_sql, find_sql, page
 
 if TYPE_CHECKING:
     from ent_kit.storage.sqlite import SqliteStorage

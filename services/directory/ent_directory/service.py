@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from ent_contracts import topics
 from ent_kit.projections import LocalProjector
 from ent_kit.repository import Repository
-from ent_kit.runtime import Runtime, ServiceDefinition
+from ent_kit.runtime import Runtime, ServiceDefinition, provide
 from litestar.di import Provide
 
 from ent_directory.application.administration import Administration
@@ -17,6 +17,7 @@ from ent_directory.application.commands import DirectoryCommands
 from ent_directory.application.credentials import Credentials
 from ent_directory.application.demo import seed_demo_school
 from ent_directory.application.favourites import FavouriteCommands
+from ent_directory.application.management import Management
 from ent_directory.application.projections import (
     FAVOURITES,
     GROUPS,
@@ -47,9 +48,24 @@ def commands(runtime: Runtime) -> DirectoryCommands:
     return DirectoryCommands(runtime.storage.events, runtime.signal)
 
 
+def reachability(runtime: Runtime) -> ReachabilityService:
+    return ReachabilityService(runtime.storage.documents)
+
+
+def queries(runtime: Runtime) -> DirectoryQueries:
+    people = reachability(runtime)
+    return DirectoryQueries(runtime.storage.documents, people, Management(people))
+
+
 def administration(runtime: Runtime) -> Administration:
     storage = runtime.storage
-    return Administration(commands(runtime), storage.documents, storage.events, projector(runtime))
+    return Administration(
+        commands(runtime),
+        Management(reachability(runtime)),
+        storage.documents,
+        storage.events,
+        projector(runtime),
+    )
 
 
 def favourites(runtime: Runtime) -> FavouriteCommands:
@@ -75,18 +91,13 @@ async def on_start(runtime: Runtime) -> None:
 
 
 def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
+    """What the controllers take, by parameter name, built per request."""
     return {
-        "queries": Provide(
-            lambda: DirectoryQueries(runtime.storage.documents), sync_to_thread=False
-        ),
-        "reachability": Provide(
-            lambda: ReachabilityService(runtime.storage.documents), sync_to_thread=False
-        ),
-        "administration": Provide(lambda: administration(runtime), sync_to_thread=False),
-        "favourites": Provide(lambda: favourites(runtime), sync_to_thread=False),
-        "credentials": Provide(
-            lambda: Credentials(runtime.storage.documents), sync_to_thread=False
-        ),
+        "queries": provide(lambda: queries(runtime)),
+        "reachability": provide(lambda: reachability(runtime)),
+        "administration": provide(lambda: administration(runtime)),
+        "favourites": provide(lambda: favourites(runtime)),
+        "credentials": provide(lambda: Credentials(runtime.storage.documents)),
     }
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from ent_kit.peers import PeerClient
-from ent_kit.runtime import Runtime, ServiceDefinition
+from ent_kit.runtime import Runtime, ServiceDefinition, provide
 from litestar.di import Provide
 
 from ent_gateway.adapters.directory import DirectoryAccounts
@@ -22,7 +22,11 @@ def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
     upstreams = Upstreams(settings.upstream_map(), settings.upstream_timeout_s)
     runtime.close_on_stop(upstreams.close)
     directory_url = upstreams.url("directory")
-    directory = PeerClient(directory_url, settings) if directory_url else None
+    directory = (
+        PeerClient(directory_url, settings, timeout_s=settings.upstream_timeout_s)
+        if directory_url
+        else None
+    )
     if directory is not None:
         runtime.close_on_stop(directory.close)
     sign_in = SignIn(
@@ -33,8 +37,8 @@ def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
         dev_login=settings.dev_login,
     )
     return {
-        "upstreams": Provide(lambda: upstreams, sync_to_thread=False),
-        "sign_in": Provide(lambda: sign_in, sync_to_thread=False),
+        "upstreams": provide(lambda: upstreams),
+        "sign_in": provide(lambda: sign_in),
     }
 
 

@@ -1,5 +1,3 @@
 """Every sentence the gateway shows to people, in French, in one place (logs stay English)."""
 
 INVALID_CREDENTIALS = "Identifiant ou mot de passe incorrect"
-NOT_FOUND = "Introuvable"
-SERVICE_UNAVAILABLE = "Service {service} indisponible"

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
 
 from ent_contracts import topics
 from ent_kit.peers import PeerClient
 from ent_kit.repository import Repository
-from ent_kit.runtime import Periodic, Runtime, ServiceDefinition, Subscription
+from ent_kit.runtime import Periodic, Runtime, ServiceDefinition, Subscription, provide
 from litestar.di import Provide
 
 from ent_locker.adapters.directory import DirectoryPolicy
@@ -57,14 +56,21 @@ def casier_queries(runtime: Runtime) -> CasierQueries:
     return CasierQueries(runtime.storage.documents, runtime.blobs)
 
 
-def deposit_service(runtime: Runtime, policy: RecipientPolicy) -> DepositService:
+def receipt_signer(runtime: Runtime) -> ReceiptSigner:
+    """Signs deposit receipts and checks them back (`dependencies` builds one for both)."""
+    return ReceiptSigner(settings_of(runtime).auth_secret)
+
+
+def deposit_service(
+    runtime: Runtime, policy: RecipientPolicy, signer: ReceiptSigner
+) -> DepositService:
     settings = settings_of(runtime)
     return DepositService(
         Repository(runtime.storage.events, Document, runtime.signal),
         policy,
         runtime.blobs,
         runtime.projectors[LOCKER.name],
-        ReceiptSigner(settings.auth_secret),
+        signer,
         runtime.storage.documents,
         Limits(max_document_bytes=settings.max_document_bytes, quota_bytes=settings.quota_bytes),
     )
@@ -92,13 +98,9 @@ def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
     directory = PeerClient(settings.directory_url, settings)
     runtime.close_on_stop(directory.close)
     policy = DirectoryPolicy(directory)
-    signer = ReceiptSigner(settings.auth_secret)
-
-    def provide(build: Callable[[], Any]) -> Provide:
-        return Provide(build, sync_to_thread=False)
-
+    signer = receipt_signer(runtime)
     return {
-        "deposits": provide(lambda: deposit_service(runtime, policy)),
+        "deposits": provide(lambda: deposit_service(runtime, policy, signer)),
         "casier": provide(lambda: casier(runtime)),
         "casier_queries": provide(lambda: casier_queries(runtime)),
         "receipts": provide(lambda: ReceiptChecks(signer, runtime.storage.documents)),

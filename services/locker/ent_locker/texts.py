@@ -36,4 +36,3 @@ COPY_COUNT = "de 1 à {max} documents"
 UNEXPECTED_FIELD = "champ inattendu"
 
 # --- downloads ------------------------------------------------------------------------
-RANGE_NOT_SATISFIABLE = "Plage d'octets invalide"

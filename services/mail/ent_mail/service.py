@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ent_contracts import topics
-from ent_kit.runtime import Runtime, ServiceDefinition, Subscription
+from ent_kit.runtime import Runtime, ServiceDefinition, Subscription, provide
 from litestar.di import Provide
 
 from ent_mail.application.projections import (
@@ -18,10 +18,7 @@ from ent_mail.entrypoints.http import NotificationsController
 
 
 def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
-    def notifications() -> NotificationsQueries:
-        return NotificationsQueries(runtime.storage.documents)  # open once started
-
-    return {"notifications": Provide(notifications, sync_to_thread=False)}
+    return {"notifications": provide(lambda: NotificationsQueries(runtime.storage.documents))}
 
 
 async def on_start(runtime: Runtime) -> None:

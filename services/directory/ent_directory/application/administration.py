@@ -15,7 +15,7 @@ from ent_kit.auth import Identity
 from ent_kit.projections import LocalProjector
 from ent_kit.storage import DocumentReader, EventStore
 
-from ent_directory.application.commands import DirectoryCommands, actor_of
+from ent_directory.application.commands import DirectoryCommands
 from ent_directory.application.csv_stream import MAX_IMPORT_BYTES, decode_lines
 from ent_directory.application.management import Management
 from ent_directory.application.projections import USERS
@@ -31,27 +31,28 @@ class Administration:
     def __init__(
         self,
         commands: DirectoryCommands,
+        management: Management,
         reader: DocumentReader,
         events: EventStore,
         projector: LocalProjector,
     ) -> None:
         self._commands = commands
+        self._management = management
         self._reader = reader
         self._events = events
         self._projector = projector
-        self._management = Management(reader)
 
     # --- accounts -----------------------------------------------------------------------
 
     async def freeze(self, caller: Identity, user_id: str, reason: str = "") -> Account:
         """The account may still sign in and read; every send is refused."""
         await self._management.user(caller, user_id)
-        position = await self._commands.freeze(user_id, actor_of(caller), reason)
+        position = await self._commands.freeze(user_id, caller.actor, reason)
         return await self._account(user_id, position)
 
     async def unfreeze(self, caller: Identity, user_id: str) -> Account:
         await self._management.user(caller, user_id)
-        position = await self._commands.unfreeze(user_id, actor_of(caller))
+        position = await self._commands.unfreeze(user_id, caller.actor)
         return await self._account(user_id, position)
 
     async def _account(self, user_id: str, position: int) -> Account:
@@ -74,16 +75,22 @@ class Administration:
             body.recipient_scope,
             body.recipient_role,
         )
-        position = await self._commands.grant(school_id, rule, actor_of(caller))
+        position = await self._commands.grant(school_id, rule, caller.actor)
         await self._projector.caught_up(position)
         return RuleView(rule_id=rule.rule_id, **msgspec.structs.asdict(body))
 
     async def revoke(self, caller: Identity, school_id: str, rule_id: str) -> None:
         await self._management.school(caller, school_id)
-        position = await self._commands.revoke(school_id, rule_id, actor_of(caller))
+        position = await self._commands.revoke(school_id, rule_id, caller.actor)
         await self._projector.caught_up(position)
 
     # --- import -------------------------------------------------------------------------
+
+    async def may_import(self, caller: Identity, school_id: str) -> None:
+        """Forbidden unless the caller manages the school. Asked before anything about the
+        file (its media type, its declared length), so that who may not import learns
+        nothing from what they sent."""
+        await self._management.school(caller, school_id)
 
     async def import_school(
         self, caller: Identity, school_id: str, body: AsyncIterator[bytes]
@@ -93,7 +100,7 @@ class Administration:
         await self._management.school(caller, school_id)
         lines = await decode_lines(body, MAX_IMPORT_BYTES)
         parsed = await asyncio.to_thread(parse_csv, lines)
-        importer = SchoolImport(self._commands, self._reader, actor_of(caller), self._refresh)
+        importer = SchoolImport(self._commands, self._reader, caller.actor, self._refresh)
         report = await importer.run(school_id, parsed)
         await self._refresh()  # the imported users are visible to the next request
         return report

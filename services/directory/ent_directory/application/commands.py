@@ -2,9 +2,10 @@
 save; decide again on a concurrent write, a bounded number of times) and answers the log
 position it reached. A missing aggregate is `NotFound`, unless the command creates it.
 
-These are the steps an import, the demo seed and the school's management are made of; they
-do not wait for the read model, so that a 2,000-row import does not wait 2,000 times: the
-use cases that answer a request (`administration.py`) wait once, when they are done."""
+Unlike the command modules of the README, these do not wait for the projector: they are
+the lower-level steps an import, the demo seed and the school's management are made of,
+and a 2,000-row import must not wait 2,000 times. The use cases that answer a request wait,
+once, when they are done: those of `administration.py` and `favourites.py`."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from datetime import date
 
 from ent_contracts import Actor
 from ent_contracts.directory import GroupKind, UserRegistered, UserUpdated
-from ent_kit.auth import Identity
 from ent_kit.errors import Refused
 from ent_kit.repository import Repository
 from ent_kit.signal import AppendSignal
@@ -22,11 +22,6 @@ from ent_directory import texts
 from ent_directory.domain.defaults import group_rules, school_rules
 from ent_directory.domain.model import AlreadyRegistered, Group, School, User
 from ent_directory.domain.rules import Rule
-
-
-def actor_of(caller: Identity) -> Actor:
-    """Who the events of a request are recorded as caused by."""
-    return Actor(kind="user", id=caller.user_id)
 
 
 class DirectoryCommands:
@@ -79,14 +74,18 @@ class DirectoryCommands:
     async def create_group(
         self, group_id: str, school_id: str, kind: GroupKind, name: str, actor: Actor
     ) -> bool:
-        """False when the group already exists."""
-        if await self.groups.get(group_id) is not None:
-            return False
-        await self.groups.update(
-            group_id, lambda g: g.create(school_id, kind, name), actor, create=True
-        )
-        await self._grant(school_id, group_rules(school_id, group_id, kind), actor)
-        return True
+        """False when the group already exists (its rules were granted when it was made)."""
+
+        def create(group: Group) -> bool:
+            if group.created is not None:
+                return False
+            group.create(school_id, kind, name)
+            return True
+
+        saved = await self.groups.update(group_id, create, actor, create=True)
+        if saved.result:
+            await self._grant(school_id, group_rules(school_id, group_id, kind), actor)
+        return saved.result
 
     async def set_membership(
         self,

@@ -12,7 +12,6 @@ from ent_kit.projections import LocalProjector
 from ent_kit.repository import Repository
 
 from ent_directory import texts
-from ent_directory.application.commands import actor_of
 from ent_directory.application.views import FavouriteBody, FavouriteView
 from ent_directory.domain.model import Favourite
 
@@ -27,7 +26,7 @@ class FavouriteCommands:
         saved = await self._favourites.update(
             favourite_id,
             lambda f: f.create(caller.user_id, body.name, body.recipients),
-            actor_of(caller),
+            caller.actor,
             create=True,
         )
         await self._projector.caught_up(saved.position)
@@ -50,7 +49,7 @@ class FavouriteCommands:
     ) -> None:
         """Change a favourite of the caller's; unknown and someone else's answer alike."""
         try:
-            saved = await self._favourites.update(favourite_id, decide, actor_of(caller))
+            saved = await self._favourites.update(favourite_id, decide, caller.actor)
         except NotFound:
             raise NotFound(
                 "favourite_id", "favourite_not_found", texts.FAVOURITE_NOT_FOUND

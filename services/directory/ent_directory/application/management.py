@@ -1,4 +1,5 @@
-"""Who may manage what, read from the directory and decided by `domain.management`: a
+"""Who may manage what, read from the directory (its people as the communication rules
+see them) and decided by `domain.management`: a
 school's direction manages its school; platform services (service tokens) manage every
 school and alone use the internal sign-in look-ups."""
 
@@ -6,11 +7,11 @@ from __future__ import annotations
 
 from ent_kit.auth import Identity
 from ent_kit.errors import Forbidden, NotFound
-from ent_kit.storage import DocumentReader
 
 from ent_directory import texts
-from ent_directory.application.projections import USERS
-from ent_directory.domain.management import Member, is_direction, manages_school, manages_user
+from ent_directory.application.reachability import ReachabilityService
+from ent_directory.domain.management import is_direction, manages_school, manages_user
+from ent_directory.domain.rules import Person
 
 
 def reserved_to_direction() -> Forbidden:
@@ -27,27 +28,26 @@ def require_service(caller: Identity) -> None:
 
 
 class Management:
-    def __init__(self, reader: DocumentReader) -> None:
-        self._reader = reader
+    def __init__(self, people: ReachabilityService) -> None:
+        self._people = people
 
     async def school(self, caller: Identity, school_id: str) -> None:
         """Forbidden unless the caller is a service or the direction of this school."""
         if caller.is_service:
             return
-        me = await self._member(caller.user_id)
+        me = await self._person(caller.user_id)
         if me is None or not manages_school(me, school_id):
             raise reserved_to_direction()
 
     async def user(self, caller: Identity, user_id: str) -> None:
         """Forbidden unless the caller is a service or in a direction; then NotFound unless
         the user is of the caller's school (unknown and of another school alike)."""
-        me = None if caller.is_service else await self._member(caller.user_id)
+        me = None if caller.is_service else await self._person(caller.user_id)
         if not caller.is_service and (me is None or not is_direction(me)):
             raise reserved_to_direction()
-        target = await self._member(user_id)
+        target = await self._person(user_id)
         if target is None or (me is not None and not manages_user(me, target)):
             raise user_not_found()
 
-    async def _member(self, user_id: str) -> Member | None:
-        doc = await self._reader.get(USERS, user_id)
-        return None if doc is None else Member.of(doc)
+    async def _person(self, user_id: str) -> Person | None:
+        return (await self._people.people([user_id])).get(user_id)

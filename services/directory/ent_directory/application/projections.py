@@ -33,6 +33,9 @@ USERS = "users"
 GROUPS = "groups"
 RULES = "rules"
 FAVOURITES = "favourites"
+# Documents read at once when every one is needed (a school's rules, an import's sweep):
+# the store's largest page.
+READ_PAGE = 1000
 
 
 def _name_keys(first_name: str, last_name: str) -> dict[str, str]:

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 from ent_contracts.directory import Role
 from ent_contracts.directory_api import Recipient, SignInAccount
 from ent_kit.auth import Identity
 from ent_kit.errors import Forbidden, NotFound, Refused
-from ent_kit.storage import DocumentReader, Query, Range, find_all
+from ent_kit.storage import DocumentReader, Query, Range
 
 from ent_directory import texts
 from ent_directory.application.management import (
@@ -21,7 +20,7 @@ from ent_directory.application.management import (
     require_service,
     user_not_found,
 )
-from ent_directory.application.projections import FAVOURITES, GROUPS, RULES, USERS
+from ent_directory.application.projections import FAVOURITES, GROUPS, USERS
 from ent_directory.application.reachability import ReachabilityService, today
 from ent_directory.application.views import (
     Audience,
@@ -32,6 +31,7 @@ from ent_directory.application.views import (
     UserCard,
     card,
     favourite,
+    rule_view,
     sign_in_account,
 )
 from ent_directory.domain.rules import Reachability
@@ -39,14 +39,15 @@ from ent_directory.domain.rules import Reachability
 MIN_SEARCH = 3
 SEARCH_LIMIT = 200  # per name field: first names, last names
 FAVOURITES_LIMIT = 200
-_PAGE = 1000
 
 
 class DirectoryQueries:
-    def __init__(self, reader: DocumentReader) -> None:
+    def __init__(
+        self, reader: DocumentReader, reachability: ReachabilityService, management: Management
+    ) -> None:
         self._reader = reader
-        self._reachability = ReachabilityService(reader)
-        self._management = Management(reader)
+        self._reachability = reachability
+        self._management = management
 
     # --- cards ------------------------------------------------------------------------
 
@@ -157,11 +158,7 @@ class DirectoryQueries:
     async def rules(self, caller: Identity, school_id: str) -> list[RuleView]:
         """The school's communication rules, for its direction (and services)."""
         await self._management.school(caller, school_id)
-        query = Query(where={"school_id": school_id}, limit=_PAGE)
-        return [
-            msgspec.convert({**d, "rule_id": d["id"]}, RuleView)
-            async for d in find_all(self._reader, RULES, query)
-        ]
+        return [rule_view(rule) for rule in await self._reachability.rules(school_id)]
 
     async def favourites(self, caller: Identity, prefix: str = "") -> list[FavouriteView]:
         """The caller's favourites, by name (those whose name starts with `prefix`)."""

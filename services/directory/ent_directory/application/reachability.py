@@ -21,10 +21,8 @@ from ent_kit.errors import Forbidden, Refused
 from ent_kit.storage import DocumentReader, Query, find_all
 
 from ent_directory import texts
-from ent_directory.application.projections import GROUPS, RULES, USERS
+from ent_directory.application.projections import GROUPS, READ_PAGE, RULES, USERS
 from ent_directory.domain.rules import Person, Reachability, Rule, Substitution
-
-_PAGE = 1000
 
 
 def today() -> date:
@@ -79,7 +77,7 @@ class ReachabilityService:
         return {user_id: person(doc, replaced) for user_id, doc in docs.items()}
 
     async def rules(self, school_id: str) -> list[Rule]:
-        query = Query(where={"school_id": school_id}, limit=_PAGE)
+        query = Query(where={"school_id": school_id}, limit=READ_PAGE)
         return [_rule(d) async for d in find_all(self._reader, RULES, query)]
 
     async def for_sender(self, sender_id: str, day: date) -> Reachability | None:
@@ -137,7 +135,7 @@ class ReachabilityService:
             where |= {"profile": "staff", "function": role}
         elif role == "staff":
             where["profile"] = "staff"
-        query = Query(where=where, limit=_PAGE)
+        query = Query(where=where, limit=READ_PAGE)
         return [d["id"] async for d in find_all(self._reader, USERS, query)]
 
 

@@ -21,7 +21,7 @@ from ent_kit.storage import DocumentReader, Query, find_all
 
 from ent_directory import texts
 from ent_directory.application.commands import DirectoryCommands
-from ent_directory.application.projections import GROUPS, USERS
+from ent_directory.application.projections import GROUPS, READ_PAGE, USERS
 from ent_directory.domain.import_rows import (
     ImportRow,
     ParsedImport,
@@ -30,8 +30,6 @@ from ent_directory.domain.import_rows import (
     login_slug,
     user_id,
 )
-
-_PAGE = 1000
 
 
 class ImportReport(msgspec.Struct, kw_only=True):
@@ -121,8 +119,8 @@ class _Run:
 
     async def people(self) -> None:
         rows = self.parsed.rows
-        for start in range(0, len(rows), _PAGE):
-            batch = rows[start : start + _PAGE]
+        for start in range(0, len(rows), READ_PAGE):
+            batch = rows[start : start + READ_PAGE]
             existing = await self.documents.get_many(
                 USERS, [user_id(self.school_id, r.external_id) for r in batch]
             )
@@ -214,8 +212,8 @@ class _Run:
 
     async def _groups(self, ids: list[str]) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(ids), _PAGE):
-            found |= await self.documents.get_many(GROUPS, ids[start : start + _PAGE])
+        for start in range(0, len(ids), READ_PAGE):
+            found |= await self.documents.get_many(GROUPS, ids[start : start + READ_PAGE])
         return found
 
     async def _set_members(
@@ -264,7 +262,7 @@ class _Run:
         """Deactivate the school's active users (from an import) missing from the file, and
         empty the imported classes the file no longer has."""
         leaving: list[str] = []
-        query = Query(where={"school_id": self.school_id, "active": True}, limit=_PAGE)
+        query = Query(where={"school_id": self.school_id, "active": True}, limit=READ_PAGE)
         async for doc in find_all(self.documents, USERS, query):
             external_id = doc.get("external_id")
             if external_id is not None and external_id not in self.parsed.external_ids:
@@ -272,7 +270,7 @@ class _Run:
         for uid in leaving:
             self.report.deactivated += await self.commands.deactivate(uid, self.actor)
         names = set(self.class_names)
-        query = Query(where={"school_id": self.school_id, "kind": "class"}, limit=_PAGE)
+        query = Query(where={"school_id": self.school_id, "kind": "class"}, limit=READ_PAGE)
         async for group in find_all(self.documents, GROUPS, query):
             imported = group["id"] == class_group_id(self.school_id, group["name"])
             if imported and group["name"] not in names:

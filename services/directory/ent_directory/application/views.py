@@ -10,6 +10,7 @@ from ent_contracts.directory import ListKind, Role
 from ent_contracts.directory_api import Recipient, SignInAccount
 
 from ent_directory.domain.model import MAX_FAVOURITE_RECIPIENTS
+from ent_directory.domain.rules import Rule
 
 
 class UserCard(msgspec.Struct, frozen=True, kw_only=True):
@@ -62,6 +63,10 @@ class RuleBody(msgspec.Struct, frozen=True, kw_only=True):
 
 class RuleView(RuleBody, frozen=True, kw_only=True):
     rule_id: str
+
+
+def rule_view(rule: Rule) -> RuleView:
+    return msgspec.convert(rule, RuleView, from_attributes=True)
 
 
 class Audience(msgspec.Struct, frozen=True, kw_only=True):

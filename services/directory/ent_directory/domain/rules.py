@@ -98,6 +98,11 @@ def in_audience(person: Person, scope: str, role: Role, day: date) -> bool:
     return False
 
 
+def has_function(person: Person, function: str) -> bool:
+    """A staff member with this function (direction, vie scolaire, secretariat)."""
+    return person.profile == "staff" and person.function == function
+
+
 def _in_school_role(person: Person, role: Role, day: date) -> bool:
     match role:
         case "students":
@@ -111,7 +116,7 @@ def _in_school_role(person: Person, role: Role, day: date) -> bool:
         case "staff":
             return person.profile == "staff"
         case "direction" | "vie_scolaire" | "secretariat":
-            return person.profile == "staff" and person.function == role
+            return has_function(person, role)
         case "members":
             return True
     return False
@@ -163,7 +168,7 @@ class Reachability:
         return any(r.recipient_scope == scope and r.recipient_role == role for r in self.rules)
 
     def _may_write_to_whole_school(self) -> bool:
-        return self.sender.profile == "staff" and self.sender.function in WHOLE_SCHOOL_SENDERS
+        return any(has_function(self.sender, f) for f in WHOLE_SCHOOL_SENDERS)
 
     def decide(self, recipients: Sequence[Person | str]) -> Decision:
         """`recipients` are people, or ids the directory does not know."""

@@ -1,20 +1,18 @@
 """Directory HTTP API: a school's import from CSV. Only what HTTP alone knows is checked
-here (the media type, a declared length over the limit); the rest is the application's."""
+here (the media type, a declared length over the limit), and only once the application has
+said the caller may import: who may not learns 403, nothing about what they sent. The rest
+is the application's."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from ent_kit.auth import Identity
+from ent_kit.controllers import AnyRequest
 from ent_kit.problems import Problem
-from litestar import Controller, Request, post
+from litestar import Controller, post
 
 from ent_directory import texts
 from ent_directory.application.administration import Administration
 from ent_directory.application.csv_stream import MAX_IMPORT_BYTES
 from ent_directory.application.school_import import ImportReport
-
-AnyRequest = Request[Identity, Any, Any]
 
 
 class ImportController(Controller):
@@ -35,6 +33,7 @@ class ImportController(Controller):
     async def import_school(
         self, request: AnyRequest, administration: Administration, school_id: str
     ) -> ImportReport:
+        await administration.may_import(request.user, school_id)
         media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
         if media_type != "text/csv":
             raise Problem(415, "unsupported_media_type", texts.CSV_EXPECTED)

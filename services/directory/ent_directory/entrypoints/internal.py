@@ -3,16 +3,12 @@ a password check, and an account by login. Not in the public API."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from ent_contracts.directory_api import ACCOUNT_PATH, SIGN_IN_PATH, PasswordCheck, SignInAccount
-from ent_kit.auth import Identity
-from litestar import Controller, Request, get, post
+from ent_kit.controllers import AnyRequest
+from litestar import Controller, get, post
 
 from ent_directory.application.credentials import Credentials
 from ent_directory.application.queries import DirectoryQueries
-
-AnyRequest = Request[Identity, Any, Any]
 
 
 class InternalController(Controller):

@@ -3,13 +3,13 @@ assistant, the reachability check, and freezing accounts. HTTP in, one call, HTT
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from ent_contracts.directory import Role
 from ent_contracts.directory_api import REACHABILITY_PATH, ReachabilityRequest, Verdict
-from ent_kit.auth import Identity
-from litestar import Controller, Request, get, post
+from ent_kit.controllers import AnyRequest
+from litestar import Controller, get, post
 from litestar.params import Parameter
 
 from ent_directory.application.administration import Administration
@@ -22,8 +22,6 @@ from ent_directory.application.views import (
     SearchResult,
     UserCard,
 )
-
-AnyRequest = Request[Identity, Any, Any]
 
 
 class FreezeRequest(msgspec.Struct, frozen=True, kw_only=True):

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from ent_kit.auth import Identity
-from litestar import Controller, Request, delete, get, post
+from ent_kit.controllers import AnyRequest
+from litestar import Controller, delete, get, post
 
 from ent_directory.application.administration import Administration
 from ent_directory.application.queries import DirectoryQueries
 from ent_directory.application.views import RuleBody, RuleView
-
-AnyRequest = Request[Identity, Any, Any]
 
 
 class RulesController(Controller):

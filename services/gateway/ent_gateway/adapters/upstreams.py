@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from ent_kit.peers import PeerUnavailable
 from opentelemetry import propagate
 
 # Connection-level headers belong to one hop and must not be forwarded (RFC 9110 §7.6.1).
@@ -29,6 +31,19 @@ HOP_BY_HOP = frozenset(
 SET_BY_GATEWAY = frozenset({"date", "server"})
 
 
+@dataclass(frozen=True)
+class Forwarded:
+    """A service's answer, streamed back as it arrives; `close` once it has been sent."""
+
+    status_code: int
+    headers: dict[str, str]
+    body: AsyncIterator[bytes]
+    response: httpx.Response
+
+    async def close(self) -> None:
+        await self.response.aclose()
+
+
 class Upstreams:
     def __init__(self, urls: Mapping[str, str], timeout_s: float) -> None:
         self.urls = dict(urls)
@@ -45,6 +60,29 @@ class Upstreams:
         forwarded = {k: v for k, v in headers.items() if k.lower() not in HOP_BY_HOP}
         propagate.inject(forwarded)  # the gateway span becomes the upstream's parent
         return forwarded
+
+    async def forward(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: AsyncIterator[bytes] | None,
+    ) -> Forwarded:
+        """Send a client's request on, body streamed both ways. PeerUnavailable when the
+        service does not answer."""
+        request = self.client.build_request(
+            method, url, headers=self.forward_headers(headers), content=body
+        )
+        try:
+            response = await self.client.send(request, stream=True)
+        except httpx.TransportError as exc:
+            raise PeerUnavailable(f"{url}: {exc}") from exc
+        kept = {
+            k: v
+            for k, v in response.headers.items()
+            if k.lower() not in HOP_BY_HOP | SET_BY_GATEWAY
+        }
+        return Forwarded(response.status_code, kept, response.aiter_raw(), response)
 
     async def openapi_documents(self) -> dict[str, dict[str, Any]]:
         """Each service's OpenAPI document, by service name; a service that is down is left

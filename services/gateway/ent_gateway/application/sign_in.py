@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import msgspec
 from ent_contracts.directory_api import SignInAccount
+from ent_kit import texts as kit_texts
 from ent_kit.auth import Identity, issue_token
 from ent_kit.errors import NotFound, Unauthenticated
 
@@ -50,7 +51,7 @@ class SignIn:
         """Passwordless, for seeded demo users: only where the settings allow it (the
         embedded profile); elsewhere the door does not exist."""
         if not self._dev_login:
-            raise NotFound("", "not_found", texts.NOT_FOUND)
+            raise NotFound("", "not_found", kit_texts.NOT_FOUND)
         return self._signed_in(await self._accounts.by_login(login))
 
     def _signed_in(self, account: SignInAccount | None) -> SignedIn:

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import msgspec
+from ent_kit import texts as kit_texts
 from ent_kit.auth import Identity
+from ent_kit.controllers import AnyRequest
 from ent_kit.problems import Problem
 from litestar import Controller, Request, get, post, route
 from litestar.background_tasks import BackgroundTask
 from litestar.enums import HttpMethod
 from litestar.response import Stream
 
-from ent_gateway import texts
-from ent_gateway.adapters.upstreams import HOP_BY_HOP, SET_BY_GATEWAY, Upstreams
+from ent_gateway.adapters.upstreams import Upstreams
 from ent_gateway.application.openapi import merge
 from ent_gateway.application.sign_in import SignedIn, SignIn
 
@@ -46,7 +46,7 @@ class AuthController(Controller):
         return await sign_in.with_password(data.login, data.password)
 
     @get("/me", summary="Who the bearer token says I am")
-    async def me(self, request: Request[Identity, Any, Any]) -> Identity:
+    async def me(self, request: AnyRequest) -> Identity:
         return request.user
 
 
@@ -76,33 +76,20 @@ class ApiController(Controller):
         include_in_schema=False,
     )
     async def proxy(
-        self, request: Request[Identity, Any, Any], upstreams: Upstreams, service: str, path: str
+        self, request: AnyRequest, upstreams: Upstreams, service: str, path: str
     ) -> Stream:
         base = upstreams.url(service)
         if base is None or path.strip("/").startswith("internal"):
-            raise Problem(404, "not_found", texts.NOT_FOUND)
+            raise Problem(404, "not_found", kit_texts.NOT_FOUND)
         url = f"{base}/{service}{path}"
         if request.url.query:
             url += f"?{request.url.query}"
         has_body = request.method in ("POST", "PUT", "PATCH")
-        upstream_request = upstreams.client.build_request(
-            request.method,
-            url,
-            headers=Upstreams.forward_headers(dict(request.headers)),
-            content=request.stream() if has_body else None,
-        )
-        try:
-            response = await upstreams.client.send(upstream_request, stream=True)
-        except httpx.TransportError as exc:
-            title = texts.SERVICE_UNAVAILABLE.format(service=service)
-            raise Problem(503, "upstream_unavailable", title, detail=str(exc)) from None
+        body = request.stream() if has_body else None
+        answer = await upstreams.forward(request.method, url, dict(request.headers), body)
         return Stream(
-            response.aiter_raw(),
-            status_code=response.status_code,
-            headers={
-                k: v
-                for k, v in response.headers.items()
-                if k.lower() not in HOP_BY_HOP | SET_BY_GATEWAY
-            },
-            background=BackgroundTask(response.aclose),
+            answer.body,
+            status_code=answer.status_code,
+            headers=answer.headers,
+            background=BackgroundTask(answer.close),
         )

@@ -6,12 +6,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import msgspec
-from ent_contracts import Actor
 from ent_contracts.directory_api import RefusedRecipient
 from ent_kit.aggregate import new_event_id
 from ent_kit.auth import Identity
 from ent_kit.blobs import BlobInfo, BlobStore, BlobTooLarge, IncomingFile, put_content_addressed
-from ent_kit.errors import Refused, TooLarge, Unprocessable
+from ent_kit.errors import Refused, TooLarge
 from ent_kit.projections import LocalProjector
 from ent_kit.repository import Repository
 from ent_kit.storage import DocumentReader
@@ -20,8 +19,8 @@ from ent_locker import texts
 from ent_locker.application.ports import RecipientPolicy
 from ent_locker.application.projections import USAGE
 from ent_locker.application.receipts import ReceiptFields, ReceiptSigner, SignedReceipt
-from ent_locker.domain.model import Document, checked_file_name
-from ent_locker.domain.recipients import checked_recipients
+from ent_locker.domain.model import Document, StoredFile, checked_file_name
+from ent_locker.domain.recipients import checked_recipients, lockers_of
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,31 +68,28 @@ class DepositService:
         chosen = checked_recipients(sender.user_id, form.recipients)
         file_name = checked_file_name(form.file.file_name)
         previous = await self._previous_version(sender, form.previous_version_id)
-        # The directory is the authority: nothing is deposited for a refused recipient.
+        # The directory is the authority: nothing is deposited for a refused recipient, and
+        # nothing is stored when nobody is left.
         verdict = await self._policy.reachable(sender.user_id, chosen)
-        recipients = [r for r in verdict.allowed if r != sender.user_id]
-        if not recipients:
-            raise Unprocessable(
-                "recipients",
-                "no_allowed_recipients",
-                texts.NO_ALLOWED_RECIPIENTS,
-                refused=verdict.refused,
-            )
+        lockers = lockers_of(sender.user_id, verdict.allowed, verdict.refused)
         blob = await self._store(sender, form.file)
+        file = StoredFile(
+            file_name=file_name,
+            media_type=form.file.media_type,
+            size=blob.size,
+            sha256=blob.sha256,
+            blob_key=blob.key,
+        )
         saved = await self._documents.update(
             new_event_id(),
             lambda document: document.deposit_into_lockers(
                 sender_id=sender.user_id,
-                recipient_ids=recipients,
-                file_name=file_name,
-                media_type=form.file.media_type,
-                size=blob.size,
-                sha256=blob.sha256,
-                blob_key=blob.key,
+                recipient_ids=lockers,
+                file=file,
                 at=datetime.now(UTC),
                 previous_version_id=previous,
             ),
-            Actor(kind="user", id=sender.user_id),
+            sender.actor,
             create=True,
         )
         # Read-your-writes: the sender's Historique shows the deposit when we answer.

@@ -17,7 +17,8 @@ log = get_logger("ent.locker.housekeeping")
 
 
 async def purge_expired_trash(reader: DocumentReader, casier: Casier, retention: timedelta) -> int:
-    """Purge (reason "retention") what has been in a trash longer than `retention`."""
+    """Purge (reason "retention") what has been in a trash longer than `retention`. One
+    restored or purged meanwhile is skipped: the run goes on with the others."""
     cutoff = datetime.now(UTC) - retention
     query = Query(
         where={"state": TRASHED},
@@ -27,7 +28,7 @@ async def purge_expired_trash(reader: DocumentReader, casier: Casier, retention:
     )
     purged = 0
     for entry in (await reader.find(ENTRIES, query)).items:
-        result = await casier.purge(entry["owner_id"], [entry["document_id"]], "retention")
+        result = await casier.purge_expired(entry["owner_id"], [entry["document_id"]])
         purged += len(result.done)
     return purged
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import msgspec
 from ent_kit.auth import Identity
-from ent_kit.blobs import BlobStore
+from ent_kit.blobs import BlobStore, Download
 from ent_kit.errors import NotFound
 from ent_kit.storage import DocumentReader, InvalidCursor, Query, find_all
 from stream_zip import ZIP_AUTO, async_stream_zip
@@ -30,7 +30,6 @@ from ent_locker.application.projections import (
 )
 from ent_locker.application.views import (
     ContentPage,
-    Download,
     FolderEntry,
     FolderPage,
     FolderTree,

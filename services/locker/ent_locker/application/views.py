@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
 import msgspec
-from ent_kit.blobs import BlobStore
+
+from ent_locker.domain.model import StoredFile
 
 # --- Casier ---------------------------------------------------------------------------
 
@@ -47,6 +46,16 @@ class LockerDocument(msgspec.Struct, frozen=True, kw_only=True):
     recipient_ids: list[str]
     deposited_at: datetime
     previous_version_id: str | None = None
+
+    @property
+    def file(self) -> StoredFile:
+        return StoredFile(
+            file_name=self.file_name,
+            media_type=self.media_type,
+            size=self.size,
+            sha256=self.sha256,
+            blob_key=self.blob_key,
+        )
 
 
 class Authenticity(msgspec.Struct, frozen=True, kw_only=True):
@@ -96,22 +105,3 @@ class ContentPage(msgspec.Struct, frozen=True, kw_only=True):
 
 class CopiedItems(msgspec.Struct, frozen=True, kw_only=True):
     items: list[ItemView]  # in the order of `document_ids`
-
-
-# --- downloads ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Download:
-    """A stored file the caller may read: what to name it, and its bytes on demand (the
-    whole file, or a byte range), streamed from the blob store."""
-
-    file_name: str
-    media_type: str
-    size: int
-    sha256: str
-    blob_key: str
-    blobs: BlobStore
-
-    def chunks(self, offset: int = 0, length: int | None = None) -> AsyncIterator[bytes]:
-        return self.blobs.get(self.blob_key, offset, length)

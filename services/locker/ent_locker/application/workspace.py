@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ent_contracts import Actor
 from ent_kit.aggregate import new_event_id
 from ent_kit.auth import Identity
 from ent_kit.blobs import BlobStore, BlobTooLarge, IncomingFile, put_content_addressed
@@ -19,7 +18,7 @@ from ent_kit.repository import Repository
 from ent_locker import texts
 from ent_locker.application.queries import CasierQueries, WorkspaceQueries
 from ent_locker.application.views import CopiedItems, FolderView, ItemView
-from ent_locker.domain.model import checked_file_name
+from ent_locker.domain.model import StoredFile, checked_file_name
 from ent_locker.domain.workspace import MAX_COPIED_DOCUMENTS, Workspace, workspace_id
 
 
@@ -86,18 +85,16 @@ class WorkspaceService:
             raise TooLarge(
                 "file", "document_too_large", texts.DOCUMENT_TOO_LARGE, max_bytes=self._max_bytes
             ) from None
+        file = StoredFile(
+            file_name=form.file.file_name,
+            media_type=form.file.media_type,
+            size=blob.size,
+            sha256=blob.sha256,
+            blob_key=blob.key,
+        )
         item_id = new_event_id()
         await self._change(
-            me,
-            lambda w: w.add_document(
-                item_id=item_id,
-                folder_id=folder_id,
-                file_name=form.file.file_name,
-                media_type=form.file.media_type,
-                size=blob.size,
-                sha256=blob.sha256,
-                blob_key=blob.key,
-            ),
+            me, lambda w: w.add_document(item_id=item_id, folder_id=folder_id, file=file)
         )
         return await self._views.item(me, item_id)
 
@@ -120,11 +117,7 @@ class WorkspaceService:
                     item_id=item_id,
                     document_id=document.document_id,
                     folder_id=folder_id,
-                    file_name=document.file_name,
-                    media_type=document.media_type,
-                    size=document.size,
-                    sha256=document.sha256,
-                    blob_key=document.blob_key,
+                    file=document.file,
                 )
 
         await self._change(me, decide)
@@ -139,7 +132,7 @@ class WorkspaceService:
     async def _change(self, me: Identity, decide: Callable[[Workspace], object]) -> None:
         """Decide on the caller's workspace and save (decided again on a concurrent write),
         then wait for the read model, so the answer and the next listing show the change."""
-        actor = Actor(kind="user", id=me.user_id)
-        saved = await self._workspaces.update(workspace_id(me.user_id), decide, actor, create=True)
-        if saved.position:
-            await self._projector.caught_up(saved.position)
+        saved = await self._workspaces.update(
+            workspace_id(me.user_id), decide, me.actor, create=True
+        )
+        await self._projector.caught_up(saved.position)

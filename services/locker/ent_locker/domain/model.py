@@ -6,6 +6,7 @@ A deposit is immutable once made; a new version is a new document linked to the 
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
@@ -17,9 +18,10 @@ from ent_contracts.locker import (
     DocumentTrashed,
 )
 from ent_kit.aggregate import Aggregate
-from ent_kit.errors import NotFound, Refused, Unprocessable
+from ent_kit.errors import NotFound, Refused
 
 from ent_locker import texts
+from ent_locker.domain.recipients import lockers_of
 
 MAX_FILE_NAME = 255
 
@@ -39,6 +41,24 @@ def checked_name(name: str, field: str = "file", of: str = texts.OF_FILE) -> str
 
 def checked_file_name(name: str) -> str:
     return checked_name(name)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoredFile:
+    """A file whose content is in the blob store, as a deposit or an item of Mes documents
+    refers to it: passed as one value (the events still spell out its fields)."""
+
+    file_name: str
+    media_type: str
+    size: int
+    sha256: str
+    blob_key: str
+
+    def checked(self) -> StoredFile:
+        """Not empty, and its name one a file may have (trimmed, NFC)."""
+        if self.size < 1:
+            raise Refused("file", "empty_file", texts.EMPTY_FILE)
+        return replace(self, file_name=checked_file_name(self.file_name))
 
 
 OwnerState = Literal["active", "trashed", "purged"]
@@ -94,32 +114,22 @@ class Document(Aggregate):
         *,
         sender_id: str,
         recipient_ids: list[str],
-        file_name: str,
-        media_type: str,
-        size: int,
-        sha256: str,
-        blob_key: str,
+        file: StoredFile,
         at: datetime,
         previous_version_id: str | None = None,
     ) -> DocumentDeposited:
         if self.deposit is not None:
             raise Refused("document", "immutable", texts.DOCUMENT_IMMUTABLE)
-        if size < 1:
-            raise Refused("file", "empty_file", texts.EMPTY_FILE)
-        lockers = [r for r in dict.fromkeys(recipient_ids) if r != sender_id]
-        if not lockers:
-            raise Unprocessable(
-                "recipients", "no_allowed_recipients", texts.NO_ALLOWED_RECIPIENTS, refused=[]
-            )
+        file = file.checked()
         deposited = DocumentDeposited(
             document_id=self.id,
             sender_id=sender_id,
-            recipient_ids=lockers,
-            file_name=checked_file_name(file_name),
-            media_type=media_type,
-            size=size,
-            sha256=sha256,
-            blob_key=blob_key,
+            recipient_ids=lockers_of(sender_id, recipient_ids),
+            file_name=file.file_name,
+            media_type=file.media_type,
+            size=file.size,
+            sha256=file.sha256,
+            blob_key=file.blob_key,
             deposited_at=at,
             previous_version_id=previous_version_id,
         )

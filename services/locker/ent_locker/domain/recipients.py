@@ -1,9 +1,10 @@
-"""Who a deposit is for, as the sender chose: pure checks before the directory decides."""
+"""Who a deposit is for: as the sender chose it (checked before the directory decides),
+then the lockers it goes into (once the directory has decided). Pure checks."""
 
 from __future__ import annotations
 
-from ent_contracts.directory_api import MAX_RECIPIENTS, Recipient
-from ent_kit.errors import Refused
+from ent_contracts.directory_api import MAX_RECIPIENTS, Recipient, RefusedRecipient
+from ent_kit.errors import Refused, Unprocessable
 
 from ent_locker import texts
 
@@ -22,6 +23,22 @@ def checked_recipients(sender_id: str, entries: list[str]) -> list[Recipient]:
     if sender_id in unique:
         raise Refused("recipients", "oneself", texts.NOT_ONESELF)
     return [_parsed(entry) for entry in unique]
+
+
+def lockers_of(
+    sender_id: str, allowed: list[str], refused: list[RefusedRecipient] | None = None
+) -> list[str]:
+    """The lockers a deposit goes into, once the directory has decided: the allowed users,
+    once each, never the sender; at least one, or Unprocessable naming the `refused` ones."""
+    lockers = [r for r in dict.fromkeys(allowed) if r != sender_id]
+    if not lockers:
+        raise Unprocessable(
+            "recipients",
+            "no_allowed_recipients",
+            texts.NO_ALLOWED_RECIPIENTS,
+            refused=refused or [],
+        )
+    return lockers
 
 
 def _parsed(entry: str) -> Recipient:

@@ -23,7 +23,7 @@ from ent_kit.aggregate import Aggregate
 from ent_kit.errors import NotFound, Refused
 
 from ent_locker import texts
-from ent_locker.domain.model import checked_file_name, checked_name
+from ent_locker.domain.model import StoredFile, checked_name
 
 # "Un seul niveau de sous-dossier": a folder at the root may hold folders, those may not.
 MAX_FOLDER_DEPTH = 2
@@ -181,29 +181,23 @@ class Workspace(Aggregate):
         *,
         item_id: str,
         folder_id: str | None,
-        file_name: str,
-        media_type: str,
-        size: int,
-        sha256: str,
-        blob_key: str,
+        file: StoredFile,
         source: DocumentSource = "upload",
         source_document_id: str | None = None,
     ) -> WorkspaceDocumentAdded:
         if item_id in self.items:
             raise Refused("item_id", "already_exists", texts.ITEM_EXISTS)
         folder = self.parent_or_root(folder_id, "folder_id")
-        if size < 1:
-            raise Refused("file", "empty_file", texts.EMPTY_FILE)
-        name = checked_file_name(file_name)
+        file = file.checked()
         added = WorkspaceDocumentAdded(
             item_id=item_id,
             owner_id=self.owner_id,
             folder_id=folder,
-            file_name=name,
-            media_type=media_type,
-            size=size,
-            sha256=sha256,
-            blob_key=blob_key,
+            file_name=file.file_name,
+            media_type=file.media_type,
+            size=file.size,
+            sha256=file.sha256,
+            blob_key=file.blob_key,
             source=source,
             source_document_id=source_document_id,
         )
@@ -211,26 +205,13 @@ class Workspace(Aggregate):
         return added
 
     def copy_from_locker(
-        self,
-        *,
-        item_id: str,
-        document_id: str,
-        folder_id: str | None,
-        file_name: str,
-        media_type: str,
-        size: int,
-        sha256: str,
-        blob_key: str,
+        self, *, item_id: str, document_id: str, folder_id: str | None, file: StoredFile
     ) -> WorkspaceDocumentAdded:
         """A Casier document the caller may read becomes one of their documents: same blob."""
         added = self.add_document(
             item_id=item_id,
             folder_id=folder_id,
-            file_name=file_name,
-            media_type=media_type,
-            size=size,
-            sha256=sha256,
-            blob_key=blob_key,
+            file=file,
             source="locker",
             source_document_id=document_id,
         )

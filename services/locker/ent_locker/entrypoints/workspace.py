@@ -8,15 +8,14 @@ pick them by `item_id`.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from ent_kit.auth import Identity
-from ent_kit.downloads import attachment_headers
+from ent_kit.controllers import AnyRequest, PageSize
+from ent_kit.downloads import file_stream
 from ent_kit.errors import Refused
 from ent_kit.uploads import MultipartReader, fields_then_file
-from litestar import Controller, Request, delete, get, patch, post
-from litestar.params import Parameter
+from litestar import Controller, delete, get, patch, post
 from litestar.response import Stream
 
 from ent_locker import texts
@@ -30,9 +29,6 @@ from ent_locker.application.views import (
 )
 from ent_locker.application.workspace import UploadForm, WorkspaceService
 from ent_locker.domain.workspace import MAX_COPIED_DOCUMENTS
-
-AnyRequest = Request[Identity, Any, Any]
-PageSize = Annotated[int, Parameter(ge=1, le=200, description="Entries per page")]
 
 
 class NewFolder(msgspec.Struct, frozen=True, kw_only=True):
@@ -123,16 +119,12 @@ class WorkspaceController(Controller):
         form = await upload_form(request.headers.get("content-type", ""), request.stream())
         return await workspace.upload(request.user, form)
 
-    @get("/items/{item_id:str}/content", summary="Download a document")
+    @get("/items/{item_id:str}/content", summary="Download a document (HTTP Range)")
     async def content(
         self, request: AnyRequest, item_id: str, workspace_queries: WorkspaceQueries
     ) -> Stream:
         download = await workspace_queries.item_content(request.user, item_id)
-        return Stream(
-            download.chunks(),
-            media_type=download.media_type,
-            headers=attachment_headers(download.file_name, download.size, download.sha256),
-        )
+        return file_stream(download, request.headers.get("range"))
 
     @delete("/items/{item_id:str}", summary="Put a document in the trash")
     async def trash_item(

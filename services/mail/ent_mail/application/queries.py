@@ -3,27 +3,12 @@ by `projections.py`; nothing here changes state."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import msgspec
 from ent_kit.auth import Identity
 from ent_kit.storage import DocumentReader, Query
 
 from ent_mail.application.projections import NOTIFICATIONS
-
-
-class Notification(msgspec.Struct, frozen=True, kw_only=True):
-    id: str
-    kind: str
-    text: str
-    document_id: str | None = None
-    created_at: datetime
-    read: bool
-
-
-class NotificationPage(msgspec.Struct, frozen=True):
-    items: list[Notification]
-    next_cursor: str | None
+from ent_mail.application.views import Notification, NotificationPage
 
 
 class NotificationsQueries:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from ent_kit.controllers import AnyRequest, PageSize
+from litestar import Controller, get
 
-from ent_kit.auth import Identity
-from litestar import Controller, Request, get
-from litestar.params import Parameter
-
-from ent_mail.application.queries import NotificationPage, NotificationsQueries
+from ent_mail.application.queries import NotificationsQueries
+from ent_mail.application.views import NotificationPage
 
 
 class NotificationsController(Controller):
@@ -18,9 +16,9 @@ class NotificationsController(Controller):
     @get("/notifications", summary="My notifications, newest first")
     async def notifications(
         self,
-        request: Request[Identity, Any, Any],
+        request: AnyRequest,
         notifications: NotificationsQueries,
         cursor: str | None = None,
-        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        limit: PageSize = 50,
     ) -> NotificationPage:
         return await notifications.page(request.user, cursor, limit)
