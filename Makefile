@@ -10,12 +10,13 @@ RUN := $(UV) run --frozen
 DATA_DIR ?= .data
 BENCH ?=
 PYTEST_ARGS ?=
+ASYNCAPI_CHECK := contracts/asyncapi-check
 
 .PHONY: help install run test lint typecheck contracts contracts-check bench clean
 
 help:
 	@echo "make run        start broker + all services with a demo school (data in $(DATA_DIR)/)"
-	@echo "make test       lint, types, contract export check, unit/contract/e2e tests"
+	@echo "make test       lint, layering, types, contract checks (fresh, compatible, AsyncAPI), all tests"
 	@echo "make bench      every benchmark (BENCH=<suite> for one: kit, directory, locker)"
 	@echo "make contracts  regenerate contracts/schemas (JSON Schema + AsyncAPI)"
 
@@ -41,8 +42,17 @@ typecheck: install
 contracts: install
 	$(RUN) python -m ent_contracts.export
 
-contracts-check: install
+# Export up to date, compatible with the last release (contracts/releases/), and the
+# AsyncAPI document loads in the official parser (node; npm ci only when the lock changed).
+contracts-check: install $(ASYNCAPI_CHECK)/node_modules/.installed
 	$(RUN) python -m ent_contracts.export --check
+	$(RUN) python -m ent_contracts.compat
+	node $(ASYNCAPI_CHECK)/check.mjs
+
+$(ASYNCAPI_CHECK)/node_modules/.installed: $(ASYNCAPI_CHECK)/package.json $(ASYNCAPI_CHECK)/package-lock.json
+	@echo "npm ci in $(ASYNCAPI_CHECK) (the AsyncAPI parser)"
+	@cd $(ASYNCAPI_CHECK) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
+	@touch $@
 
 # pytest exits 5 when it collected nothing: make treats that as the failure it is.
 test: lint typecheck contracts-check
@@ -52,4 +62,4 @@ bench: install
 	$(RUN) python -m bench $(BENCH)
 
 clean:
-	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache $(ASYNCAPI_CHECK)/node_modules

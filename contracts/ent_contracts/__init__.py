@@ -1,7 +1,13 @@
 """Event contracts shared by every service and by analytics consumers."""
 
 from ent_contracts.envelope import SYSTEM, Actor, DomainEvent, Envelope, TraceContext
-from ent_contracts.registry import UnknownEvent, decode_payload, payload_dict, registered
+from ent_contracts.registry import (
+    UnknownEvent,
+    decode_payload,
+    payload_dict,
+    registered,
+    upcaster,
+)
 
 __all__ = [
     "SYSTEM",
@@ -13,4 +19,5 @@ __all__ = [
     "decode_payload",
     "payload_dict",
     "registered",
+    "upcaster",
 ]

@@ -14,7 +14,8 @@ class DomainEvent(msgspec.Struct, frozen=True, kw_only=True):
     """Base of every event payload.
 
     Subclasses declare their wire identity as class variables; payload changes are
-    additive only, anything breaking is a new `event_type` or `schema_version`.
+    additive only, anything breaking is a new `event_type`, or a new `schema_version` with
+    an `upcaster` from the previous one (`registry`; checked by `ent_contracts.compat`).
     """
 
     event_type: ClassVar[str]

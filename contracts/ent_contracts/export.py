@@ -59,7 +59,11 @@ def asyncapi_document(events: list[type[DomainEvent]]) -> dict[str, Any]:
             "title": f"{cls.event_type} v{cls.schema_version}",
             "summary": (cls.__doc__ or "").strip(),
             "contentType": "application/json",
-            "payload": {"$ref": f"schemas/{schema_file_name(cls)}"},
+            # Relative to this document, which sits beside the event schemas. No
+            # schemaFormat: the default (AsyncAPI Schema, a draft-07 superset) is what the
+            # AsyncAPI parser validates; the event schemas keep to keywords that mean the
+            # same in draft-07 and 2020-12 (tests/unit/test_contract_asyncapi.py).
+            "payload": {"$ref": f"./{schema_file_name(cls)}"},
             "bindings": {"kafka": {"key": {"type": "string", "description": "aggregate_id"}}},
         }
         channel_id = cls.topic.replace(".", "_")

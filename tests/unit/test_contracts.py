@@ -263,5 +263,6 @@ def test_asyncapi_channels_reference_exported_schema_files() -> None:
     assert {topics.DIRECTORY, topics.LOCKER} <= addresses
     for message in document["components"]["messages"].values():
         ref = message["payload"]["$ref"]
-        assert ref.startswith("schemas/")
-        assert (SCHEMA_DIR / ref.removeprefix("schemas/")).is_file()
+        # Relative to the AsyncAPI document itself, which sits beside the event schemas.
+        assert ref.startswith("./")
+        assert (SCHEMA_DIR / ASYNCAPI_FILE).parent.joinpath(ref).resolve().is_file()
