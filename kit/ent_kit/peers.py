@@ -1,5 +1,6 @@
 """Calls to another service's API as this service: a short-lived signed service token,
-and the current trace context, so the callee both verifies and joins the trace.
+and a client span whose context travels in the headers, so the callee both verifies the
+caller and joins the trace.
 
 Every service-to-service call goes through `PeerClient.call`: bodies and answers are
 the msgspec Structs of `ent_contracts`, never loose dicts."""
@@ -11,10 +12,10 @@ from typing import Any, TypeVar
 
 import httpx
 import msgspec
-from opentelemetry import propagate
 
 from ent_kit.auth import issue_token, service_identity
 from ent_kit.settings import ServiceSettings
+from ent_kit.telemetry import traced
 
 TOKEN_TTL = timedelta(minutes=1)
 T = TypeVar("T")
@@ -48,17 +49,15 @@ class PeerClient:
     ) -> None:
         self._base_url = base_url.rstrip("/")
         self._settings = settings
-        self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout_s, connect=3.0), transport=transport
+        self._client = traced(
+            httpx.AsyncClient(timeout=httpx.Timeout(timeout_s, connect=3.0), transport=transport)
         )
 
     def _headers(self) -> dict[str, str]:
         s = self._settings
         identity = service_identity(s.service_name)
         token = issue_token(s.auth_secret, s.auth_issuer, identity, TOKEN_TTL)
-        headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
-        propagate.inject(headers)
-        return headers
+        return {"authorization": f"Bearer {token}", "content-type": "application/json"}
 
     async def call(self, method: str, path: str, into: type[T], body: Any = None) -> T:
         """`body` (a Struct, or None) sent as JSON; the answer decoded into `into`."""

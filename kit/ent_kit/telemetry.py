@@ -12,8 +12,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
+import httpx
 from ent_contracts import TraceContext
 from opentelemetry import context, propagate, trace
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import (
@@ -36,6 +38,13 @@ def setup_tracing(
         provider.add_span_processor(SimpleSpanProcessor(_json_lines_exporter(traces_file)))
     trace.set_tracer_provider(provider)
     return provider
+
+
+def traced(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """Every call this client makes gets a client span, and the W3C context in its headers,
+    so the callee's spans join the caller's trace."""
+    HTTPXClientInstrumentor.instrument_client(client)
+    return client
 
 
 def _json_lines_exporter(path: str) -> ConsoleSpanExporter:

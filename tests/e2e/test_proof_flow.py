@@ -131,9 +131,13 @@ def test_student_deposit_reaches_teacher_with_one_trace(stack: Stack, api: httpx
     services = {entry.split("|")[0] for entry in trace}
     assert {"ent-gateway", "ent-locker", "ent-mail"} <= services, trace
     assert "ent-locker|POST /locker/deposits" in trace, trace
-    # Only the deposit belongs to this trace: later requests on the same connection do not.
+    # Only the deposit belongs to this trace (later requests on the same connection do not):
+    # the gateway's server span and its client span for the call to the locker.
     requests = {e.split("|")[1] for e in trace if e.startswith("ent-gateway|")}
-    assert requests == {"POST /api/locker/deposits"}, requests
+    assert requests == {"POST /api/locker/deposits", "POST"}, requests
+    # The locker's call to the directory is a client span too, in the same trace.
+    assert "ent-locker|POST" in trace, trace
+    assert "ent-directory|POST /directory/reachability" in trace, trace
 
 
 def test_deposit_is_private_to_sender_and_recipients(stack: Stack, api: httpx.Client) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 from ent_kit.peers import PeerUnavailable
-from opentelemetry import propagate
+from ent_kit.telemetry import traced
 
 # Connection-level headers belong to one hop and must not be forwarded (RFC 9110 §7.6.1).
 HOP_BY_HOP = frozenset(
@@ -48,8 +48,8 @@ class Upstreams:
     def __init__(self, urls: Mapping[str, str], timeout_s: float) -> None:
         self.urls = dict(urls)
         # Long read timeout: large downloads stream through; connect fails fast.
-        self.client = httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout_s, connect=5.0), follow_redirects=False
+        self.client = traced(
+            httpx.AsyncClient(timeout=httpx.Timeout(timeout_s, connect=5.0), follow_redirects=False)
         )
 
     def url(self, service: str) -> str | None:
@@ -57,9 +57,8 @@ class Upstreams:
 
     @staticmethod
     def forward_headers(headers: Mapping[str, str]) -> dict[str, str]:
-        forwarded = {k: v for k, v in headers.items() if k.lower() not in HOP_BY_HOP}
-        propagate.inject(forwarded)  # the gateway span becomes the upstream's parent
-        return forwarded
+        # The client's span replaces any traceparent sent: the upstream continues the gateway's.
+        return {k: v for k, v in headers.items() if k.lower() not in HOP_BY_HOP}
 
     async def forward(
         self,
