@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import msgspec
 
@@ -36,6 +36,18 @@ class Download:
     sha256: str
     blob_key: str
     blobs: BlobStore
+
+    @classmethod
+    def of(cls, record: Mapping[str, Any], blobs: BlobStore) -> Download:
+        """From a read-model record holding the file's five fields (among others)."""
+        return cls(
+            file_name=record["file_name"],
+            media_type=record["media_type"],
+            size=record["size"],
+            sha256=record["sha256"],
+            blob_key=record["blob_key"],
+            blobs=blobs,
+        )
 
     def chunks(self, offset: int = 0, length: int | None = None) -> AsyncIterator[bytes]:
         return self.blobs.get(self.blob_key, offset, length)

@@ -122,14 +122,7 @@ class CasierQueries:
     async def download(self, me: Identity, document_id: str) -> Download:
         """One document to stream (whole, or a byte range)."""
         document = await self.readable(me, document_id)
-        return Download(
-            file_name=document.file_name,
-            media_type=document.media_type,
-            size=document.size,
-            sha256=document.sha256,
-            blob_key=document.blob_key,
-            blobs=self._blobs,
-        )
+        return Download.of(msgspec.structs.asdict(document), self._blobs)
 
     async def zipped(self, me: Identity, document_ids: list[str]) -> AsyncIterator[bytes]:
         """A selection as one zip, built while it streams. Every document is checked
@@ -207,15 +200,7 @@ class WorkspaceQueries:
         return [_item_view(found[i]) for i in item_ids]
 
     async def item_content(self, me: Identity, item_id: str) -> Download:
-        doc = await self._my_item(me, item_id)
-        return Download(
-            file_name=doc["file_name"],
-            media_type=doc["media_type"],
-            size=doc["size"],
-            sha256=doc["sha256"],
-            blob_key=doc["blob_key"],
-            blobs=self._blobs,
-        )
+        return Download.of(await self._my_item(me, item_id), self._blobs)
 
     async def content(
         self, me: Identity, folder_id: str | None, cursor: str | None, limit: int
