@@ -34,7 +34,8 @@ class Identity(msgspec.Struct, frozen=True, kw_only=True):
         return Actor(kind="system" if self.is_service else "user", id=self.user_id)
 
 
-PUBLIC_PATHS = ["/health", "/schema"]
+# Probes and scrapes carry no token; NetworkPolicy keeps /metrics inside the cluster.
+PUBLIC_PATHS = ["/health", "/schema", "/metrics"]
 
 
 def _prefix_patterns(paths: list[str]) -> list[str]:

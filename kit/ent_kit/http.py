@@ -16,6 +16,7 @@ from opentelemetry import context as otel_context
 
 from ent_kit import texts
 from ent_kit.auth import jwt_auth
+from ent_kit.metrics import http_metrics
 from ent_kit.problems import EXCEPTION_HANDLERS, MEDIA_TYPE
 from ent_kit.runtime import Runtime
 
@@ -71,8 +72,10 @@ def create_app(runtime: Runtime) -> Litestar:
         **definition.dependencies(runtime),
     }
     auth = jwt_auth(settings.auth_secret, settings.auth_issuer, list(definition.public_paths))
+    metrics_config, metrics_controller = http_metrics(definition.name)
     return Litestar(
-        route_handlers=[live, ready, *definition.controllers],
+        route_handlers=[live, ready, metrics_controller, *definition.controllers],
+        middleware=[metrics_config.middleware],
         dependencies=dependencies,
         lifespan=[lifespan],
         on_app_init=[auth.on_app_init],
