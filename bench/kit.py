@@ -5,8 +5,9 @@
 - kit.pipeline.events_per_s: 32 concurrent commands (as from concurrent HTTP requests)
   each append one event (SQLite, group commit) → outbox relay → Kafka → idempotent
   projection in another SQLite store, from the first append until the projection has
-  applied the last event. The consumer runs as its own process, as the consuming
-  service does in production.
+  applied the last event. The relay runs as a service runs it: under the replica lease,
+  checked in each checkpoint's transaction. The consumer runs as its own process, as the
+  consuming service does in production.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from aiokafka import AIOKafkaProducer
 from ent_contracts import SYSTEM, DomainEvent, Envelope, topics
 from ent_contracts.directory import UserRegistered
 from ent_devstack.stack import TansuBroker, free_port
+from ent_kit.lease import Lease
 from ent_kit.messaging import (
     KafkaEventPublisher,
     consumer_router,
@@ -30,6 +32,7 @@ from ent_kit.messaging import (
     make_broker,
 )
 from ent_kit.outbox import OutboxRelay
+from ent_kit.pipeline import LeasedPipeline
 from ent_kit.projections import KafkaProjection
 from ent_kit.repository import envelope_for
 from ent_kit.signal import AppendSignal
@@ -128,16 +131,21 @@ async def pipeline(bootstrap: str, workdir: Path, round_: int) -> float:
     storage = await open_storage(f"sqlite://{workdir}/producer.db", service_name="bench")
     broker = make_broker(bootstrap, client_id="bench", idempotence=False)
     signal = AppendSignal()
-    relay = OutboxRelay(storage, KafkaEventPublisher(broker), signal, poll_interval=0.05)
+    leased = LeasedPipeline(Lease(storage.documents, "pipeline", ttl_s=10.0))
+    relay = OutboxRelay(
+        storage, KafkaEventPublisher(broker), signal, poll_interval=0.05, guard=leased.guard
+    )
     await broker.start()
     envelopes = [sample_event(i, round_) for i in range(EVENTS)]
     try:
-        relay_task = asyncio.create_task(relay.run())
+        changed = leased.changed
+        leased.add("outbox", relay)
+        await asyncio.wait_for(changed.wait(), 10)  # the lease taken, the relay started
+        assert leased.running
         started = time.time()
         await append_all(storage, envelopes, signal)
         done_line = await asyncio.wait_for(consumer.stdout.readline(), timeout=300)
-        await relay.stop()
-        await relay_task
+        await leased.close()
         return EVENTS / (float(done_line.split()[1]) - started)
     finally:
         await consumer.wait()

@@ -2,7 +2,10 @@
 
 Two feeds, one handler shape:
 - `LocalProjector` follows the service's own event log; its checkpoint is written in the
-  same transaction as the projection's updates.
+  same transaction as the projection's updates, compared and set (a replica that raced
+  another writes nothing), with the replica's lease verified there too (`guard`). Commands
+  wait for it with `caught_up`: on the replica that runs it, woken in memory; on the
+  others, by polling the checkpoint the runner writes.
 - `KafkaProjection` consumes another service's topic; each event id is recorded as handled
   in the same transaction as the updates, so a redelivered event changes nothing. Offsets
   are committed only after that transaction succeeds (NACK_ON_ERROR: a failure rewinds
@@ -23,14 +26,18 @@ from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 from opentelemetry.trace import SpanKind
 
+from ent_kit.lease import Guard
 from ent_kit.logging import get_logger
 from ent_kit.messaging import decode_envelope
-from ent_kit.outbox import CHECKPOINTS, read_checkpoint
+from ent_kit.outbox import CheckpointMoved, advance_checkpoint, read_checkpoint
 from ent_kit.signal import AppendSignal, follow
 from ent_kit.storage import DocumentWriter, Storage, StoredEvent
 from ent_kit.telemetry import continued_trace, tracer
 
 PROCESSED = "_processed"
+# How often a replica that does not run a projector reads its checkpoint while a command
+# waits for it (read-your-writes on any replica).
+CHECKPOINT_POLL_S = 0.025
 log = get_logger("ent.projections")
 
 
@@ -75,53 +82,112 @@ class LocalProjector:
         *,
         batch_size: int = 500,
         poll_interval: float = 1.0,
+        retry_interval: float | None = None,
+        guard: Guard | None = None,
     ) -> None:
         self._storage = storage
         self._projection = projection
         self._signal = signal
         self._batch_size = batch_size
         self._poll_interval = poll_interval
+        self._retry_interval = retry_interval
+        self._guard = guard
         self._checkpoint_name = f"projection:{projection.name}"
-        self._position: int | None = None  # loaded from the checkpoint on first use
+        self._position = 0  # applied and committed up to here (a lower bound of the stored)
+        self._loaded = False  # _position read from the stored checkpoint since the last run
+        self._running = False  # run() is following the log here (the lease holder's)
         self._advanced = asyncio.Condition()
         self._stopping = asyncio.Event()
+        self._stored = 0  # last checkpoint read by a waiting command, and when
+        self._stored_at = -1.0
+        self._stored_lock = asyncio.Lock()
 
     async def run(self) -> None:
-        await follow(
-            self.drain,
-            self._signal,
-            self._stopping,
-            poll_interval=self._poll_interval,
-            name=self._checkpoint_name,
-        )
+        """Follow the log until stopped. Can run again after a stop (a replica that gets
+        the lease back); each run starts from the stored checkpoint, which another replica
+        may have moved meanwhile."""
+        self._loaded = False
+        await self._set_running(True)
+        try:
+            await follow(
+                self.drain,
+                self._signal,
+                self._stopping,
+                poll_interval=self._poll_interval,
+                retry_interval=self._retry_interval,
+                name=self._checkpoint_name,
+            )
+        finally:
+            self._stopping = asyncio.Event()  # a stop() seen; the next run() starts afresh
+            self._running = False
+            await asyncio.shield(self._set_running(False))
 
     async def drain(self) -> None:
-        if self._position is None:
-            self._position = await read_checkpoint(self._storage, self._checkpoint_name)
+        if not self._loaded:
+            await self._advance_to(await read_checkpoint(self._storage, self._checkpoint_name))
+            self._loaded = True
         while batch := await self._storage.events.read_all(self._position, self._batch_size):
-            await self._apply_batch(batch)
-            async with self._advanced:
-                self._position = batch[-1].position
-                self._advanced.notify_all()
+            try:
+                await self._apply_batch(batch, self._position)
+            except CheckpointMoved as moved:
+                # Another replica applied these first: nothing of ours was written.
+                log.warning("projection checkpoint moved by another projector", error=str(moved))
+                await self._advance_to(moved.actual, force=True)
+                continue
+            await self._advance_to(batch[-1].position)
 
-    async def caught_up(self, position: int, timeout: float = 10.0) -> None:
-        """Wait until events up to `position` are visible in the read model (read-your-writes)."""
-        async with self._advanced:
-            await asyncio.wait_for(
-                self._advanced.wait_for(lambda: (self._position or 0) >= position), timeout
-            )
+    async def caught_up(self, position: int, timeout: float = 30.0) -> None:
+        """Wait until events up to `position` are visible in the read model (read-your-writes),
+        whichever replica projects them. The default outlasts a lease's TTL, so a command
+        waits through a takeover rather than failing."""
+        async with asyncio.timeout(timeout):
+            while self._position < position:
+                if self._running:
+                    await self._wait_in_memory(position)
+                elif await self._stored_position() < position:
+                    await asyncio.sleep(CHECKPOINT_POLL_S)
+                else:
+                    return
 
     async def stop(self) -> None:
         self._stopping.set()
         self._signal.notify()
 
-    async def _apply_batch(self, batch: Sequence[StoredEvent]) -> None:
+    async def _wait_in_memory(self, position: int) -> None:
+        """Woken by our own drain; also when the run ends (the lease lost), to poll instead."""
+        async with self._advanced:
+            await self._advanced.wait_for(lambda: self._position >= position or not self._running)
+
+    async def _stored_position(self) -> int:
+        """The stored checkpoint, read at most once per CHECKPOINT_POLL_S however many
+        commands wait."""
+        async with self._stored_lock:
+            loop = asyncio.get_running_loop()
+            if loop.time() - self._stored_at >= CHECKPOINT_POLL_S:
+                self._stored = await read_checkpoint(self._storage, self._checkpoint_name)
+                self._stored_at = loop.time()
+            return self._stored
+
+    async def _advance_to(self, position: int, *, force: bool = False) -> None:
+        async with self._advanced:
+            self._position = position if force else max(self._position, position)
+            self._advanced.notify_all()
+
+    async def _set_running(self, running: bool) -> None:
+        async with self._advanced:
+            self._running = running
+            self._advanced.notify_all()
+
+    async def _apply_batch(self, batch: Sequence[StoredEvent], after: int) -> None:
         async with self._storage.documents.transaction() as tx:
+            # Both checks first: a replica that may not write fails before doing the work.
+            if self._guard is not None:
+                await self._guard(tx)
+            await advance_checkpoint(tx, self._checkpoint_name, after, batch[-1].position)
             for stored in batch:
                 event = _known(stored.envelope, self._projection)
                 if event is not None:
                     await _apply_traced(self._projection, tx, stored.envelope, event)
-            await tx.put(CHECKPOINTS, self._checkpoint_name, {"position": batch[-1].position})
 
 
 def _undecoded(message: StreamMessage[Any]) -> Any:

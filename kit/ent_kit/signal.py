@@ -38,16 +38,21 @@ async def follow(
     *,
     poll_interval: float,
     name: str,
+    retry_interval: float | None = None,
 ) -> None:
     """Drain a log each time something is appended (or every `poll_interval`, for appends
-    made by another process) until stopped. A failing drain is retried after a pause:
-    followers checkpoint only what they finished, so nothing is skipped."""
+    made by another process) until stopped. A failing drain is retried after a pause
+    (`retry_interval`, by default `poll_interval`): followers checkpoint only what they
+    finished, so nothing is skipped."""
     while not stopping.is_set():
         ticket = signal.ticket()
         try:
             await drain()
         except Exception:
             log.exception("log follower failed; will retry", follower=name)
-            await asyncio.sleep(poll_interval)
+            pause = poll_interval if retry_interval is None else retry_interval
+            # Woken early by a stop: a follower that lost its lease ends at once.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), pause)
             continue
         await signal.wait(ticket, poll_interval)
