@@ -1,9 +1,13 @@
-"""`make run`: the whole platform with a seeded demo school, until Ctrl-C."""
+"""`make run`: the whole platform with a seeded demo school, until Ctrl-C.
+
+Crashed processes are started again (backoff, one line each); one that keeps crashing
+stops the platform and `make run` exits with status 1."""
 
 from __future__ import annotations
 
 import argparse
 import signal
+import sys
 import threading
 from pathlib import Path
 
@@ -16,17 +20,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data-dir", type=Path, default=Path(".data"))
     args = parser.parse_args()
-    stack = Stack(args.data_dir)
+    stack = Stack(args.data_dir, supervise=True)
     print(f"Starting the ENT platform (data in {stack.data_dir}) …", flush=True)
     stack.start()
     print_welcome(stack)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    stop.wait()
+    while not stop.wait(0.5) and not stack.failed.is_set():
+        pass
+    if stack.failed.is_set():
+        print(f"\nGIVING UP: {stack.failure}", file=sys.stderr, flush=True)
     print("\nStopping (services flush their outboxes, then the broker) …", flush=True)
     stack.stop()
     print("Stopped. Data kept in", stack.data_dir)
+    if stack.failed.is_set():
+        sys.exit(1)
 
 
 def print_welcome(stack: Stack) -> None:

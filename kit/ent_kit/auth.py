@@ -34,7 +34,8 @@ class Identity(msgspec.Struct, frozen=True, kw_only=True):
         return Actor(kind="system" if self.is_service else "user", id=self.user_id)
 
 
-# Probes and scrapes carry no token; NetworkPolicy keeps /metrics inside the cluster.
+# Probes and scrapes carry no token. In a cluster /metrics has a port of its own
+# (ENT_METRICS_PORT), which neither the Ingress nor the Services expose to clients.
 PUBLIC_PATHS = ["/health", "/schema", "/metrics"]
 
 

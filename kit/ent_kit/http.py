@@ -26,11 +26,18 @@ async def live() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@get("/health/ready", tags=["health"], summary="Readiness: store, broker and blob store reachable")
+@get(
+    "/health/ready",
+    tags=["health"],
+    summary="Readiness: store and blob store reachable (the broker's state is reported only)",
+)
 async def ready(runtime: Runtime) -> Response[dict[str, Any]]:
     checks = await runtime.readiness()
     healthy = all(result == "ok" for result in checks.values())
     body: dict[str, Any] = {"status": "ok" if healthy else "unavailable", "checks": checks}
+    # e.g. {"broker": "unavailable: …"}: worth knowing, but commands are still accepted.
+    if non_blocking := runtime.non_blocking_checks():
+        body["non_blocking"] = non_blocking
     if healthy:
         return Response(body)
     problem = {"type": "urn:ent:problem:not_ready", "title": texts.NOT_READY, "status": 503, **body}
@@ -73,8 +80,10 @@ def create_app(runtime: Runtime) -> Litestar:
     }
     auth = jwt_auth(settings.auth_secret, settings.auth_issuer, list(definition.public_paths))
     metrics_config, metrics_controller = http_metrics(definition.name)
+    # With a metrics port of its own, /metrics is served there (ent_kit.metrics.serve).
+    own_routes = [live, ready] if settings.metrics_port else [live, ready, metrics_controller]
     return Litestar(
-        route_handlers=[live, ready, metrics_controller, *definition.controllers],
+        route_handlers=[*own_routes, *definition.controllers],
         middleware=[metrics_config.middleware],
         dependencies=dependencies,
         lifespan=[lifespan],

@@ -1,11 +1,13 @@
-"""Kafka through FastStream: broker factory, topic creation, envelope (de)serialisation."""
+"""Kafka through FastStream: broker factory, topic creation, envelope (de)serialisation,
+and the service's link to the broker, kept in the background (`BrokerLink`)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 import msgspec
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -16,7 +18,20 @@ from faststream.kafka import KafkaBroker, KafkaRouter
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from opentelemetry.sdk.trace import TracerProvider
 
+from ent_kit.logging import get_logger
 from ent_kit.storage import StoredEvent
+
+log = get_logger("ent.broker")
+
+# How long the relay waits for the broker (to come back, then to acknowledge a batch)
+# before its publish fails and is tried again: never forever. aiokafka drops what it still
+# holds after as long (its request timeout is also its batches' time to live): a batch
+# kept through an outage and sent to a restarted Tansu makes the next produce requests
+# on those partitions fail (UnknownError, measured), so better dropped and re-published.
+PUBLISH_TIMEOUT_S = 15.0
+# A consumer learns of a topic created again (the embedded broker forgets its topics when
+# it restarts) at its next metadata refresh: every 10 s instead of aiokafka's 5 min.
+METADATA_MAX_AGE_MS = 10_000
 
 encode_envelope = msgspec.json.Encoder().encode
 decode_envelope = msgspec.json.Decoder(Envelope).decode
@@ -34,6 +49,8 @@ def make_broker(bootstrap: str, *, client_id: str, idempotence: bool) -> KafkaBr
         enable_idempotence=idempotence,
         acks="all",
         linger_ms=5,
+        request_timeout_ms=int(PUBLISH_TIMEOUT_S * 1000),
+        metadata_max_age_ms=METADATA_MAX_AGE_MS,
         # Not "faststream": that logger has its own coloured handler and does not propagate.
         logger=logging.getLogger("ent.kafka"),
     )
@@ -61,32 +78,76 @@ def event_headers(envelope: Envelope) -> dict[str, str]:
     return headers
 
 
-async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int) -> None:
+async def ensure_topics(
+    bootstrap: str,
+    topics: Iterable[str],
+    partitions: int,
+    *,
+    replication_factor: int = 1,
+    retention_ms: int | None = None,
+) -> list[str]:
+    """Create the topics missing from the broker; returns their names (raises when the
+    broker cannot be reached). Existing topics keep their settings: changing them is an
+    operator's act, not a side effect of a deployment."""
+    config = {} if retention_ms is None else {"retention.ms": str(retention_ms)}
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="ent-admin")
-    await admin.start()
     try:
+        await admin.start()
         existing = set(await admin.list_topics())
-        wanted = [NewTopic(t, partitions, 1) for t in topics if t not in existing]
+        wanted = [
+            NewTopic(t, partitions, replication_factor, topic_configs=config)
+            for t in topics
+            if t not in existing
+        ]
         if wanted:
             # Another service may create it between our list and our create.
             with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(wanted)
+        return [t.name for t in wanted]
     finally:
         await admin.close()
 
 
-class KafkaEventPublisher:
-    """Outbox publisher: one topic per event family, key = aggregate id, trace continued."""
+class BrokerUnavailable(ConnectionError):
+    """The broker did not take a batch within the publish timeout: publish it again later."""
 
-    def __init__(self, broker: KafkaBroker) -> None:
+
+class KafkaEventPublisher:
+    """Outbox publisher: one topic per event family, key = aggregate id, trace continued.
+
+    Given a `BrokerLink`, it waits for the link to be connected; either way a publish that
+    the broker does not acknowledge within `timeout_s` fails (BrokerUnavailable) instead of
+    hanging, and the relay tries again. What aiokafka had already sent may have been
+    written: the retry then duplicates it, which consumers dedupe by event id."""
+
+    def __init__(
+        self, broker: KafkaBroker | BrokerLink, *, timeout_s: float = PUBLISH_TIMEOUT_S
+    ) -> None:
         self._broker = broker
+        self._timeout_s = timeout_s
 
     async def publish(self, events: Sequence[StoredEvent]) -> None:
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                await self._publish(events)
+        except TimeoutError as exc:
+            raise BrokerUnavailable(
+                f"no acknowledgement from the broker within {self._timeout_s:g} s"
+                f" ({self._broker_state()})"
+            ) from exc
+
+    def _broker_state(self) -> str:
+        return self._broker.status if isinstance(self._broker, BrokerLink) else "connected"
+
+    async def _publish(self, events: Sequence[StoredEvent]) -> None:
+        broker = self._broker
+        if isinstance(broker, BrokerLink):
+            broker = await broker.wait_connected()
         pending = []
         for stored in events:
             envelope = stored.envelope
             pending.append(
-                await self._broker.publish(
+                await broker.publish(
                     encode_envelope(envelope),
                     payload_class(envelope.type, envelope.schema_version).topic,
                     key=envelope.aggregate_id.encode(),
@@ -96,3 +157,193 @@ class KafkaEventPublisher:
             )
         # aiokafka keeps one in-flight batch per partition, so order per key holds.
         await asyncio.gather(*pending)
+
+
+class BrokerLink:
+    """The service's connection to Kafka, made and watched in the background, so that the
+    service starts and serves commands while the broker is away (events wait in the outbox).
+
+    - Connecting: `ensure_topics`, then a fresh broker from `build` (producer and the
+      service's consumers) is started; on failure, again after a backoff (doubling up to
+      `max_backoff_s`).
+    - Connected: `ensure_topics` every `check_interval_s` is the probe. A failing probe marks
+      the link down (one log line); the first one that passes again marks it up (one line)
+      and has re-created the topics a restarted broker may have forgotten (the embedded
+      broker keeps them in memory). aiokafka's producer and consumers reconnect by
+      themselves; the consumers rejoin their groups and resume from the committed offsets.
+    - While the link is down, aiokafka's own connection errors (several lines a second per
+      client) are not logged: the link's one line says it.
+    """
+
+    def __init__(
+        self,
+        bootstrap: str,
+        *,
+        build: Callable[[], KafkaBroker],
+        ensure_topics: Callable[[], Awaitable[Sequence[str]]],
+        check_interval_s: float = 2.0,
+        timeout_s: float = 10.0,
+        start_timeout_s: float = 60.0,
+        first_backoff_s: float = 0.5,
+        max_backoff_s: float = 3.0,
+    ) -> None:
+        self.bootstrap = bootstrap
+        self._build = build
+        self._ensure_topics = ensure_topics
+        self._check_interval_s = check_interval_s
+        self._timeout_s = timeout_s
+        # Starting the consumers waits for their group assignments: seconds each.
+        self._start_timeout_s = start_timeout_s
+        self._first_backoff_s = first_backoff_s
+        self._max_backoff_s = max_backoff_s
+        self._broker: KafkaBroker | None = None
+        self._connected = asyncio.Event()
+        self._problem = "not connected yet"
+        self._down_since = time.monotonic()
+        self._ever_connected = False
+        self._down_logged = False
+        self._stopping = asyncio.Event()
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    @property
+    def status(self) -> str:
+        """`ok`, or `unavailable: <why>` (as readiness checks say it)."""
+        return "ok" if self.connected else f"unavailable: {self._problem}"[:200]
+
+    @property
+    def broker(self) -> KafkaBroker | None:
+        """The started FastStream broker (None until the first connection)."""
+        return self._broker
+
+    async def wait_connected(self) -> KafkaBroker:
+        """The broker once connected; BrokerUnavailable if the link stops watching first
+        (shutdown: nobody would connect it any more)."""
+        if not self._connected.is_set():
+            waits = [
+                asyncio.ensure_future(self._connected.wait()),
+                asyncio.ensure_future(self._stopping.wait()),
+            ]
+            try:
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for wait in waits:
+                    wait.cancel()
+            if not self._connected.is_set():
+                raise BrokerUnavailable(f"broker link closed; {self.status}")
+        assert self._broker is not None
+        return self._broker
+
+    async def run(self) -> None:
+        """Connect, then watch, until `close()` (or until cancelled)."""
+        backoff = self._first_backoff_s
+        try:
+            while not self._stopping.is_set():
+                if await self._attempt():
+                    backoff, pause = self._first_backoff_s, self._check_interval_s
+                else:
+                    pause, backoff = backoff, min(backoff * 2, self._max_backoff_s)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), pause)
+        finally:
+            self._stopping.set()
+
+    async def close(self, timeout_s: float = 5.0) -> None:
+        """Stop watching and stop the broker (bounded: consumers leaving their group must
+        not hold a shutdown when the broker is gone)."""
+        self._stopping.set()
+        self._connected.clear()
+        _CLIENT_LOGS.unmute(self)
+        broker, self._broker = self._broker, None
+        if broker is not None:
+            await _stop_quietly(broker, timeout_s)
+
+    async def _attempt(self) -> bool:
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                created = await self._ensure_topics()
+            if self._broker is None:
+                async with asyncio.timeout(self._start_timeout_s):
+                    self._broker = await self._start_broker()
+        except Exception as exc:
+            self._down(exc)
+            return False
+        self._up(created)
+        return True
+
+    async def _start_broker(self) -> KafkaBroker:
+        broker = self._build()
+        try:
+            await broker.start()
+        except BaseException:
+            await _stop_quietly(broker, self._timeout_s)
+            raise
+        return broker
+
+    def _down(self, exc: Exception) -> None:
+        self._problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        if self._connected.is_set():
+            self._connected.clear()
+            self._down_since = time.monotonic()
+            self._down_logged = False
+        if not self._down_logged:  # once per outage, not once per attempt
+            self._down_logged = True
+            _CLIENT_LOGS.mute(self)
+            log.warning(
+                "broker unavailable; commands are still accepted, events wait in the outbox",
+                bootstrap=self.bootstrap,
+                error=self._problem,
+            )
+
+    def _up(self, created: Sequence[str]) -> None:
+        if self._connected.is_set():
+            if created:  # a broker restarted between two probes, topics forgotten
+                log.warning("topics created again", topics=list(created))
+            return
+        self._connected.set()
+        _CLIENT_LOGS.unmute(self)
+        if self._ever_connected:
+            outage = round(time.monotonic() - self._down_since, 1)
+            log.info(
+                "broker connected again",
+                bootstrap=self.bootstrap,
+                after_s=outage,
+                topics_created=list(created),
+            )
+        else:
+            log.info("broker connected", bootstrap=self.bootstrap, topics_created=list(created))
+        self._ever_connected = True
+        self._down_logged = False
+
+
+class _ClientLogs:
+    """aiokafka's log level, raised to CRITICAL while any link of the process is down."""
+
+    def __init__(self) -> None:
+        self._down: set[int] = set()
+        self._level: int | None = None  # the level to restore
+
+    def mute(self, link: BrokerLink) -> None:
+        self._down.add(id(link))
+        logger = logging.getLogger("aiokafka")
+        if self._level is None:
+            self._level = logger.level
+            logger.setLevel(logging.CRITICAL)
+
+    def unmute(self, link: BrokerLink) -> None:
+        self._down.discard(id(link))
+        if not self._down and self._level is not None:
+            logging.getLogger("aiokafka").setLevel(self._level)
+            self._level = None
+
+
+_CLIENT_LOGS = _ClientLogs()
+
+
+async def _stop_quietly(broker: KafkaBroker, timeout_s: float) -> None:
+    try:
+        await asyncio.wait_for(broker.stop(), timeout_s)
+    except Exception as exc:
+        log.warning("broker client not stopped cleanly", error=f"{type(exc).__name__}: {exc}")

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
-from prometheus_client import Gauge
+from prometheus_client import Gauge, start_http_server
 
 METRICS_PATH = "/metrics"
 SAMPLE_INTERVAL_S = 5.0
@@ -25,7 +25,6 @@ PROJECTION_LAG = Gauge(
     "Events appended to the store and not yet applied by a local projection",
     ["service", "projection"],
 )
-PARKED = Gauge("ent_parked_events", "Events parked after failing projection", ["service"])
 BROKER_CONNECTED = Gauge("ent_broker_connected", "1 when the Kafka broker answers", ["service"])
 LEASE_HELD = Gauge(
     "ent_pipeline_lease_held",
@@ -41,7 +40,6 @@ class PipelineSample:
     last_position: int
     outbox_position: int | None  # None: the service publishes nothing
     projection_positions: Mapping[str, int]
-    parked: int
     broker_connected: bool | None  # None: the service uses no broker
     lease_held: bool | None  # None: nothing to lead
 
@@ -51,7 +49,6 @@ def record(service: str, sample: PipelineSample) -> None:
         OUTBOX_LAG.labels(service).set(max(0, sample.last_position - sample.outbox_position))
     for name, position in sample.projection_positions.items():
         PROJECTION_LAG.labels(service, name).set(max(0, sample.last_position - position))
-    PARKED.labels(service).set(sample.parked)
     if sample.broker_connected is not None:
         BROKER_CONNECTED.labels(service).set(int(sample.broker_connected))
     if sample.lease_held is not None:
@@ -69,3 +66,8 @@ def http_metrics(service: str) -> tuple[PrometheusConfig, type[PrometheusControl
         exclude_unhandled_paths=True,
     )
     return config, PrometheusController
+
+
+def serve(port: int, host: str) -> None:
+    """/metrics on a port of its own, from a thread of prometheus_client's."""
+    start_http_server(port, addr=host)

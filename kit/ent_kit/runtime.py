@@ -7,6 +7,7 @@ dependencies see one object whose parts are all live while requests are served.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,16 +17,32 @@ from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 from opentelemetry.sdk.trace import TracerProvider
 
+from ent_kit import metrics
 from ent_kit.blobs import BlobStore, open_blob_store
+from ent_kit.lease import Lease
 from ent_kit.logging import get_logger
-from ent_kit.messaging import KafkaEventPublisher, consumer_router, ensure_topics, make_broker
-from ent_kit.outbox import OutboxRelay
+from ent_kit.messaging import (
+    BrokerLink,
+    KafkaEventPublisher,
+    consumer_router,
+    ensure_topics,
+    make_broker,
+)
+from ent_kit.outbox import OutboxRelay, read_checkpoint
+from ent_kit.pipeline import LeasedPipeline
 from ent_kit.projections import KafkaProjection, LocalProjector, Projection
 from ent_kit.settings import ServiceSettings
 from ent_kit.signal import AppendSignal
 from ent_kit.storage import Storage, open_storage
 
 log = get_logger("ent.runtime")
+
+# The relay and the local projectors wake at once for this process's appends; appends by
+# another replica (on the lease holder's behalf) are found by polling this often.
+FOLLOW_POLL_S = 0.1
+FOLLOW_RETRY_S = 1.0  # pause after a failed drain (broker down, lease lost)
+# How long a starting service waits for a reachable broker before it goes on without it.
+BROKER_HEAD_START_S = 1.0
 
 
 def provide(build: Callable[[], object]) -> Provide:
@@ -85,8 +102,9 @@ class Runtime:
         self.projectors: dict[str, LocalProjector] = {}
         self._storage: Storage | None = None
         self._blobs: BlobStore | None = None
-        self._broker: KafkaBroker | None = None
+        self._link: BrokerLink | None = None  # the broker, connected in the background
         self._relay: OutboxRelay | None = None
+        self._pipeline: LeasedPipeline | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._closers: list[Callable[[], Awaitable[None]]] = []
 
@@ -106,8 +124,22 @@ class Runtime:
 
     @property
     def broker(self) -> KafkaBroker:
-        assert self._broker is not None, "broker not created (service not started)"
-        return self._broker
+        broker = self._link.broker if self._link else None
+        assert broker is not None, "broker not connected (yet)"
+        return broker
+
+    @property
+    def broker_connected(self) -> bool | None:
+        """Whether the broker answers now (None: the service uses no broker)."""
+        return self._link.connected if self._link else None
+
+    @property
+    def pipeline(self) -> LeasedPipeline:
+        """Runs the relay and the local projectors on one replica: the lease holder's."""
+        if self._pipeline is None:
+            lease = Lease(self.storage.documents, "pipeline", ttl_s=self.settings.lease_ttl_s)
+            self._pipeline = LeasedPipeline(lease)
+        return self._pipeline
 
     async def start(self) -> None:
         d, s = self.definition, self.settings
@@ -117,35 +149,104 @@ class Runtime:
             self._blobs = open_blob_store(
                 s.blob_url, access_key=s.s3_access_key, secret_key=s.s3_secret_key
             )
+        for projection in d.local_projections:
+            projector = LocalProjector(
+                self.storage,
+                projection,
+                self.signal,
+                poll_interval=FOLLOW_POLL_S,
+                retry_interval=FOLLOW_RETRY_S,
+                guard=self.pipeline.guard,
+            )
+            self.projectors[projection.name] = projector
+            self.pipeline.add(f"projector:{projection.name}", projector)
         if d.uses_broker:
             await self._start_broker()
-        for projection in d.local_projections:
-            projector = LocalProjector(self.storage, projection, self.signal)
-            self.projectors[projection.name] = projector
-            self._spawn(projector.run(), f"projector:{projection.name}")
         if d.on_start:
             await d.on_start(self)
         for job in d.periodic:
             self._spawn(self._repeat(job), f"periodic:{job.name}")
+        if s.metrics_port:
+            metrics.serve(s.metrics_port, s.http_host)
+        self._spawn(self._sample_metrics(), "metrics")
         log.info("service started", port=s.http_port)
 
+    async def _sample_metrics(self) -> None:
+        while True:
+            try:
+                metrics.record(self.definition.name, await self._pipeline_sample())
+            except Exception:
+                log.warning("metrics sample failed", exc_info=True)
+            await asyncio.sleep(metrics.SAMPLE_INTERVAL_S)
+
+    async def _pipeline_sample(self) -> metrics.PipelineSample:
+        d = self.definition
+        if not d.uses_storage:
+            return metrics.PipelineSample(
+                last_position=0,
+                outbox_position=None,
+                projection_positions={},
+                broker_connected=self.broker_connected,
+                lease_held=None,
+            )
+        storage = self.storage
+        positions = {
+            name: await read_checkpoint(storage, f"projection:{name}") for name in self.projectors
+        }
+        leads = bool(d.topics or d.local_projections)
+        return metrics.PipelineSample(
+            last_position=await storage.events.last_position(),
+            outbox_position=await read_checkpoint(storage, "outbox") if d.topics else None,
+            projection_positions=positions,
+            broker_connected=self.broker_connected,
+            lease_held=self.pipeline.running if leads else None,
+        )
+
     async def _start_broker(self) -> None:
+        """The service does not need the broker to start or to take commands: the link
+        connects in the background (topics, producer, then the consumers of `subscriptions`)
+        and the relay publishes once it is up. A broker already there is given a moment,
+        so that a normal start reports ready with its consumers attached."""
         d, s = self.definition, self.settings
-        self._broker = make_broker(
+        topics = {*d.topics, *(sub.topic for sub in d.subscriptions)}
+        self._link = BrokerLink(
+            s.kafka_bootstrap,
+            build=self._build_broker,
+            ensure_topics=lambda: ensure_topics(
+                s.kafka_bootstrap,
+                topics,
+                s.kafka_partitions,
+                replication_factor=s.kafka_replication_factor,
+                retention_ms=s.kafka_retention_ms,
+            ),
+        )
+        self._spawn(self._link.run(), "broker")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._link.wait_connected(), BROKER_HEAD_START_S)
+        if d.topics:
+            self._relay = OutboxRelay(
+                self.storage,
+                KafkaEventPublisher(self._link),
+                self.signal,
+                poll_interval=FOLLOW_POLL_S,
+                retry_interval=FOLLOW_RETRY_S,
+                guard=self.pipeline.guard,
+            )
+            self.pipeline.add("outbox", self._relay)  # runs while this replica holds the lease
+
+    def _build_broker(self) -> KafkaBroker:
+        """A fresh broker for each connection attempt, with this service's consumers."""
+        d, s = self.definition, self.settings
+        broker = make_broker(
             s.kafka_bootstrap, client_id=f"ent-{d.name}", idempotence=s.kafka_idempotence
         )
-        topics = {*d.topics, *(sub.topic for sub in d.subscriptions)}
-        await ensure_topics(s.kafka_bootstrap, topics, s.kafka_partitions)
         router = consumer_router(self.tracer_provider)
         for sub in d.subscriptions:
             KafkaProjection(self.storage, sub.projection).subscribe(
                 router, sub.topic, group_id=f"ent-{d.name}-{sub.projection.name}"
             )
-        self._broker.include_router(router)
-        await self._broker.start()
-        if d.topics:
-            self._relay = OutboxRelay(self.storage, KafkaEventPublisher(self._broker), self.signal)
-            self._spawn(self._relay.run(), "outbox")
+        broker.include_router(router)
+        return broker
 
     async def _repeat(self, job: Periodic) -> None:
         while True:
@@ -163,22 +264,23 @@ class Runtime:
         """Called after the HTTP server drained in-flight requests: flush, then close."""
         for close in reversed(self._closers):
             await close()
-        if self._relay:
-            await self._relay.stop()
-        for projector in self.projectors.values():
-            await projector.stop()
+        if self._pipeline:
+            await self._pipeline.stop_followers()  # the lease stays ours for the flush
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._relay:
+        # Only the lease holder flushes: another replica's relay publishes what is left.
+        if self._relay and self._pipeline and self._pipeline.lease.held:
             try:
                 grace = self.settings.shutdown_grace_s
                 flushed = await asyncio.wait_for(self._relay.drain(), grace)
                 log.info("outbox flushed", events=flushed)
             except Exception:
                 log.exception("outbox not flushed; it resumes from its checkpoint on restart")
-        if self._broker:
-            await self._broker.stop()
+        if self._pipeline:
+            await self._pipeline.close()  # releases the lease: a peer takes over at once
+        if self._link:
+            await self._link.close()
         if self._blobs:
             await self._blobs.close()
         if self._storage:
@@ -186,21 +288,20 @@ class Runtime:
         self.tracer_provider.shutdown()
 
     async def readiness(self) -> dict[str, str]:
+        """What the request path needs (store, blobs): any of them failing makes the
+        service not ready. The broker is not among them (see `non_blocking_checks`)."""
         checks: dict[str, Callable[[], Awaitable[Any]]] = {}
         if self._storage:
             checks["store"] = self._storage.ping
         if self._blobs:
             checks["blobs"] = self._blobs.ping
-        if self._broker:
-            broker = self._broker
-            checks["broker"] = lambda: _broker_ping(broker)
         results = await asyncio.gather(*(_check(c) for c in checks.values()))
         return dict(zip(checks, results, strict=True))
 
-
-async def _broker_ping(broker: KafkaBroker) -> None:
-    if not await broker.ping(timeout=2.0):
-        raise ConnectionError("broker did not answer")
+    def non_blocking_checks(self) -> dict[str, str]:
+        """Reported next to readiness, never failing it: commands are accepted while the
+        broker is away (the outbox keeps their events until it is back)."""
+        return {"broker": self._link.status} if self._link else {}
 
 
 async def _check(probe: Callable[[], Awaitable[Any]]) -> str:

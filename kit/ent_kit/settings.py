@@ -34,12 +34,22 @@ class ServiceSettings(msgspec.Struct, kw_only=True, frozen=True):
     # Tansu (embedded broker) rejects idempotent producers; real Kafka wants them on.
     kafka_idempotence: bool = False
     kafka_partitions: Annotated[int, msgspec.Meta(ge=1)] = 3
+    # Copies of each topic the service creates (1: the embedded broker has one node; the
+    # chart passes 3), and how long the broker keeps events (None: the broker's default).
+    kafka_replication_factor: Annotated[int, msgspec.Meta(ge=1)] = 1
+    kafka_retention_ms: Annotated[int, msgspec.Meta(ge=-1)] | None = None
     auth_secret: Secret
     auth_issuer: str = "ent-gateway"
     otlp_endpoint: str = ""
     traces_file: str = ""
     log_level: Annotated[str, msgspec.Meta(pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")] = "INFO"
     shutdown_grace_s: Annotated[float, msgspec.Meta(ge=0)] = 10.0
+    # Where Prometheus scrapes `/metrics`: a port of its own (the chart's choice, so neither
+    # the Ingress nor API clients reach it), or 0 to serve it on the HTTP port (embedded).
+    metrics_port: Annotated[int, msgspec.Meta(ge=0, le=65535)] = 0
+    # One replica runs the outbox relay and the local projectors: the holder of a lease of
+    # this duration, renewed every third of it; a peer takes over when it expires.
+    lease_ttl_s: Annotated[float, msgspec.Meta(gt=0)] = 10.0
 
 
 class SettingsError(SystemExit):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import msgspec
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
 from ent_contracts import SYSTEM, DomainEvent, Envelope, TraceContext, topics
 from ent_contracts.directory import UserRegistered
 from ent_devstack.stack import TansuBroker, free_port
@@ -177,3 +178,23 @@ def test_headers_carry_routing_facts_and_the_trace_context() -> None:
     assert headers["ent-event-type"] == "directory.UserRegistered"
     assert headers["ent-event-id"] == envelope.event_id
     assert headers["ent-schema-version"] == "1"
+
+
+async def test_topics_are_created_with_the_configured_retention(tansu: TansuBroker) -> None:
+    thirty_days = 30 * 24 * 3600 * 1000
+    created = await ensure_topics(
+        tansu.bootstrap, ["ent.test.retained"], partitions=2, retention_ms=thirty_days
+    )
+    again = await ensure_topics(
+        tansu.bootstrap, ["ent.test.retained"], partitions=2, retention_ms=thirty_days
+    )
+
+    assert created == ["ent.test.retained"]
+    assert again == []  # an existing topic is left as it is
+    admin = AIOKafkaAdminClient(bootstrap_servers=tansu.bootstrap)
+    await admin.start()
+    try:
+        (described,) = await admin.describe_topics(["ent.test.retained"])
+    finally:
+        await admin.close()
+    assert len(described["partitions"]) == 2

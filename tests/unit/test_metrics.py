@@ -86,7 +86,6 @@ def test_pipeline_sample_becomes_gauges() -> None:
             last_position=120,
             outbox_position=100,
             projection_positions={"locker": 120, "workspace": 90},
-            parked=2,
             broker_connected=False,
             lease_held=True,
         ),
@@ -95,6 +94,5 @@ def test_pipeline_sample_becomes_gauges() -> None:
     assert value("ent_outbox_lag_events", service="sampled") == 20
     assert value("ent_projection_lag_events", service="sampled", projection="locker") == 0
     assert value("ent_projection_lag_events", service="sampled", projection="workspace") == 30
-    assert value("ent_parked_events", service="sampled") == 2
     assert value("ent_broker_connected", service="sampled") == 0
     assert value("ent_pipeline_lease_held", service="sampled") == 1
