@@ -34,6 +34,25 @@ SECRET_ENV = ("ENT_STORE_URL", "ENT_S3_ACCESS_KEY", "ENT_S3_SECRET_KEY", "ENT_AU
 # The oldest version Chart.yaml accepts (kubeVersion >=1.27) and the newest bundled schemas.
 KUBE_VERSIONS = ("1.27", kubernetes_validate.latest_version())
 RELEASE_SELECTOR = {"app.kubernetes.io/name": "ent", "app.kubernetes.io/instance": RELEASE}
+# Kinds whose CRD kubernetes-validate does not bundle: their shape is asserted by the tests.
+CRD_KINDS = {"ServiceMonitor": "monitoring.coreos.com/v1"}
+# The scrapers networkPolicy.metricsIngressFrom lets in by default (documented in values.yaml).
+DEFAULT_SCRAPERS = [
+    {
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}},
+        "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}},
+    }
+]
+HTTP_PORT = 8000
+# global.metricsPort: /metrics is served there only (ENT_METRICS_PORT), never on HTTP_PORT.
+METRICS_PORT = 9464
+SCRAPE_ANNOTATIONS = {
+    "prometheus.io/scrape": "true",
+    "prometheus.io/port": str(METRICS_PORT),
+    "prometheus.io/path": "/metrics",
+}
+# The only port the scrapers are let in on.
+SCRAPE_PORTS = [{"port": "metrics", "protocol": "TCP"}]
 
 Manifest = dict[str, Any]
 
@@ -109,7 +128,9 @@ FULL_VALUES: dict[str, Any] = {
         "image": {"digest": "sha256:" + "ab" * 32, "pullPolicy": "Always"},
         "imagePullSecrets": [{"name": "registry"}],
         "otlp": {"endpoint": "http://otel-collector.observability.svc:4318"},
-        "podAnnotations": {"prometheus.io/scrape": "true"},
+        "podAnnotations": {"example.org/team": "vie-scolaire"},
+        "kafka": {"replicationFactor": 5, "retentionMs": -1},
+        "pipeline": {"leaseTtlSeconds": 4.5},
         "nodeSelector": {"kubernetes.io/os": "linux"},
         "tolerations": [{"key": "ent", "operator": "Exists", "effect": "NoSchedule"}],
     },
@@ -126,8 +147,18 @@ FULL_VALUES: dict[str, Any] = {
         },
         "locker": {"pdb": {"enabled": False}},
     },
+    "metrics": {
+        "serviceMonitor": {
+            "enabled": True,
+            "interval": "15s",
+            "labels": {"release": "kube-prometheus-stack"},
+        }
+    },
     "networkPolicy": {
         "allowInterService": True,
+        "metricsIngressFrom": [
+            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "observability"}}}
+        ],
         "gatewayIngressFrom": [
             {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress"}}}
         ],
@@ -169,9 +200,14 @@ def test_rendered_manifests_validate_against_kubernetes_schemas(
     manifests = render(chart, values)
 
     kinds = sorted({m["kind"] for m in manifests})
-    expected = {*PER_SERVICE_KINDS, "ServiceAccount"} | ({"Ingress"} if values else set())
+    optional = {"Ingress", "ServiceMonitor"} if values else set()
+    expected = {*PER_SERVICE_KINDS, "ServiceAccount"} | optional
     assert kinds == sorted(expected)
     for manifest in manifests:
+        if manifest["kind"] in CRD_KINDS:
+            # Not in the bundled schemas: test_service_monitor_* assert its shape instead.
+            assert manifest["apiVersion"] == CRD_KINDS[manifest["kind"]]
+            continue
         kubernetes_validate.validate(manifest, kube_version, strict=True)
 
 
@@ -202,7 +238,10 @@ def test_every_enabled_service_gets_its_objects(
     main = container(deployment)
     assert main["command"] == ["python", "-m", f"ent_{service}"]
     assert main["image"] == "ghcr.io/open-ent/ent-platform:0.1.0"
-    assert main["ports"] == [{"name": "http", "containerPort": 8000, "protocol": "TCP"}]
+    assert main["ports"] == [
+        {"name": "http", "containerPort": HTTP_PORT, "protocol": "TCP"},
+        {"name": "metrics", "containerPort": METRICS_PORT, "protocol": "TCP"},
+    ]
     assert main["envFrom"] == [{"configMapRef": {"name": name}}]
     assert config(default_manifests, service)["ENT_SERVICE_NAME"] == service
 
@@ -215,7 +254,8 @@ def test_every_enabled_service_gets_its_objects(
     svc = of_kind(default_manifests, "Service")[name]
     assert svc["spec"]["selector"] == selector
     assert svc["spec"]["ports"] == [
-        {"name": "http", "port": 8000, "targetPort": "http", "protocol": "TCP"}
+        {"name": "http", "port": HTTP_PORT, "targetPort": "http", "protocol": "TCP"},
+        {"name": "metrics", "port": METRICS_PORT, "targetPort": "metrics", "protocol": "TCP"},
     ]
 
     hpa = of_kind(default_manifests, "HorizontalPodAutoscaler")[name]
@@ -354,6 +394,7 @@ def test_configmap_carries_the_non_secret_settings(chart: helm.Chart) -> None:
         assert data["ENT_SERVICE_NAME"] == service
         assert data["ENT_HTTP_HOST"] == "0.0.0.0"
         assert data["ENT_HTTP_PORT"] == "8000"
+        assert data["ENT_METRICS_PORT"] == str(METRICS_PORT)
         assert data["ENT_KAFKA_BOOTSTRAP"] == "k1.kafka:9092,k2.kafka:9092"
         assert data["ENT_KAFKA_IDEMPOTENCE"] == "true"
         assert data["ENT_KAFKA_PARTITIONS"] == "12"
@@ -368,6 +409,36 @@ def test_configmap_carries_the_non_secret_settings(chart: helm.Chart) -> None:
         )
     assert config(manifests, "gateway")["ENT_DEV_LOGIN"] == "false"
     assert "ENT_OTLP_ENDPOINT" not in config(render(chart), "mail")
+
+
+def test_kafka_durability_and_lease_defaults_reach_every_service(
+    default_manifests: list[Manifest],
+) -> None:
+    for service in SERVICES:
+        data = config(default_manifests, service)
+        assert data["ENT_KAFKA_REPLICATION_FACTOR"] == "3"
+        assert data["ENT_KAFKA_RETENTION_MS"] == str(30 * 24 * 3600 * 1000)
+        assert data["ENT_LEASE_TTL_S"] == "10"
+
+
+@pytest.mark.parametrize(
+    ("kafka", "lease", "expected"),
+    [
+        ({"replicationFactor": 1, "retentionMs": -1}, 3, ("1", "-1", "3")),
+        # One year: a large integer stays an integer, never 3.1536e+10.
+        ({"replicationFactor": 5, "retentionMs": 31_536_000_000}, 2.5, ("5", "31536000000", "2.5")),
+    ],
+)
+def test_kafka_durability_and_lease_come_from_values(
+    chart: helm.Chart, kafka: dict[str, int], lease: float, expected: tuple[str, str, str]
+) -> None:
+    values = {"global": {"kafka": kafka, "pipeline": {"leaseTtlSeconds": lease}}}
+    manifests = render(chart, values)
+    keys = ("ENT_KAFKA_REPLICATION_FACTOR", "ENT_KAFKA_RETENTION_MS", "ENT_LEASE_TTL_S")
+
+    for service in SERVICES:
+        data = config(manifests, service)
+        assert tuple(data[key] for key in keys) == expected
 
 
 def test_rendered_environment_is_accepted_by_the_service_settings(
@@ -388,7 +459,11 @@ def test_rendered_environment_is_accepted_by_the_service_settings(
         loaded = settings.load_settings(settings.ServiceSettings, {**data, **from_secrets})
         assert loaded.service_name == service
         assert loaded.http_host == "0.0.0.0"
+        assert (loaded.http_port, loaded.metrics_port) == (HTTP_PORT, METRICS_PORT)
         assert loaded.kafka_idempotence is True
+        assert loaded.kafka_replication_factor == 3
+        assert loaded.kafka_retention_ms == 30 * 24 * 3600 * 1000
+        assert loaded.lease_ttl_s == 10
         assert loaded.store_url.startswith("mongodb://")
         assert loaded.blob_url.startswith("s3://")
 
@@ -501,10 +576,14 @@ def test_ingress_is_optional_and_routes_to_the_gateway(
     (rule,) = ingress["spec"]["rules"]
     assert rule["host"] == "ent.academie.example"
     (path,) = rule["http"]["paths"]
+    # The HTTP port only: the gateway's /metrics, on the metrics port, stays out of reach.
     assert path["backend"]["service"] == {
         "name": gateway["metadata"]["name"],
-        "port": {"name": gateway["spec"]["ports"][0]["name"]},
+        "port": {"name": "http"},
     }
+    assert {"name": "http", "port": HTTP_PORT, "targetPort": "http", "protocol": "TCP"} in (
+        gateway["spec"]["ports"]
+    )
 
 
 # ---------------------------------------------------------------- NetworkPolicy
@@ -520,7 +599,8 @@ def test_internal_services_only_accept_the_gateway(
     own_pods = deployments[f"{RELEASE}-{service}"]["spec"]["selector"]["matchLabels"]
     assert policy["podSelector"]["matchLabels"] == own_pods
     assert "Ingress" in policy["policyTypes"]
-    (rule,) = policy["ingress"]
+    rule, scrape = policy["ingress"]  # the scrape rule: test_prometheus_may_scrape_*
+    assert scrape == {"ports": SCRAPE_PORTS, "from": DEFAULT_SCRAPERS}
     (peer,) = rule["from"]
     assert set(peer) == {"podSelector"}, "no namespace or IP peers: this release's pods only"
     gateway_only = peer["podSelector"]["matchLabels"]
@@ -534,7 +614,7 @@ def test_directory_accepts_the_gateway_and_the_services_that_ask_it(
 ) -> None:
     policy = of_kind(default_manifests, "NetworkPolicy")[f"{RELEASE}-directory"]["spec"]
     deployments = of_kind(default_manifests, "Deployment")
-    (rule,) = policy["ingress"]
+    rule, _scrape = policy["ingress"]
     allowed = {
         name
         for peer in rule["from"]
@@ -552,12 +632,16 @@ def test_gateway_accepts_ingress_from_outside_the_release(
     chart: helm.Chart, default_manifests: list[Manifest]
 ) -> None:
     policy = of_kind(default_manifests, "NetworkPolicy")["ent-gateway"]["spec"]
-    (rule,) = policy["ingress"]
+    rule, scrape = policy["ingress"]
     assert "from" not in rule  # any source, on the HTTP port only
     assert rule["ports"] == [{"port": "http", "protocol": "TCP"}]
+    # Any source does not include the metrics port: only the scrapers reach it.
+    assert scrape == {"ports": SCRAPE_PORTS, "from": DEFAULT_SCRAPERS}
 
     restricted = of_kind(render(chart, FULL_VALUES), "NetworkPolicy")["ent-gateway"]["spec"]
     assert restricted["ingress"][0]["from"] == FULL_VALUES["networkPolicy"]["gatewayIngressFrom"]
+    # Restricted, the gateway lets the scrapers in through a rule of their own.
+    assert restricted["ingress"][1]["from"] == FULL_VALUES["networkPolicy"]["metricsIngressFrom"]
 
 
 def test_inter_service_traffic_needs_the_value(chart: helm.Chart) -> None:
@@ -596,11 +680,17 @@ def test_egress_is_limited_to_dns_kafka_mongodb_s3_and_the_gateway_calls(
     for service in INTERNAL:
         assert "Egress" in policies[f"{RELEASE}-{service}"]["spec"]["policyTypes"]
         assert opened(policies[f"{RELEASE}-{service}"]) == external | {(8000, "TCP")}
-        (to_directory,) = [r for r in policies[f"{RELEASE}-{service}"]["spec"]["egress"]
-                           if r["ports"][0]["port"] == 8000]
+        (to_directory,) = [
+            r
+            for r in policies[f"{RELEASE}-{service}"]["spec"]["egress"]
+            if r["ports"][0]["port"] == 8000
+        ]
         (peer,) = to_directory["to"]
-        reached = [n for n, d in deployments.items()
-                   if selects(peer["podSelector"]["matchLabels"], pod_labels(d))]
+        reached = [
+            n
+            for n, d in deployments.items()
+            if selects(peer["podSelector"]["matchLabels"], pod_labels(d))
+        ]
         assert reached == [f"{RELEASE}-directory"]
     assert opened(policies["ent-gateway"]) == external | {(8000, "TCP")}
     to_pods = [
@@ -616,6 +706,186 @@ def test_egress_is_limited_to_dns_kafka_mongodb_s3_and_the_gateway_calls(
 
 def test_network_policies_can_be_turned_off(chart: helm.Chart) -> None:
     assert of_kind(render(chart, {"networkPolicy": {"enabled": False}}), "NetworkPolicy") == {}
+
+
+# ---------------------------------------------------------------- Prometheus metrics
+
+
+def scrape_rules(policy: Manifest) -> list[Manifest]:
+    """Ingress rules letting in peers other than this release's own pods."""
+    return [
+        rule
+        for rule in policy["spec"]["ingress"]
+        if any(
+            "podSelector" not in peer or "namespaceSelector" in peer
+            for peer in rule.get("from", [])
+        )
+    ]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_pods_are_annotated_for_scraping(default_manifests: list[Manifest], service: str) -> None:
+    deployment = of_kind(default_manifests, "Deployment")[f"{RELEASE}-{service}"]
+    annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+
+    assert {k: v for k, v in annotations.items() if k.startswith("prometheus.io/")} == (
+        SCRAPE_ANNOTATIONS
+    )
+    ports = {p["name"]: p["containerPort"] for p in container(deployment)["ports"]}
+    assert annotations["prometheus.io/port"] == str(ports["metrics"])
+    assert ports["metrics"] != ports["http"]
+    data = config(default_manifests, service)
+    assert data["ENT_METRICS_PORT"] == annotations["prometheus.io/port"]
+
+
+def test_metrics_port_comes_from_values(chart: helm.Chart) -> None:
+    manifests = render(chart, {"global": {"metricsPort": 9100, "httpPort": 9200}})
+
+    for service in SERVICES:
+        name = f"{RELEASE}-{service}"
+        deployment = of_kind(manifests, "Deployment")[name]
+        annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+        assert annotations["prometheus.io/port"] == "9100"
+        assert config(manifests, service)["ENT_METRICS_PORT"] == "9100"
+        assert config(manifests, service)["ENT_HTTP_PORT"] == "9200"
+        ports = {p["name"]: p["containerPort"] for p in container(deployment)["ports"]}
+        assert ports == {"http": 9200, "metrics": 9100}
+        service_ports = of_kind(manifests, "Service")[name]["spec"]["ports"]
+        assert {p["name"]: (p["port"], p["targetPort"]) for p in service_ports} == {
+            "http": (9200, "http"),
+            "metrics": (9100, "metrics"),
+        }
+        # Probes stay on the HTTP port, which keeps serving the API and the health checks.
+        main = container(deployment)
+        for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+            assert main[probe]["httpGet"]["port"] == "http"
+
+
+def test_scrape_annotations_follow_the_port_and_can_be_turned_off(chart: helm.Chart) -> None:
+    def annotations(values: dict[str, Any]) -> dict[str, str]:
+        deployment = of_kind(render(chart, values), "Deployment")["ent-mail"]
+        found: dict[str, str] = deployment["spec"]["template"]["metadata"]["annotations"]
+        return found
+
+    assert annotations({"global": {"metricsPort": 9100}})["prometheus.io/port"] == "9100"
+    # The HTTP port does not move the scrapes.
+    moved = annotations({"global": {"httpPort": 9100}})["prometheus.io/port"]
+    assert moved == str(METRICS_PORT)
+    off = annotations({"metrics": {"podAnnotations": False}})
+    assert not any(key.startswith("prometheus.io/") for key in off)
+    assert "checksum/config" in off
+    # global.podAnnotations wins over the chart's scrape annotations, without duplicate keys.
+    mine = annotations({"global": {"podAnnotations": {"prometheus.io/scrape": "false"}}})
+    assert mine["prometheus.io/scrape"] == "false"
+    assert mine["prometheus.io/path"] == "/metrics"
+
+
+def test_service_monitors_are_off_by_default(default_manifests: list[Manifest]) -> None:
+    assert of_kind(default_manifests, "ServiceMonitor") == {}
+
+
+def test_service_monitor_scrapes_each_enabled_services_metrics_port(chart: helm.Chart) -> None:
+    values = copy.deepcopy(FULL_VALUES)
+    values["services"]["schoollife"] = {"enabled": False}
+    manifests = render(chart, values)
+    monitors = of_kind(manifests, "ServiceMonitor")
+    services = of_kind(manifests, "Service")
+
+    assert sorted(monitors) == sorted(f"{RELEASE}-{s}" for s in SERVICES if s != "schoollife")
+    for name, monitor in monitors.items():
+        assert monitor["apiVersion"] == "monitoring.coreos.com/v1"
+        assert set(monitor) == {"apiVersion", "kind", "metadata", "spec"}
+        assert monitor["metadata"]["namespace"] == NAMESPACE
+        labels = monitor["metadata"]["labels"]
+        assert labels["release"] == "kube-prometheus-stack"
+        assert labels["app.kubernetes.io/name"] == "ent"
+        assert component(monitor) == name.removeprefix(f"{RELEASE}-")
+
+        spec = monitor["spec"]
+        assert set(spec) == {"selector", "namespaceSelector", "endpoints"}
+        assert spec["namespaceSelector"] == {"matchNames": [NAMESPACE]}
+        selected = [
+            n
+            for n, svc in services.items()
+            if selects(spec["selector"]["matchLabels"], svc["metadata"]["labels"])
+        ]
+        assert selected == [name], "exactly its own Service"
+        (endpoint,) = spec["endpoints"]
+        assert endpoint == {
+            "port": "metrics",
+            "path": "/metrics",
+            "scheme": "http",
+            "interval": "15s",
+        }
+        (target,) = [p for p in services[name]["spec"]["ports"] if p["name"] == endpoint["port"]]
+        assert (target["port"], target["targetPort"]) == (METRICS_PORT, "metrics")
+
+
+def test_service_monitor_labels_never_override_the_charts(chart: helm.Chart) -> None:
+    values = {
+        "metrics": {
+            "serviceMonitor": {
+                "enabled": True,
+                "labels": {"app.kubernetes.io/name": "other", "team": "ops"},
+            }
+        }
+    }
+    monitor = of_kind(render(chart, values), "ServiceMonitor")["ent-mail"]
+
+    assert monitor["metadata"]["labels"]["app.kubernetes.io/name"] == "ent"
+    assert monitor["metadata"]["labels"]["team"] == "ops"
+    assert monitor["spec"]["endpoints"][0]["interval"] == "30s"
+
+
+def test_prometheus_may_scrape_every_service_through_the_network_policy(
+    chart: helm.Chart, default_manifests: list[Manifest]
+) -> None:
+    policies = of_kind(default_manifests, "NetworkPolicy")
+    for service in SERVICES:
+        policy = policies[f"{RELEASE}-{service}"]
+        (rule,) = scrape_rules(policy)
+        assert rule == {"ports": SCRAPE_PORTS, "from": DEFAULT_SCRAPERS}
+        # The scrapers are let in on the metrics port only, never on the HTTP API.
+        for other in policy["spec"]["ingress"]:
+            if other is not rule:
+                assert other["ports"] == [{"port": "http", "protocol": "TCP"}]
+                assert DEFAULT_SCRAPERS[0] not in other.get("from", [])
+
+    custom = [{"namespaceSelector": {"matchLabels": {"name": "observability"}}}]
+    restricted = {
+        "networkPolicy": {
+            "metricsIngressFrom": custom,
+            "gatewayIngressFrom": [{"ipBlock": {"cidr": "10.0.0.0/8"}}],
+        }
+    }
+    for name, policy in of_kind(render(chart, restricted), "NetworkPolicy").items():
+        scrapes = [r for r in policy["spec"]["ingress"] if r.get("from") == custom]
+        assert scrapes == [{"ports": SCRAPE_PORTS, "from": custom}], name
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"networkPolicy": {"metricsIngressFrom": []}},
+        {"metrics": {"podAnnotations": False, "serviceMonitor": {"enabled": False}}},
+    ],
+    ids=["no-scrapers", "nothing-scrapes"],
+)
+def test_no_scrape_rule_without_scrapers_or_scraping(
+    chart: helm.Chart, values: dict[str, Any]
+) -> None:
+    for name, policy in of_kind(render(chart, values), "NetworkPolicy").items():
+        assert scrape_rules(policy) == [], name
+        # One rule, on the HTTP port: nothing reaches the metrics port.
+        (rule,) = policy["spec"]["ingress"]
+        assert rule["ports"] == [{"port": "http", "protocol": "TCP"}], name
+
+
+def test_service_monitor_alone_keeps_the_scrape_rule(chart: helm.Chart) -> None:
+    values = {"metrics": {"podAnnotations": False, "serviceMonitor": {"enabled": True}}}
+    policy = of_kind(render(chart, values), "NetworkPolicy")["ent-locker"]
+
+    assert [rule["from"] for rule in scrape_rules(policy)] == [DEFAULT_SCRAPERS]
 
 
 # ---------------------------------------------------------------- values schema
@@ -641,6 +911,42 @@ def test_default_values_satisfy_the_schema(chart: helm.Chart) -> None:
         ({"global": {"mongodb": {"urlKey": None}}}, "missing property 'urlKey'"),
         ({"global": {"s3": {"secure": "true"}}}, "/global/s3/secure': got string"),
         ({"global": {"httpPort": 80}}, "/global/httpPort': minimum"),
+        ({"global": {"metricsPort": 0}}, "/global/metricsPort': minimum"),
+        ({"global": {"metricsPort": 443}}, "/global/metricsPort': minimum"),
+        ({"global": {"metricsPort": 65536}}, "/global/metricsPort': maximum"),
+        ({"global": {"metricsPort": "9464"}}, "/global/metricsPort': got string"),
+        ({"global": {"metricsPort": None}}, "missing property 'metricsPort'"),
+        (
+            {"global": {"kafka": {"replicationFactor": 0}}},
+            "/global/kafka/replicationFactor': minimum",
+        ),
+        (
+            {"global": {"kafka": {"replicationFactor": "3"}}},
+            "/global/kafka/replicationFactor': got string",
+        ),
+        (
+            {"global": {"kafka": {"replicationFactor": 1.5}}},
+            "/global/kafka/replicationFactor': got number",
+        ),
+        ({"global": {"kafka": {"retentionMs": -2}}}, "/global/kafka/retentionMs': minimum"),
+        ({"global": {"kafka": {"retentionMs": "30d"}}}, "/global/kafka/retentionMs': got string"),
+        (
+            {"global": {"pipeline": {"leaseTtlSeconds": 0}}},
+            "/global/pipeline/leaseTtlSeconds': exclusiveMinimum",
+        ),
+        (
+            {"metrics": {"serviceMonitor": {"enabled": "yes"}}},
+            "/metrics/serviceMonitor/enabled': got string",
+        ),
+        (
+            {"metrics": {"serviceMonitor": {"interval": "30"}}},
+            "/metrics/serviceMonitor/interval",
+        ),
+        ({"metrics": {"podAnnotations": "on"}}, "/metrics/podAnnotations': got string"),
+        (
+            {"networkPolicy": {"metricsIngressFrom": {"podSelector": {}}}},
+            "/networkPolicy/metricsIngressFrom': got object",
+        ),
         ({"services": {"chat": {"enabled": True}}}, "additional properties 'chat'"),
         ({"services": {"mail": {"enabled": "no"}}}, "/services/mail/enabled"),
         (
@@ -680,6 +986,16 @@ def test_hpa_max_below_min_is_refused_at_render(chart: helm.Chart) -> None:
     values = {"services": {"mail": {"autoscaling": {"minReplicas": 4, "maxReplicas": 2}}}}
 
     with pytest.raises(helm.HelmRenderError, match=r"services\.mail\.autoscaling\.maxReplicas"):
+        chart.render(values, name=RELEASE, namespace=NAMESPACE)
+
+
+@pytest.mark.parametrize("port", [8000, 9464])
+def test_metrics_port_equal_to_the_http_port_is_refused_at_render(
+    chart: helm.Chart, port: int
+) -> None:
+    values = {"global": {"httpPort": port, "metricsPort": port}}
+
+    with pytest.raises(helm.HelmRenderError, match=rf"global\.metricsPort \({port}\)"):
         chart.render(values, name=RELEASE, namespace=NAMESPACE)
 
 

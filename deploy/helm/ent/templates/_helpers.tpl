@@ -72,8 +72,23 @@ metadata:
 {{- end -}}
 {{- end -}}
 
+{{/* Path Prometheus scrapes on the metrics port (kit/ent_kit/metrics.py). */}}
+{{- define "ent.metricsPath" -}}
+/metrics
+{{- end -}}
+
+{{/* Whether anything scrapes the pods (annotations or ServiceMonitor), root context. */}}
+{{- define "ent.metricsScraped" -}}
+{{- if or .Values.metrics.podAnnotations .Values.metrics.serviceMonitor.enabled -}}true{{- end -}}
+{{- end -}}
+
 {{- define "ent.httpPort" -}}
 {{- .Values.global.httpPort | int -}}
+{{- end -}}
+
+{{/* ENT_METRICS_PORT: /metrics is served there only, never on the HTTP port (root context). */}}
+{{- define "ent.metricsPort" -}}
+{{- .Values.global.metricsPort | int -}}
 {{- end -}}
 
 {{/* ENT_BLOB_URL: s3://host:port/bucket?secure=true&region=... (no credentials in it). */}}
@@ -95,7 +110,14 @@ metadata:
 {{- join "," $upstreams -}}
 {{- end -}}
 
-{{/* Refuse combinations the schema cannot express. */}}
+{{/* Refuse combinations the schema cannot express: release-wide (root context)... */}}
+{{- define "ent.globalChecks" -}}
+{{- if eq (include "ent.metricsPort" .) (include "ent.httpPort" .) -}}
+{{- fail (printf "global.metricsPort (%s) must differ from global.httpPort" (include "ent.metricsPort" .)) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* ...and per service (service context). */}}
 {{- define "ent.checks" -}}
 {{- if and .svc.autoscaling.enabled (lt (int .svc.autoscaling.maxReplicas) (int .svc.autoscaling.minReplicas)) -}}
 {{- fail (printf "services.%s.autoscaling.maxReplicas (%v) must be >= minReplicas (%v)" .name .svc.autoscaling.maxReplicas .svc.autoscaling.minReplicas) -}}
@@ -110,10 +132,14 @@ metadata:
   "ENT_SERVICE_NAME" .name
   "ENT_HTTP_HOST" "0.0.0.0"
   "ENT_HTTP_PORT" (include "ent.httpPort" .root)
+  "ENT_METRICS_PORT" (include "ent.metricsPort" .root)
   "ENT_BLOB_URL" (include "ent.blobUrl" .root)
   "ENT_KAFKA_BOOTSTRAP" $g.kafka.bootstrap
   "ENT_KAFKA_IDEMPOTENCE" (toString $g.kafka.idempotence)
   "ENT_KAFKA_PARTITIONS" (toString (int $g.kafka.partitions))
+  "ENT_KAFKA_REPLICATION_FACTOR" (toString (int $g.kafka.replicationFactor))
+  "ENT_KAFKA_RETENTION_MS" (toString (int64 $g.kafka.retentionMs))
+  "ENT_LEASE_TTL_S" (toString $g.pipeline.leaseTtlSeconds)
   "ENT_LOG_LEVEL" $g.logLevel
   "ENT_SHUTDOWN_GRACE_S" (toString $g.shutdownGraceSeconds)
 -}}
@@ -166,6 +192,17 @@ data:
 {{- define "ent.deployment" -}}
 {{- $g := .root.Values.global -}}
 {{- $port := include "ent.httpPort" .root | int -}}
+{{- $metricsPort := include "ent.metricsPort" .root | int -}}
+{{- $annotations := dict -}}
+{{- if .root.Values.metrics.podAnnotations -}}
+{{- $annotations = dict
+  "prometheus.io/scrape" "true"
+  "prometheus.io/port" (toString $metricsPort)
+  "prometheus.io/path" (include "ent.metricsPath" .root)
+-}}
+{{- end -}}
+{{- /* global.podAnnotations wins over the scrape annotations (no duplicate keys). */ -}}
+{{- $annotations = merge (deepCopy ($g.podAnnotations | default dict)) $annotations -}}
 apiVersion: apps/v1
 kind: Deployment
 {{ include "ent.metadata" . }}
@@ -187,7 +224,7 @@ spec:
       annotations:
         # Roll the pods when their settings change.
         checksum/config: {{ include "ent.configmap" . | sha256sum }}
-        {{- with $g.podAnnotations }}
+        {{- with $annotations }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
     spec:
@@ -211,6 +248,8 @@ spec:
           command: ["python", "-m", "ent_{{ .name }}"]
           ports:
             - {name: http, containerPort: {{ $port }}, protocol: TCP}
+            # /metrics only (ENT_METRICS_PORT): the Ingress and the API clients use http.
+            - {name: metrics, containerPort: {{ $metricsPort }}, protocol: TCP}
           envFrom:
             - configMapRef:
                 name: {{ include "ent.fullname" . }}
@@ -279,6 +318,33 @@ spec:
     {{- include "ent.selectorLabels" . | nindent 4 }}
   ports:
     - {name: http, port: {{ include "ent.httpPort" .root }}, targetPort: http, protocol: TCP}
+    # For the ServiceMonitor; only networkPolicy.metricsIngressFrom may reach it.
+    - {name: metrics, port: {{ include "ent.metricsPort" .root }}, targetPort: metrics, protocol: TCP}
+{{- end -}}
+
+{{/* ---------------------------------------------------------------- ServiceMonitor */}}
+{{/* Prometheus Operator scrape of one service's Service, port metrics (needs the CRD). */}}
+{{- define "ent.servicemonitor" -}}
+{{- $sm := .root.Values.metrics.serviceMonitor -}}
+apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata:
+  name: {{ include "ent.fullname" . }}
+  namespace: {{ .root.Release.Namespace }}
+  labels:
+    {{- /* The chart's labels win over metrics.serviceMonitor.labels (no duplicate keys). */}}
+    {{- merge (include "ent.labels" . | fromYaml) $sm.labels | toYaml | nindent 4 }}
+spec:
+  selector:
+    matchLabels:
+      {{- include "ent.selectorLabels" . | nindent 6 }}
+  namespaceSelector:
+    matchNames: [{{ .root.Release.Namespace | quote }}]
+  endpoints:
+    - port: metrics
+      path: {{ include "ent.metricsPath" .root }}
+      scheme: http
+      interval: {{ $sm.interval | quote }}
 {{- end -}}
 
 {{/* ---------------------------------------------------------------- HPA */}}
@@ -317,7 +383,8 @@ spec:
 {{/*
 Ingress: the gateway accepts its configured sources (default: any); every other service
 accepts only the gateway pods of this release, plus the release's other pods when
-networkPolicy.allowInterService is true.
+networkPolicy.allowInterService is true. When something scrapes the pods (metrics.*), the
+peers of networkPolicy.metricsIngressFrom may reach the metrics port (never the HTTP port).
 Egress: DNS, Kafka, MongoDB, S3, OTLP as configured; the gateway (and, with
 allowInterService, every service) may call the release's pods on the HTTP port.
 */}}
@@ -354,6 +421,13 @@ spec:
               {{- include "ent.releaseSelectorLabels" .root | nindent 14 }}
         {{- end }}
       {{- end }}
+    {{- if and (include "ent.metricsScraped" .root) $np.metricsIngressFrom }}
+    # Prometheus scrapes /metrics on the metrics port, and nothing else.
+    - ports:
+        - {port: metrics, protocol: TCP}
+      from:
+        {{- toYaml $np.metricsIngressFrom | nindent 8 }}
+    {{- end }}
   egress:
     - ports:
         - {port: {{ $port }}, protocol: TCP}
