@@ -50,5 +50,6 @@ async def client(tmp_path: Path) -> AsyncIterator[Client]:
 
 
 def bearer(identity: Identity) -> dict[str, str]:
-    token = issue_token(SECRET, "ent-gateway", identity, timedelta(minutes=5))
+    # Module constants are made at import: the token must outlive the whole test run.
+    token = issue_token(SECRET, "ent-gateway", identity, timedelta(hours=6))
     return {"authorization": f"Bearer {token}"}

@@ -134,7 +134,8 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def good_token(identity: Identity = TEACHER) -> str:
-    return issue_token(SECRET, ISSUER, identity, timedelta(minutes=5))
+    # Made at import by module constants: it must outlive the whole test run.
+    return issue_token(SECRET, ISSUER, identity, timedelta(hours=6))
 
 
 AUTH = bearer(good_token())
@@ -196,7 +197,7 @@ async def test_service_identity_token_is_accepted(client: AsyncTestClient[Any]) 
 @pytest.mark.parametrize(
     "token",
     [
-        pytest.param(issue_token("o" * 32, ISSUER, TEACHER, timedelta(minutes=5)), id="secret"),
+        pytest.param(issue_token("o" * 32, ISSUER, TEACHER, timedelta(hours=6)), id="secret"),
         pytest.param(issue_token(SECRET, "evil-gw", TEACHER, timedelta(minutes=5)), id="issuer"),
         pytest.param(raw_token(exp=int(datetime.now(UTC).timestamp()) - 5), id="expired"),
         pytest.param(raw_token(drop=("exp",)), id="no-exp"),

@@ -3,17 +3,34 @@ publish what it committed)."""
 
 from __future__ import annotations
 
-from ent_kit.storage import Storage
+import sqlite3
+from typing import Any
+
+import pytest
+from ent_kit.storage import Storage, sqlite_events
 from ent_kit.storage.sqlite import SqliteStorage
-from kit_fixtures import storage
+from kit_fixtures import append_users, storage
 
 __all__ = ["storage"]
 
-FULL = 2  # PRAGMA synchronous: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
+NORMAL, FULL = 1, 2  # PRAGMA synchronous: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
 
 
-async def test_writes_are_synchronous_full_in_wal_mode(storage: Storage) -> None:
+async def test_event_appends_commit_with_synchronous_full(
+    storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert isinstance(storage, SqliteStorage)
+    seen: list[int] = []
+    append_one = sqlite_events._append_one
+
+    def spying(conn: sqlite3.Connection, request: Any) -> int:
+        seen.append(conn.execute("PRAGMA synchronous").fetchone()[0])
+        return append_one(conn, request)
+
+    monkeypatch.setattr(sqlite_events, "_append_one", spying)
+    await append_users(storage, "s-1", 2)
+
+    assert seen == [FULL]
     mode = await storage.writer.run(lambda c: c.execute("PRAGMA journal_mode").fetchone()[0])
     level = await storage.writer.run(lambda c: c.execute("PRAGMA synchronous").fetchone()[0])
-    assert (mode, level) == ("wal", FULL)
+    assert (mode, level) == ("wal", NORMAL)  # read-model writes: replayed after a crash

@@ -31,10 +31,9 @@ class Connection:
     def _connect(self) -> sqlite3.Connection:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, the sqlite3 module must not.
         conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-        # synchronous = FULL: a commit is on disk before it returns. With NORMAL, WAL mode
-        # may lose the last commits at power failure, and the relay may already have
-        # published them: consumers would hold events the store no longer has.
-        for pragma in ("journal_mode = WAL", "synchronous = FULL", "busy_timeout = 10000"):
+        # NORMAL for read-model writes (lost at power failure, they are replayed from the
+        # event log); event appends switch to FULL for their own commit (sqlite_events).
+        for pragma in ("journal_mode = WAL", "synchronous = NORMAL", "busy_timeout = 10000"):
             conn.execute(f"PRAGMA {pragma}")
         if self._read_only:
             conn.execute("PRAGMA query_only = ON")

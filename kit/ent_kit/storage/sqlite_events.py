@@ -99,7 +99,18 @@ def _event_rows(
 
 
 def _commit(conn: sqlite3.Connection, *, group: list[_Append]) -> None:
-    """In the writer thread: one transaction, one savepoint per append."""
+    """In the writer thread: one transaction, one savepoint per append, on disk before it
+    returns (synchronous = FULL): with NORMAL, WAL mode may lose the last commits at power
+    failure, after the relay published them, and consumers would hold events the store no
+    longer has. The WAL sync also carries the read-model commits made before it."""
+    conn.execute("PRAGMA synchronous = FULL")
+    try:
+        _commit_group(conn, group)
+    finally:
+        conn.execute("PRAGMA synchronous = NORMAL")
+
+
+def _commit_group(conn: sqlite3.Connection, group: list[_Append]) -> None:
     conn.execute("BEGIN IMMEDIATE")
     try:
         for request in group:
