@@ -79,6 +79,7 @@ async def raw_produce(bootstrap: str, count: int) -> float:
 
 class CountingProjection:
     name = "bench"
+    collections = ("seen",)
 
     def __init__(self, expected: int, round_: int) -> None:
         self.expected = expected

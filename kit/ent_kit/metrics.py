@@ -25,6 +25,11 @@ PROJECTION_LAG = Gauge(
     "Events appended to the store and not yet applied by a local projection",
     ["service", "projection"],
 )
+PARKED = Gauge(
+    "ent_parked_events",
+    "Events a projection kept failing on, set aside until an operator retries them",
+    ["service"],
+)
 BROKER_CONNECTED = Gauge("ent_broker_connected", "1 when the Kafka broker answers", ["service"])
 LEASE_HELD = Gauge(
     "ent_pipeline_lease_held",
@@ -42,6 +47,7 @@ class PipelineSample:
     projection_positions: Mapping[str, int]
     broker_connected: bool | None  # None: the service uses no broker
     lease_held: bool | None  # None: nothing to lead
+    parked: int | None = None  # None: the service has no store
 
 
 def record(service: str, sample: PipelineSample) -> None:
@@ -49,6 +55,8 @@ def record(service: str, sample: PipelineSample) -> None:
         OUTBOX_LAG.labels(service).set(max(0, sample.last_position - sample.outbox_position))
     for name, position in sample.projection_positions.items():
         PROJECTION_LAG.labels(service, name).set(max(0, sample.last_position - position))
+    if sample.parked is not None:
+        PARKED.labels(service).set(sample.parked)
     if sample.broker_connected is not None:
         BROKER_CONNECTED.labels(service).set(int(sample.broker_connected))
     if sample.lease_held is not None:

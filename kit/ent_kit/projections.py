@@ -10,13 +10,17 @@ Two feeds, one handler shape:
   in the same transaction as the updates, so a redelivered event changes nothing. Offsets
   are committed only after that transaction succeeds (NACK_ON_ERROR: a failure rewinds
   the partition; FastStream's ACK policy would commit even on error, ACK_FIRST before).
+
+A batch that fails is applied again event by event; an event that keeps failing is parked
+(`ent_kit.parking`) and the others go on.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol
 
 from ent_contracts import DomainEvent, Envelope, UnknownEvent, decode_payload
@@ -26,10 +30,20 @@ from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 from opentelemetry.trace import SpanKind
 
-from ent_kit.lease import Guard
+from ent_kit.lease import Guard, LeaseLost
 from ent_kit.logging import get_logger
-from ent_kit.messaging import decode_envelope
+from ent_kit.messaging import decode_envelope, encode_envelope
 from ent_kit.outbox import CheckpointMoved, advance_checkpoint, read_checkpoint
+from ent_kit.parking import (
+    PARKED,
+    ParkedEvent,
+    PoisonPolicy,
+    attempt,
+    describe,
+    now,
+    park,
+    record_text,
+)
 from ent_kit.signal import AppendSignal, follow
 from ent_kit.storage import DocumentWriter, Storage, StoredEvent
 from ent_kit.telemetry import continued_trace, tracer
@@ -42,9 +56,13 @@ log = get_logger("ent.projections")
 
 
 class Projection(Protocol):
-    """Turns events into read-model documents. Pure with respect to I/O other than `tx`."""
+    """Turns events into read-model documents. Pure with respect to I/O other than `tx`.
+    `collections` are the ones it alone writes: a rebuild empties them first."""
 
     name: str
+
+    @property
+    def collections(self) -> Sequence[str]: ...
 
     async def apply(self, tx: DocumentWriter, envelope: Envelope, event: DomainEvent) -> None: ...
 
@@ -84,10 +102,14 @@ class LocalProjector:
         poll_interval: float = 1.0,
         retry_interval: float | None = None,
         guard: Guard | None = None,
+        policy: PoisonPolicy | None = None,
+        on_progress: Callable[[int], None] | None = None,
     ) -> None:
         self._storage = storage
         self._projection = projection
         self._signal = signal
+        self._policy = policy or PoisonPolicy()
+        self._on_progress = on_progress  # told each position reached (an operator's bar)
         self._batch_size = batch_size
         self._poll_interval = poll_interval
         self._retry_interval = retry_interval
@@ -134,7 +156,47 @@ class LocalProjector:
                 log.warning("projection checkpoint moved by another projector", error=str(moved))
                 await self._advance_to(moved.actual, force=True)
                 continue
+            except LeaseLost:
+                raise
+            except Exception as exc:
+                log.warning("projection batch failed; event by event now", error=describe(exc))
+                await self._apply_one_by_one(batch)
+                continue
             await self._advance_to(batch[-1].position)
+
+    async def _apply_one_by_one(self, batch: Sequence[StoredEvent]) -> None:
+        """Each event in its own transaction, tried again and again; the one that still
+        fails is parked with the checkpoint moved past it, and the rest are applied."""
+        for stored in batch:
+            after = self._position
+            outcome = await attempt(
+                partial(self._apply_batch, [stored], after),
+                self._policy,
+                not_poison=_NOT_POISON,
+                what=stored.envelope.event_id,
+            )
+            if isinstance(outcome, BaseException):
+                await self._park(stored, after, outcome)
+            await self._advance_to(stored.position)
+
+    async def _park(self, stored: StoredEvent, after: int, error: BaseException) -> None:
+        envelope = stored.envelope
+        parked = ParkedEvent(
+            projection=self._projection.name,
+            source="log",
+            event_id=envelope.event_id,
+            type=envelope.type,
+            record=encode_envelope(envelope).decode(),
+            error=describe(error),
+            attempts=self._policy.attempts,
+            parked_at=now(),
+            position=stored.position,
+        )
+        async with self._storage.documents.transaction() as tx:
+            if self._guard is not None:
+                await self._guard(tx)
+            await advance_checkpoint(tx, self._checkpoint_name, after, stored.position)
+            await park(tx, parked)
 
     async def caught_up(self, position: int, timeout: float = 30.0) -> None:
         """Wait until events up to `position` are visible in the read model (read-your-writes),
@@ -172,6 +234,8 @@ class LocalProjector:
         async with self._advanced:
             self._position = position if force else max(self._position, position)
             self._advanced.notify_all()
+        if self._on_progress is not None:
+            self._on_progress(self._position)
 
     async def _set_running(self, running: bool) -> None:
         async with self._advanced:
@@ -190,22 +254,114 @@ class LocalProjector:
                     await _apply_traced(self._projection, tx, stored.envelope, event)
 
 
+async def apply_alone(storage: Storage, projection: Projection, parked: ParkedEvent) -> None:
+    """Apply a parked event again and take it off the parked list, in one transaction;
+    raises (and it stays parked) if it fails again."""
+    envelope = decode_envelope(parked.record_bytes())
+    event = _known(envelope, projection)
+    if event is None:
+        raise UnknownEvent(f"{envelope.type} v{envelope.schema_version} is not known here")
+    async with storage.documents.transaction() as tx:
+        if await tx.get(PARKED, parked.key) is None:
+            return  # applied by another retry meanwhile
+        await _apply_traced(projection, tx, envelope, event)
+        await tx.delete(PARKED, parked.key)
+
+
 def _undecoded(message: StreamMessage[Any]) -> Any:
     """Envelopes are decoded once, by msgspec, from the raw records: skip FastStream's
     generic JSON decoding of every body."""
     return message.body
 
 
+@dataclass(frozen=True)
+class Received:
+    """One record as a consumer got it: the event, or why its bytes are not one."""
+
+    envelope: Envelope | None
+    value: bytes | None = None  # as received (None: encode `envelope` again to park it)
+    topic: str = ""
+    key: bytes | None = None
+    where: str = ""  # partition@offset: where the bytes that are not an event lie
+    error: str = ""
+
+    @classmethod
+    def decode(
+        cls, topic: str, value: bytes, key: bytes | None, partition: int, offset: int
+    ) -> Received:
+        try:
+            return cls(decode_envelope(value), value, topic, key)
+        except Exception as exc:  # msgspec says what is wrong with it
+            return cls(None, value, topic, key, f"{partition}@{offset}", describe(exc))
+
+    def record(self) -> bytes:
+        if self.value is not None:
+            return self.value
+        assert self.envelope is not None
+        return encode_envelope(self.envelope)
+
+
+# Publishes a parked record on its topic's dead-letter topic (`<topic>.dlq`).
+DeadLetters = Callable[[Received, ParkedEvent], Awaitable[None]]
+
+
+def dead_letter_topic(topic: str) -> str:
+    return f"{topic}.dlq"
+
+
 class KafkaProjection:
-    def __init__(self, storage: Storage, projection: Projection) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        projection: Projection,
+        *,
+        policy: PoisonPolicy | None = None,
+        dead_letters: DeadLetters | None = None,
+    ) -> None:
         self._storage = storage
         self._projection = projection
+        self._policy = policy or PoisonPolicy()
+        self._dead_letters = dead_letters
+
+    def marker(self, event_id: str) -> str:
+        return f"{self._projection.name}:{event_id}"
 
     async def handle(self, envelopes: Iterable[Envelope]) -> int:
-        """Apply a batch in one transaction; returns how many events were new."""
-        batch = list(envelopes)
-        markers = [f"{self._projection.name}:{e.event_id}" for e in batch]
-        handled_at = datetime.now(UTC).isoformat()
+        """Apply decoded events (see `handle_received`); returns how many were new."""
+        return await self.handle_received([Received(e) for e in envelopes])
+
+    async def handle_received(self, batch: Sequence[Received]) -> int:
+        """Apply a batch in one transaction; if that fails, event by event, parking those
+        that keep failing and the records that are not events at all. Returns how many
+        events were new and applied."""
+        for bad in (r for r in batch if r.envelope is None):
+            await self._park(bad, bad.error, attempts=1)  # decoding again cannot help
+        events = [r for r in batch if r.envelope is not None]
+        try:
+            return await self._apply([r.envelope for r in events if r.envelope])
+        except _NOT_POISON:
+            raise
+        except Exception as exc:
+            log.warning("consumed batch failed; event by event now", error=describe(exc))
+        applied = 0
+        for received in events:
+            envelope = received.envelope
+            assert envelope is not None
+            outcome = await attempt(
+                partial(self._apply, [envelope]),
+                self._policy,
+                not_poison=_NOT_POISON,
+                what=envelope.event_id,
+            )
+            if isinstance(outcome, BaseException):
+                await self._park(received, describe(outcome), attempts=self._policy.attempts)
+            else:
+                applied += outcome
+        return applied
+
+    async def _apply(self, batch: Sequence[Envelope]) -> int:
+        markers = [self.marker(e.event_id) for e in batch]
+        handled_at = now().isoformat()
         applied = 0
         async with self._storage.documents.transaction() as tx:
             handled = await tx.existing(PROCESSED, markers)  # one query for the whole batch
@@ -214,10 +370,35 @@ class KafkaProjection:
                 if event is None or marker in handled:
                     continue
                 handled.add(marker)  # the same event twice in one batch applies once
-                await tx.put(PROCESSED, marker, {"at": handled_at})
+                await self._mark(tx, marker, handled_at)
                 await _apply_traced(self._projection, tx, envelope, event)
                 applied += 1
         return applied
+
+    async def _mark(self, tx: DocumentWriter, marker: str, at: str) -> None:
+        await tx.put(PROCESSED, marker, {"at": at, "projection": self._projection.name})
+
+    async def _park(self, received: Received, error: str, *, attempts: int) -> None:
+        """Dead-letter topic first, then the store: a crash in between parks it twice on
+        the topic (its readers dedupe by event id), never zero times."""
+        envelope = received.envelope
+        event_id = envelope.event_id if envelope else f"{received.topic}/{received.where}"
+        parked = ParkedEvent(
+            projection=self._projection.name,
+            source=received.topic or "unknown",
+            event_id=event_id,
+            type=envelope.type if envelope else "undecodable",
+            record=record_text(received.record()),
+            error=error,
+            attempts=attempts,
+            parked_at=now(),
+        )
+        if self._dead_letters is not None and received.topic:
+            await self._dead_letters(received, parked)
+        async with self._storage.documents.transaction() as tx:
+            # Marked handled: a redelivery does not park it again.
+            await self._mark(tx, self.marker(event_id), parked.parked_at.isoformat())
+            await park(tx, parked)
 
     def subscribe(self, router: KafkaRouter, topic: str, *, group_id: str) -> None:
         @router.subscriber(
@@ -232,4 +413,10 @@ class KafkaProjection:
         async def consume(message: KafkaMessage) -> None:
             records = message.raw_message
             records = records if isinstance(records, tuple | list) else (records,)
-            await self.handle(decode_envelope(r.value) for r in records)
+            await self.handle_received(
+                [Received.decode(r.topic, r.value, r.key, r.partition, r.offset) for r in records]
+            )
+
+
+# "Not now", not "not this event": the batch is tried again later, nothing is parked.
+_NOT_POISON: tuple[type[BaseException], ...] = (LeaseLost, CheckpointMoved, ConnectionError)

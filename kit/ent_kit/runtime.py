@@ -10,6 +10,8 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from faststream.kafka import KafkaBroker
@@ -28,9 +30,18 @@ from ent_kit.messaging import (
     ensure_topics,
     make_broker,
 )
+from ent_kit.operations import prune_markers
 from ent_kit.outbox import OutboxRelay, read_checkpoint
+from ent_kit.parking import ParkedEvent, PoisonPolicy, parked_count
 from ent_kit.pipeline import LeasedPipeline
-from ent_kit.projections import KafkaProjection, LocalProjector, Projection
+from ent_kit.projections import (
+    PROCESSED,
+    KafkaProjection,
+    LocalProjector,
+    Projection,
+    Received,
+    dead_letter_topic,
+)
 from ent_kit.settings import ServiceSettings
 from ent_kit.signal import AppendSignal
 from ent_kit.storage import Storage, open_storage
@@ -43,6 +54,9 @@ FOLLOW_POLL_S = 0.1
 FOLLOW_RETRY_S = 1.0  # pause after a failed drain (broker down, lease lost)
 # How long a starting service waits for a reachable broker before it goes on without it.
 BROKER_HEAD_START_S = 1.0
+# Kafka keeps records a week unless told otherwise (log.retention.hours = 168).
+KAFKA_DEFAULT_RETENTION = timedelta(days=7)
+MARKER_PRUNE_INTERVAL_S = 3600.0
 
 
 def provide(build: Callable[[], object]) -> Provide:
@@ -61,12 +75,42 @@ class Subscription:
 
 @dataclass(frozen=True)
 class Periodic:
-    """Housekeeping run every `interval_s` while the service is up (e.g. a retention purge).
-    A failing run is logged and tried again at the next interval."""
+    """Housekeeping run every `interval_s` (e.g. a retention purge), on one replica: the
+    lease holder's. A failing run is logged and tried again at the next interval."""
 
     name: str
     work: Callable[[Runtime], Awaitable[object]]
     interval_s: Callable[[Runtime], float]
+
+
+class _Repeating:
+    """A periodic job as a follower of the pipeline, so it runs where the lease is held."""
+
+    def __init__(self, job: Periodic, runtime: Runtime) -> None:
+        self._job = job
+        self._runtime = runtime
+        self._stopping = asyncio.Event()
+
+    async def run(self) -> None:
+        job = self._job
+        try:
+            while not self._stopping.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), job.interval_s(self._runtime))
+                if self._stopping.is_set():
+                    return
+                try:
+                    result = await job.work(self._runtime)
+                    log.info("periodic job done", job=job.name, result=result)
+                except Exception:
+                    log.exception(
+                        "periodic job failed; next try at the next interval", job=job.name
+                    )
+        finally:
+            self._stopping = asyncio.Event()  # a stop() seen; the next run() starts afresh
+
+    async def stop(self) -> None:
+        self._stopping.set()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -145,6 +189,8 @@ class Runtime:
         d, s = self.definition, self.settings
         if d.uses_storage:
             self._storage = await open_storage(s.store_url, service_name=d.name)
+            if d.subscriptions:  # markers are pruned by age
+                await self._storage.documents.ensure_index(PROCESSED, ["at"])
         if d.uses_blobs:
             self._blobs = open_blob_store(
                 s.blob_url, access_key=s.s3_access_key, secret_key=s.s3_secret_key
@@ -157,6 +203,7 @@ class Runtime:
                 poll_interval=FOLLOW_POLL_S,
                 retry_interval=FOLLOW_RETRY_S,
                 guard=self.pipeline.guard,
+                policy=self.poison_policy,
             )
             self.projectors[projection.name] = projector
             self.pipeline.add(f"projector:{projection.name}", projector)
@@ -164,12 +211,34 @@ class Runtime:
             await self._start_broker()
         if d.on_start:
             await d.on_start(self)
-        for job in d.periodic:
-            self._spawn(self._repeat(job), f"periodic:{job.name}")
+        for job in [*d.periodic, *self._kit_jobs()]:
+            if d.uses_storage:
+                self.pipeline.add(f"periodic:{job.name}", _Repeating(job, self))
+            else:
+                self._spawn(_Repeating(job, self).run(), f"periodic:{job.name}")
         if s.metrics_port:
             metrics.serve(s.metrics_port, s.http_host)
         self._spawn(self._sample_metrics(), "metrics")
         log.info("service started", port=s.http_port)
+
+    @property
+    def poison_policy(self) -> PoisonPolicy:
+        s = self.settings
+        return PoisonPolicy(attempts=s.poison_attempts, first_pause_s=s.poison_first_pause_s)
+
+    def _kit_jobs(self) -> list[Periodic]:
+        """Forget "already handled" markers once the broker can no longer redeliver them."""
+        if not (self.definition.uses_storage and self.definition.subscriptions):
+            return []
+        retention_ms = self.settings.kafka_retention_ms
+        if retention_ms == -1:
+            return []  # topics kept forever: so are the markers
+        kept = KAFKA_DEFAULT_RETENTION if retention_ms is None else timedelta(0, 0, 0, retention_ms)
+
+        async def prune(runtime: Runtime) -> int:
+            return await prune_markers(runtime.storage, kept)
+
+        return [Periodic("prune-markers", prune, lambda _: MARKER_PRUNE_INTERVAL_S)]
 
     async def _sample_metrics(self) -> None:
         while True:
@@ -200,6 +269,7 @@ class Runtime:
             projection_positions=positions,
             broker_connected=self.broker_connected,
             lease_held=self.pipeline.running if leads else None,
+            parked=await parked_count(storage.documents),
         )
 
     async def _start_broker(self) -> None:
@@ -208,7 +278,8 @@ class Runtime:
         and the relay publishes once it is up. A broker already there is given a moment,
         so that a normal start reports ready with its consumers attached."""
         d, s = self.definition, self.settings
-        topics = {*d.topics, *(sub.topic for sub in d.subscriptions)}
+        consumed = {sub.topic for sub in d.subscriptions}
+        topics = {*d.topics, *consumed, *map(dead_letter_topic, consumed)}
         self._link = BrokerLink(
             s.kafka_bootstrap,
             build=self._build_broker,
@@ -242,20 +313,14 @@ class Runtime:
         )
         router = consumer_router(self.tracer_provider)
         for sub in d.subscriptions:
-            KafkaProjection(self.storage, sub.projection).subscribe(
-                router, sub.topic, group_id=f"ent-{d.name}-{sub.projection.name}"
-            )
+            KafkaProjection(
+                self.storage,
+                sub.projection,
+                policy=self.poison_policy,
+                dead_letters=partial(_dead_letter, broker),
+            ).subscribe(router, sub.topic, group_id=f"ent-{d.name}-{sub.projection.name}")
         broker.include_router(router)
         return broker
-
-    async def _repeat(self, job: Periodic) -> None:
-        while True:
-            await asyncio.sleep(job.interval_s(self))
-            try:
-                result = await job.work(self)
-                log.info("periodic job done", job=job.name, result=result)
-            except Exception:
-                log.exception("periodic job failed; next try at the next interval", job=job.name)
 
     def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
         self._tasks.append(asyncio.create_task(work, name=name))
@@ -302,6 +367,20 @@ class Runtime:
         """Reported next to readiness, never failing it: commands are accepted while the
         broker is away (the outbox keeps their events until it is back)."""
         return {"broker": self._link.status} if self._link else {}
+
+
+async def _dead_letter(broker: KafkaBroker, received: Received, parked: ParkedEvent) -> None:
+    """The record as received, on `<topic>.dlq`, with why it was parked in its headers."""
+    await broker.publish(
+        received.record(),
+        dead_letter_topic(received.topic),
+        key=received.key,
+        headers={
+            "ent-projection": parked.projection,
+            "ent-event-id": parked.event_id,
+            "ent-error": parked.error[:500],
+        },
+    )
 
 
 async def _check(probe: Callable[[], Awaitable[Any]]) -> str:

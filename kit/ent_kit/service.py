@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import sys
+
 import uvicorn
 
+from ent_kit import ops_cli
 from ent_kit.http import IsolatedTraceContext, create_app
 from ent_kit.logging import setup_logging
 from ent_kit.runtime import Runtime, ServiceDefinition
-from ent_kit.settings import load_settings
+from ent_kit.settings import ServiceSettings, load_settings
 from ent_kit.telemetry import setup_tracing
+
+_NOT_SIGNING = "operator-commands-sign-nothing-" + "x" * 8
 
 
 def default_settings(name: str) -> dict[str, object]:
@@ -29,6 +34,16 @@ def build_runtime(definition: ServiceDefinition) -> Runtime:
 
 
 def run(definition: ServiceDefinition) -> None:
+    """Serve, or with arguments run an operator's command (`ent_kit.ops_cli`)."""
+    if sys.argv[1:]:
+        # The kit's settings only (store, broker, lease): the commands touch read models,
+        # never the service's own peers, and sign nothing.
+        settings = load_settings(
+            ServiceSettings,
+            defaults={**default_settings(definition.name), "auth_secret": _NOT_SIGNING},
+        )
+        setup_logging(definition.name, settings.log_level)
+        raise SystemExit(ops_cli.main(definition, settings, sys.argv[1:]))
     runtime = build_runtime(definition)
     settings = runtime.settings
     # uvicorn stops accepting on SIGTERM/SIGINT, lets in-flight requests finish within the

@@ -50,6 +50,10 @@ class ServiceSettings(msgspec.Struct, kw_only=True, frozen=True):
     # One replica runs the outbox relay and the local projectors: the holder of a lease of
     # this duration, renewed every third of it; a peer takes over when it expires.
     lease_ttl_s: Annotated[float, msgspec.Meta(gt=0)] = 10.0
+    # A projection failing on one event tries it this many times, pausing from this long
+    # and doubling, before parking it (ent_kit.parking) and going on with the others.
+    poison_attempts: Annotated[int, msgspec.Meta(ge=1)] = 5
+    poison_first_pause_s: Annotated[float, msgspec.Meta(ge=0)] = 0.2
 
 
 class SettingsError(SystemExit):

@@ -30,6 +30,8 @@ from ent_kit.storage import (
     Query,
     Range,
     Storage,
+    clear,
+    find_all,
 )
 from ent_kit.storage.mongo import MongoStorage
 from ent_kit.storage.query import Direction
@@ -632,3 +634,40 @@ async def test_mongo_open_fails_fast_when_unreachable(options: str, within: floa
         await MongoStorage.open(url, default_database="ent_test")
 
     assert time.monotonic() - started < within
+
+
+async def test_delete_matching_deletes_one_bounded_batch_of_what_find_returns(
+    storage: Storage,
+) -> None:
+    await put(storage, "people", *PEOPLE)
+    await put(storage, "other", {"id": "p1", "age": 36})
+    older = Query(ranges={"age": Range(gte=36)}, order_by=[("age", "asc")], limit=2)
+
+    async with storage.documents.transaction() as tx:
+        assert await tx.delete_matching("people", older) == 2  # p1 and p3 (36), not p4 yet
+        assert await tx.get("people", "p1") is None  # the transaction sees its deletes
+
+    assert await ids(storage.documents, Query(order_by=[("name", "asc")])) == ["p2", "p4", "p5"]
+    assert await storage.documents.get("other", "p1") == {"id": "p1", "age": 36}
+
+
+async def test_delete_matching_sees_pending_writes_and_rolls_back(storage: Storage) -> None:
+    await put(storage, "people", *PEOPLE)
+    with pytest.raises(Boom):
+        async with storage.documents.transaction() as tx:
+            await tx.put("people", "p6", {"team": "x"})
+            assert await tx.delete_matching("people", Query(where={"team": "x"})) == 3
+            raise Boom
+    assert await ids(storage.documents, Query(where={"team": "x"})) == ["p2", "p3"]
+
+
+async def test_clear_empties_a_collection_or_what_a_query_matches(storage: Storage) -> None:
+    many = [{"id": f"m{i:04}", "odd": i % 2} for i in range(2_345)]  # more than one batch
+    await put(storage, "many", *many)
+    await put(storage, "people", *PEOPLE)
+
+    assert await clear(storage.documents, "many", Query(where={"odd": 1})) == 1_172
+    assert len([d async for d in find_all(storage.documents, "many", Query(limit=1000))]) == 1_173
+    assert await clear(storage.documents, "many") == 1_173
+    assert (await storage.documents.find("many", Query())).items == []
+    assert len(await ids(storage.documents, Query())) == len(PEOPLE)

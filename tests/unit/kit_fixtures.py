@@ -15,7 +15,8 @@ import pytest
 from ent_contracts import Actor, DomainEvent, Envelope, payload_dict
 from ent_contracts.directory import UserRegistered
 from ent_kit.aggregate import Aggregate, new_event_id
-from ent_kit.storage import Storage, StoredEvent, open_storage
+from ent_kit.storage import DocumentWriter, Query, Storage, StoredEvent, open_storage
+from opentelemetry import trace
 
 ALICE = Actor(kind="user", id="alice")
 
@@ -167,3 +168,41 @@ class RecordingPublisher:
                 await self.changed.wait()
 
         await asyncio.wait_for(until(), timeout)
+
+
+class SchoolRoster:
+    """Read model: one document per user, plus a per-school counter (read-modify-write)."""
+
+    name = "roster"
+    collections = ("users", "schools")
+
+    def __init__(self, fail_on_login: str | None = None) -> None:
+        self.fail_on_login = fail_on_login
+        self.seen: list[str] = []
+        self.trace_ids: list[str] = []
+
+    async def apply(self, tx: DocumentWriter, envelope: Envelope, event: DomainEvent) -> None:
+        assert isinstance(event, UserRegistered)
+        self.seen.append(envelope.event_id)
+        self.trace_ids.append(format(trace.get_current_span().get_span_context().trace_id, "032x"))
+        await tx.put("users", event.user_id, {"login": event.login, "school": event.school_id})
+        if event.login == self.fail_on_login:
+            raise RuntimeError("projection bug")
+        counter = await tx.get("schools", event.school_id) or {"users": 0}
+        await tx.put("schools", event.school_id, {"users": counter["users"] + 1})
+
+
+async def all_docs(storage: Storage, collection: str) -> list[dict[str, object]]:
+    page = await storage.documents.find(collection, Query(limit=1000))
+    return page.items
+
+
+async def school_count(storage: Storage, school_id: str = "school-1") -> int | None:
+    doc = await storage.documents.get("schools", school_id)
+    return None if doc is None else int(doc["users"])
+
+
+def user_envelopes(stream: str, count: int, *, start: int = 1) -> list[Envelope]:
+    return [
+        envelope(user_registered(f"{stream}-u{v}"), stream, v) for v in range(start, start + count)
+    ]

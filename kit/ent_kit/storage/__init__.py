@@ -10,6 +10,7 @@ from ent_kit.storage.port import (
     EventStore,
     Storage,
     StoredEvent,
+    clear,
     find_all,
 )
 from ent_kit.storage.query import InvalidCursor, Page, Query, Range
@@ -27,6 +28,7 @@ __all__ = [
     "Range",
     "Storage",
     "StoredEvent",
+    "clear",
     "find_all",
     "open_storage",
 ]

@@ -90,6 +90,22 @@ class MongoDocumentWriter:
         )
         return _page(query, await cursor.to_list())
 
+    async def delete_matching(self, collection: str, query: Query) -> int:
+        cursor = self._collection(collection).find(
+            find_filter(query),
+            projection={"_id": 1},
+            sort=find_sort(query),
+            limit=query.limit,
+            session=self._session,
+        )
+        doomed = [raw["_id"] for raw in await cursor.to_list()]
+        if not doomed:
+            return 0
+        result = await self._collection(collection).delete_many(
+            {"_id": {"$in": doomed}}, session=self._session
+        )
+        return result.deleted_count
+
     async def put(self, collection: str, doc_id: str, doc: Document) -> None:
         body = {**_body(doc), "_id": doc_id}
         await self._collection(collection).replace_one(

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 import msgspec
 from ent_contracts import Envelope
 
-from ent_kit.storage.query import Page, Query
+from ent_kit.storage.query import MAX_LIMIT, Page, Query
 
 Document = dict[str, Any]
 
@@ -76,6 +76,11 @@ class DocumentWriter(DocumentReader, Protocol):
 
     async def delete(self, collection: str, doc_id: str) -> bool: ...
 
+    async def delete_matching(self, collection: str, query: Query) -> int:
+        """Delete the first `query.limit` documents `find` would return for `query`;
+        returns how many. Callers clearing more loop until it returns 0."""
+        ...
+
 
 class DocumentStore(DocumentReader, Protocol):
     def transaction(self) -> AbstractAsyncContextManager[DocumentWriter]:
@@ -95,6 +100,19 @@ class Storage(Protocol):
     async def ping(self) -> None: ...
 
     async def close(self) -> None: ...
+
+
+async def clear(store: DocumentStore, collection: str, query: Query | None = None) -> int:
+    """Delete every document of `collection` (or those `query` matches), a bounded batch per
+    transaction; returns how many."""
+    batch = msgspec.structs.replace(query or Query(), limit=MAX_LIMIT, after=None)
+    deleted = 0
+    while True:
+        async with store.transaction() as tx:
+            count = await tx.delete_matching(collection, batch)
+        deleted += count
+        if count == 0:
+            return deleted
 
 
 async def find_all(

@@ -13,7 +13,7 @@ import msgspec
 from ent_kit.storage.port import Document
 from ent_kit.storage.query import Page, Query, check_field
 from ent_kit.storage.sqlite_connection import Connection, Row
-from ent_kit.storage.sqlite_query import document, field_sql, find_sql, page
+from ent_kit.storage.sqlite_query import delete_sql, document, field_sql, find_sql, page
 
 if TYPE_CHECKING:
     from ent_kit.storage.sqlite import SqliteStorage
@@ -116,6 +116,11 @@ class SqliteDocumentWriter:
         existed = await self.get(collection, doc_id) is not None
         self._pending[(collection, doc_id)] = None
         return existed
+
+    async def delete_matching(self, collection: str, query: Query) -> int:
+        await self.flush()
+        sql, params = delete_sql(collection, query)
+        return await self._conn.change(sql, params)
 
     async def flush(self) -> None:
         if not self._pending:

@@ -30,6 +30,25 @@ def field_sql(name: str) -> str:
 
 
 def find_sql(collection: str, query: Query) -> tuple[str, list[Any]]:
+    where, params = _where(collection, query)
+    order = ", ".join(f"{field_sql(n)} {d.upper()}" for n, d in query.sort_keys())
+    sql = f"SELECT id, body FROM documents WHERE {where} ORDER BY {order} LIMIT {query.limit + 1}"
+    return sql, params
+
+
+def delete_sql(collection: str, query: Query) -> tuple[str, list[Any]]:
+    """Delete the first `query.limit` documents the query finds (a bounded batch: a
+    caller clearing millions loops, and no transaction holds the writer for long)."""
+    where, params = _where(collection, query)
+    order = ", ".join(f"{field_sql(n)} {d.upper()}" for n, d in query.sort_keys())
+    sql = (
+        "DELETE FROM documents WHERE collection = ? AND id IN"
+        f" (SELECT id FROM documents WHERE {where} ORDER BY {order} LIMIT {query.limit})"
+    )
+    return sql, [collection, *params]
+
+
+def _where(collection: str, query: Query) -> tuple[str, list[Any]]:
     clauses, params = ["collection = ?"], [collection]
     for name, value in query.where.items():
         if value is None:
@@ -46,12 +65,7 @@ def find_sql(collection: str, query: Query) -> tuple[str, list[Any]]:
         clause, cursor_params = _after_cursor(query, cursor_values)
         clauses.append(clause)
         params.extend(cursor_params)
-    order = ", ".join(f"{field_sql(n)} {d.upper()}" for n, d in query.sort_keys())
-    sql = (
-        f"SELECT id, body FROM documents WHERE {' AND '.join(clauses)}"
-        f" ORDER BY {order} LIMIT {query.limit + 1}"
-    )
-    return sql, params
+    return " AND ".join(clauses), params
 
 
 def _after_cursor(query: Query, values: list[Any]) -> tuple[str, list[Any]]:

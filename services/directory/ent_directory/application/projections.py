@@ -45,6 +45,7 @@ def _name_keys(first_name: str, last_name: str) -> dict[str, str]:
 
 class DirectoryProjection:
     name = "directory"
+    collections = (USERS, GROUPS, RULES, FAVOURITES)
 
     async def apply(self, tx: DocumentWriter, envelope: Envelope, event: DomainEvent) -> None:
         match event:

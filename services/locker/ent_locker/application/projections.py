@@ -33,6 +33,7 @@ def entry_id(document_id: str, owner_id: str, sender_id: str) -> str:
 
 class LockerProjection:
     name = "locker"
+    collections = (ENTRIES, DOCUMENTS, USAGE, BLOB_CANDIDATES)
 
     async def apply(self, tx: DocumentWriter, envelope: Envelope, event: DomainEvent) -> None:
         match event:
@@ -123,6 +124,7 @@ class PeopleProjection:
     listed, so a renamed sender shows their new name everywhere at once."""
 
     name = "people"
+    collections = (PEOPLE,)
 
     async def apply(self, tx: DocumentWriter, envelope: Envelope, event: DomainEvent) -> None:
         match event:

@@ -23,6 +23,7 @@ WORKSPACE_ITEMS = "workspace_items"
 
 class WorkspaceProjection:
     name = "workspace"
+    collections = (WORKSPACE_FOLDERS, WORKSPACE_ITEMS)
 
     async def apply(self, tx: DocumentWriter, envelope: Envelope, event: DomainEvent) -> None:
         match event:

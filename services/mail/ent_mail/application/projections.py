@@ -15,6 +15,7 @@ PEOPLE = "people"
 
 class NotificationsProjection:
     name = "notifications"
+    collections = (NOTIFICATIONS,)
 
     async def apply(self, tx: DocumentWriter, envelope: Envelope, event: DomainEvent) -> None:
         match event:
@@ -44,6 +45,7 @@ class PeopleProjection:
     person is named anew in the notifications that follow (earlier ones keep their text)."""
 
     name = "people"
+    collections = (PEOPLE,)
 
     async def apply(self, tx: DocumentWriter, envelope: Envelope, event: DomainEvent) -> None:
         match event:
