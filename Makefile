@@ -12,7 +12,7 @@ BENCH ?=
 PYTEST_ARGS ?=
 ASYNCAPI_CHECK := contracts/asyncapi-check
 
-.PHONY: help install run test lint typecheck contracts contracts-check bench clean
+.PHONY: help install system-deps run test lint typecheck contracts contracts-check bench clean
 
 help:
 	@echo "make run        start broker + all services with a demo school (data in $(DATA_DIR)/)"
@@ -26,6 +26,15 @@ install: .venv/.synced
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
 	$(UV) sync --all-packages --frozen
 	@touch $@
+
+# clamd for tests/integration/test_clamd.py, which starts its own on its own ports: when this
+# installs it, the package's own daemon and freshclam (a large download) are stopped, disabled.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+system-deps:
+	@command -v /usr/sbin/clamd >/dev/null || ( \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clamav-daemon && \
+	  ($(SUDO) systemctl disable --now clamav-daemon.socket clamav-daemon clamav-freshclam 2>/dev/null || true))
 
 run: install
 	$(RUN) python -m ent_devstack --data-dir $(DATA_DIR)
@@ -55,7 +64,7 @@ $(ASYNCAPI_CHECK)/node_modules/.installed: $(ASYNCAPI_CHECK)/package.json $(ASYN
 	@touch $@
 
 # pytest exits 5 when it collected nothing: make treats that as the failure it is.
-test: lint typecheck contracts-check
+test: lint typecheck contracts-check system-deps
 	$(RUN) pytest $(PYTEST_ARGS)
 
 bench: install
