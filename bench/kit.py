@@ -8,6 +8,8 @@
   applied the last event. The relay runs as a service runs it: under the replica lease,
   checked in each checkpoint's transaction. The consumer runs as its own process, as the
   consuming service does in production.
+- kit.failover.*: the lease holder killed, the time until a standby runs the pipeline
+  (`bench/kit_failover.py`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from ent_kit.signal import AppendSignal
 from ent_kit.storage import DocumentWriter, Storage, open_storage
 from opentelemetry.sdk.trace import TracerProvider
 
+from bench import kit_failover
 from bench.report import bench
 
 EVENTS = 50_000
@@ -181,6 +184,7 @@ async def run() -> None:
     bench("kit.raw_produce.msgs_per_s", raw, "msgs/s")
     bench("kit.pipeline.events_per_s", rate, "events/s")
     bench("kit.pipeline.ratio_to_raw", rate / raw, "ratio")
+    await kit_failover.measure()
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["consume"]:

@@ -1,0 +1,119 @@
+"""Part of suite `kit`: how long the pipeline stops when its lease holder dies.
+
+Two processes share one SQLite store, each running the kit's `LeasedPipeline` with the
+services' default lease TTL (`ENT_LEASE_TTL_S`). The holder is killed with SIGKILL; the
+clock runs from the kill until the survivor's follower runs. Repeated with a fresh standby
+each time.
+
+- kit.failover.takeover_s: median time from the kill to the survivor running.
+- kit.failover.floor_s: what the lease itself imposes — the holder's unexpired time at the
+  kill (no TTL-based handover can be faster), and the ratio between the two.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from ent_kit.lease import Lease
+from ent_kit.pipeline import LeasedPipeline
+from ent_kit.settings import ServiceSettings
+from ent_kit.storage import open_storage
+
+from bench.report import bench
+
+TAKEOVERS = 3
+TTL_S = ServiceSettings(service_name="bench", auth_secret="-" * 32).lease_ttl_s  # the default
+
+
+class Announce:
+    """A follower that says when it starts running: the takeover's end."""
+
+    def __init__(self) -> None:
+        self._stop = asyncio.Event()
+
+    async def run(self) -> None:
+        print(f"RUNNING {time.time()}", flush=True)
+        await self._stop.wait()
+        self._stop = asyncio.Event()
+
+    async def stop(self) -> None:
+        self._stop.set()
+
+
+async def hold(database: Path) -> None:
+    """One replica: take the lease when it can, run the follower while it holds it."""
+    storage = await open_storage(f"sqlite://{database}", service_name="bench-failover")
+    pipeline = LeasedPipeline(Lease(storage.documents, "pipeline", ttl_s=TTL_S))
+    pipeline.add("announce", Announce())
+    print("STARTED", flush=True)
+    await asyncio.Event().wait()  # until killed
+
+
+async def _replica(database: Path) -> asyncio.subprocess.Process:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.kit_failover",
+        "hold",
+        str(database),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    assert (await process.stdout.readline()).strip() == b"STARTED"
+    return process
+
+
+async def _running_at(process: asyncio.subprocess.Process, timeout: float) -> float:
+    assert process.stdout is not None
+    line = await asyncio.wait_for(process.stdout.readline(), timeout)
+    word, at = line.split()
+    assert word == b"RUNNING", line
+    return float(at)
+
+
+async def _expires_at(database: Path) -> float:
+    storage = await open_storage(f"sqlite://{database}", service_name="bench-failover")
+    try:
+        state = await Lease(storage.documents, "pipeline", ttl_s=TTL_S).current()
+        assert state is not None
+        return state.expires_at
+    finally:
+        await storage.close()
+
+
+async def measure() -> None:
+    takeovers: list[float] = []
+    floors: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        database = Path(tmp) / "store.db"
+        holder = await _replica(database)
+        await _running_at(holder, 30)
+        for _ in range(TAKEOVERS):
+            standby = await _replica(database)
+            await asyncio.sleep(TTL_S / 2)  # kill at some point of the renewal cycle
+            expires_at = await _expires_at(database)
+            killed_at = time.time()
+            os.kill(holder.pid, signal.SIGKILL)
+            await holder.wait()
+            took_over_at = await _running_at(standby, TTL_S * 3)
+            takeovers.append(took_over_at - killed_at)
+            floors.append(max(0.0, expires_at - killed_at))
+            holder = standby
+        holder.kill()
+        await holder.wait()
+    takeover, floor = statistics.median(takeovers), statistics.median(floors)
+    bench("kit.failover.takeover_s", takeover, "s")
+    bench("kit.failover.floor_s", floor, "s")
+    bench("kit.failover.ratio_to_floor", takeover / floor if floor else float("inf"), "ratio")
+    bench("kit.failover.lease_ttl_s", TTL_S, "s")
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["hold"]:
+    asyncio.run(hold(Path(sys.argv[2])))
