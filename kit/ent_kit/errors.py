@@ -43,3 +43,16 @@ class TooLarge(DomainError):
 class Unprocessable(DomainError):
     """Well-formed, but nothing can be done with it as it stands, e.g. no recipient is
     allowed (422, code `reason`)."""
+
+
+class Conflict(DomainError):
+    """The caller acted on a state that has moved on since they read it, e.g. a stale
+    autosave of a draft someone saved meanwhile (409, code `reason`)."""
+
+
+class TooMany(DomainError):
+    """A rate limit is reached: try again after `retry_after_s` (429, code `reason`)."""
+
+    def __init__(self, field: str, reason: str, message: str, *, retry_after_s: int) -> None:
+        super().__init__(field, reason, message, retry_after_s=retry_after_s)
+        self.retry_after_s = retry_after_s

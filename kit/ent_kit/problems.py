@@ -18,11 +18,13 @@ from litestar.types import ExceptionHandlersMap
 
 from ent_kit import texts
 from ent_kit.errors import (
+    Conflict,
     DomainError,
     Forbidden,
     NotFound,
     Refused,
     TooLarge,
+    TooMany,
     Unauthenticated,
     Unprocessable,
 )
@@ -88,6 +90,8 @@ _STATUS: dict[type[DomainError], int] = {
     Forbidden: 403,
     TooLarge: 413,
     Unprocessable: 422,
+    Conflict: 409,
+    TooMany: 429,
 }
 
 
@@ -102,7 +106,8 @@ def problem_for(error: DomainError) -> Problem:
     if error.field:  # named the same way a 400 names it, so clients read one shape
         error_item = {"field": error.field, "reason": error.reason, "message": error.message}
         named = {"field": error.field, "errors": [error_item]}
-    return Problem(status, error.reason, error.message, **named, **error.details)
+    headers = {"retry-after": str(error.retry_after_s)} if isinstance(error, TooMany) else None
+    return Problem(status, error.reason, error.message, headers=headers, **named, **error.details)
 
 
 _MISSING_FIELD = re.compile(r"missing required field `([^`]+)`")

@@ -14,11 +14,13 @@ import uvicorn
 from ent_kit import texts
 from ent_kit.auth import Identity, jwt_auth
 from ent_kit.errors import (
+    Conflict,
     DomainError,
     Forbidden,
     NotFound,
     Refused,
     TooLarge,
+    TooMany,
     Unprocessable,
 )
 from ent_kit.peers import PeerClient, PeerRejected, PeerUnavailable
@@ -42,6 +44,8 @@ RAISED: dict[str, Exception] = {
     "unprocessable": Unprocessable(
         "recipients", "no_allowed_recipients", "Aucun destinataire", refused=[{"user_id": "x"}]
     ),
+    "stale": Conflict("version", "stale_draft", "Brouillon modifié entre-temps", version=3),
+    "too_many": TooMany("", "send_limit", "Trop de messages", retry_after_s=120),
     "unclassified": DomainError("", "odd", "Refus non classé"),
     "cursor": InvalidCursor("bad"),
     "concurrency": ConcurrencyConflict("s-1", 1, 2),
@@ -99,6 +103,8 @@ async def test_refused_is_a_400_naming_field_reason_and_message(
         ("too_large", 413, "quota_exceeded"),
         ("unprocessable", 422, "no_allowed_recipients"),
         ("unclassified", 400, "odd"),
+        ("stale", 409, "stale_draft"),
+        ("too_many", 429, "send_limit"),
     ],
 )
 async def test_each_kind_of_refusal_has_its_status_and_its_reason_as_code(
@@ -112,6 +118,12 @@ async def test_each_kind_of_refusal_has_its_status_and_its_reason_as_code(
     assert body.get("field", "") == error.field
     for name, value in error.details.items():
         assert body[name] == value
+
+
+async def test_a_rate_limit_says_when_to_try_again(client: AsyncTestClient[Any]) -> None:
+    response = await client.get("/raise/too_many")
+    assert response.status_code == 429
+    assert response.headers["retry-after"] == "120"
 
 
 async def test_a_bad_cursor_is_a_400_naming_the_cursor(client: AsyncTestClient[Any]) -> None:
