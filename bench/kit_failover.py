@@ -65,17 +65,22 @@ async def _replica(database: Path) -> asyncio.subprocess.Process:
         str(database),
         stdout=asyncio.subprocess.PIPE,
     )
-    assert process.stdout is not None
-    assert (await process.stdout.readline()).strip() == b"STARTED"
+    await _line(process, b"STARTED", 30)
     return process
 
 
-async def _running_at(process: asyncio.subprocess.Process, timeout: float) -> float:
+async def _line(process: asyncio.subprocess.Process, word: bytes, timeout: float) -> bytes:
+    """The next line starting with `word` (the replica's log lines come in between)."""
     assert process.stdout is not None
-    line = await asyncio.wait_for(process.stdout.readline(), timeout)
-    word, at = line.split()
-    assert word == b"RUNNING", line
-    return float(at)
+    async with asyncio.timeout(timeout):
+        while line := await process.stdout.readline():
+            if line.startswith(word):
+                return line
+    raise EOFError(f"the replica ended before printing {word!r}")
+
+
+async def _running_at(process: asyncio.subprocess.Process, timeout: float) -> float:
+    return float((await _line(process, b"RUNNING", timeout)).split()[1])
 
 
 async def _expires_at(database: Path) -> float:
@@ -91,23 +96,30 @@ async def _expires_at(database: Path) -> float:
 async def measure() -> None:
     takeovers: list[float] = []
     floors: list[float] = []
+    replicas: list[asyncio.subprocess.Process] = []
     with tempfile.TemporaryDirectory() as tmp:
         database = Path(tmp) / "store.db"
-        holder = await _replica(database)
-        await _running_at(holder, 30)
-        for _ in range(TAKEOVERS):
-            standby = await _replica(database)
-            await asyncio.sleep(TTL_S / 2)  # kill at some point of the renewal cycle
-            expires_at = await _expires_at(database)
-            killed_at = time.time()
-            os.kill(holder.pid, signal.SIGKILL)
-            await holder.wait()
-            took_over_at = await _running_at(standby, TTL_S * 3)
-            takeovers.append(took_over_at - killed_at)
-            floors.append(max(0.0, expires_at - killed_at))
-            holder = standby
-        holder.kill()
-        await holder.wait()
+        try:
+            holder = await _replica(database)
+            replicas.append(holder)
+            await _running_at(holder, 30)
+            for _ in range(TAKEOVERS):
+                standby = await _replica(database)
+                replicas.append(standby)
+                await asyncio.sleep(TTL_S / 2)  # kill at some point of the renewal cycle
+                expires_at = await _expires_at(database)
+                killed_at = time.time()
+                os.kill(holder.pid, signal.SIGKILL)
+                await holder.wait()
+                took_over_at = await _running_at(standby, TTL_S * 3)
+                takeovers.append(took_over_at - killed_at)
+                floors.append(max(0.0, expires_at - killed_at))
+                holder = standby
+        finally:
+            for replica in replicas:
+                if replica.returncode is None:
+                    replica.kill()
+                    await replica.wait()
     takeover, floor = statistics.median(takeovers), statistics.median(floors)
     bench("kit.failover.takeover_s", takeover, "s")
     bench("kit.failover.floor_s", floor, "s")
