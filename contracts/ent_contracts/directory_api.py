@@ -36,6 +36,12 @@ class Recipient(RecipientRef, frozen=True, kw_only=True, omit_defaults=True):
             # Shown to people in a 400 answer: French, like every message they read.
             raise ValueError("un destinataire est soit un user_id, soit un group_id avec un role")
 
+    def entry(self) -> str:
+        """The form `parse` reads: the user id, or `group:<group id>:<role>`."""
+        if self.user_id is not None:
+            return self.user_id
+        return f"{GROUP_PREFIX}{self.group_id}:{self.role}"
+
     def audience(self) -> tuple[str, Role]:
         if self.group_id is None or self.role is None:
             raise ValueError("not an audience")
@@ -72,6 +78,9 @@ class RefusedRecipient(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=
 class Verdict(msgspec.Struct, frozen=True, kw_only=True):
     allowed: list[str]  # user ids, audiences expanded
     refused: list[RefusedRecipient]
+    # Each audience asked (`Recipient.entry()`) and the people it stood for, before each was
+    # checked: lets a caller tell which field (to, cc, bcc) an expanded recipient came from.
+    expansions: dict[str, list[str]] = {}
 
 
 class PasswordCheck(msgspec.Struct, frozen=True, kw_only=True):

@@ -139,6 +139,20 @@ async def test_reachability_decodes_the_request_and_answers_a_verdict(client: Cl
         (None, CLASS_IDS["5A"], "not_allowed"),
         (other_class.user_id, None, "not_allowed"),
     ]
+    assert verdict.expansions == {}  # a refused audience is never expanded
+
+
+async def test_reachability_says_whom_each_audience_stood_for(client: Client) -> None:
+    director = USERS[DIRECTOR]
+    sixth = sorted(u.user_id for u in STUDENTS if "6A" in u.classes)
+    audience = Recipient(group_id=CLASS_IDS["6A"], role="students")
+    request = ReachabilityRequest(sender_id=director.user_id, recipients=[audience])
+    response = await client.post(
+        REACHABILITY_PATH, headers=SERVICE_TOKEN, content=msgspec.json.encode(request)
+    )
+    verdict = msgspec.json.decode(response.content, type=Verdict)
+    assert audience.entry() == f"group:{CLASS_IDS['6A']}:students"
+    assert sorted(verdict.expansions[audience.entry()]) == sixth
 
 
 async def test_reachability_refusals_name_the_field_in_french(client: Client) -> None:

@@ -1,35 +1,106 @@
-"""Wiring of the mail (Messagerie) service."""
+"""Wiring of the mail (Messagerie) service: commands and queries built from the runtime."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from ent_contracts import topics
+from ent_kit.peers import PeerClient
+from ent_kit.repository import Repository
 from ent_kit.runtime import Runtime, ServiceDefinition, Subscription, provide
 from litestar.di import Provide
 
+from ent_mail.adapters.directory import DirectoryPolicy
+from ent_mail.application.drafts import DraftCommands
+from ent_mail.application.mailbox_commands import MailboxCommands
+from ent_mail.application.mailbox_projection import (
+    COPIES,
+    DRAFTS_COLLECTION,
+    FOLDERS,
+    MailboxProjection,
+)
+from ent_mail.application.ports import RecipientPolicy
 from ent_mail.application.projections import (
     NOTIFICATIONS,
     NotificationsProjection,
     PeopleProjection,
 )
 from ent_mail.application.queries import NotificationsQueries
+from ent_mail.application.sending import SendService
+from ent_mail.domain.conversation import Conversation
+from ent_mail.domain.draft import Draft
+from ent_mail.domain.mailbox import Mailbox
 from ent_mail.entrypoints.http import NotificationsController
+from ent_mail.entrypoints.writing import MailboxController, MailSendingController
+from ent_mail.settings import MailSettings
+
+MAILBOX = MailboxProjection()
+
+
+def settings_of(runtime: Runtime) -> MailSettings:
+    assert isinstance(runtime.settings, MailSettings)
+    return runtime.settings
+
+
+def send_service(runtime: Runtime, policy: RecipientPolicy) -> SendService:
+    return SendService(
+        Repository(runtime.storage.events, Conversation, runtime.signal),
+        policy,
+        runtime.storage.documents,
+        runtime.projectors[MAILBOX.name],
+        reduced_rights=settings_of(runtime).reduced_rights,
+    )
+
+
+def draft_commands(runtime: Runtime, sending: SendService) -> DraftCommands:
+    return DraftCommands(
+        Repository(runtime.storage.events, Draft, runtime.signal),
+        Repository(runtime.storage.events, Conversation, runtime.signal),
+        sending,
+        runtime.storage.documents,
+        runtime.projectors[MAILBOX.name],
+    )
+
+
+def mailbox_commands(runtime: Runtime) -> MailboxCommands:
+    return MailboxCommands(
+        Repository(runtime.storage.events, Mailbox, runtime.signal),
+        runtime.storage.documents,
+        runtime.projectors[MAILBOX.name],
+    )
 
 
 def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
-    return {"notifications": provide(lambda: NotificationsQueries(runtime.storage.documents))}
+    settings = settings_of(runtime)
+    directory = PeerClient(settings.directory_url, settings)
+    runtime.close_on_stop(directory.close)
+    policy = DirectoryPolicy(directory)
+    return {
+        "notifications": provide(lambda: NotificationsQueries(runtime.storage.documents)),
+        "sending": provide(lambda: send_service(runtime, policy)),
+        "drafts": provide(lambda: draft_commands(runtime, send_service(runtime, policy))),
+        "mailbox": provide(lambda: mailbox_commands(runtime)),
+    }
 
 
 async def on_start(runtime: Runtime) -> None:
-    await runtime.storage.documents.ensure_index(NOTIFICATIONS, ["user_id", "created_at"])
+    documents = runtime.storage.documents
+    await documents.ensure_index(NOTIFICATIONS, ["user_id", "created_at"])
+    await documents.ensure_index(COPIES, ["user_id", "folder", "sent_at"])
+    await documents.ensure_index(COPIES, ["user_id", "folder", "read", "sent_at"])
+    await documents.ensure_index(COPIES, ["user_id", "conversation_id"])
+    await documents.ensure_index(COPIES, ["user_id", "sent_at"])
+    await documents.ensure_index(DRAFTS_COLLECTION, ["owner_id", "saved_at"])
+    await documents.ensure_index(FOLDERS, ["user_id"])
 
 
 SERVICE = ServiceDefinition(
     name="mail",
-    controllers=[NotificationsController],
+    settings_type=MailSettings,
+    controllers=[NotificationsController, MailSendingController, MailboxController],
     dependencies=dependencies,
     topics=[topics.MAIL],
+    local_projections=[MAILBOX],
     subscriptions=[
         Subscription(topics.LOCKER, NotificationsProjection()),
         Subscription(topics.DIRECTORY, PeopleProjection()),

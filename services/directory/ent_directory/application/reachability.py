@@ -92,6 +92,7 @@ class ReachabilityService:
             return Verdict(allowed=[], refused=[_refused(r, "sender_inactive") for r in recipients])
         refused: list[RefusedRecipient] = []
         user_ids: list[str] = []
+        expansions: dict[str, list[str]] = {}
         for recipient in recipients:
             if recipient.user_id is not None:
                 user_ids.append(recipient.user_id)
@@ -100,12 +101,14 @@ class ReachabilityService:
             if reason:
                 refused.append(_refused(recipient, reason))
             else:
-                user_ids += await self.audience_members(reach.sender.school_id, recipient)
+                members = await self.audience_members(reach.sender.school_id, recipient)
+                expansions[recipient.entry()] = members
+                user_ids += members
         unique = list(dict.fromkeys(user_ids))
         people = await self.people(unique)
         decision = reach.decide([people.get(u, u) for u in unique])
         refused += [RefusedRecipient(user_id=r.user_id, reason=r.reason) for r in decision.refused]
-        return Verdict(allowed=decision.allowed, refused=refused)
+        return Verdict(allowed=decision.allowed, refused=refused, expansions=expansions)
 
     async def audience_members(self, school_id: str, audience: Recipient) -> list[str]:
         """The people an audience stands for today (each is still checked one by one)."""

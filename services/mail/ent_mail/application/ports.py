@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Protocol
 
 import msgspec
+from ent_contracts.directory_api import Recipient, Verdict
 
 
 class ScanResult(msgspec.Struct, frozen=True):
@@ -33,4 +34,10 @@ class NotificationEmail(msgspec.Struct, frozen=True, kw_only=True):
 class Notifier(Protocol):
     async def send(self, email: NotificationEmail) -> None:
         """Hand the e-mail to the relay; raise when it refuses or cannot be reached."""
+        ...
+
+
+class RecipientPolicy(Protocol):
+    async def reachable(self, sender_id: str, recipients: list[Recipient]) -> Verdict:
+        """The directory's verdict: whom the sender may write to, audiences expanded."""
         ...

@@ -41,8 +41,9 @@ class NotificationsProjection:
 
 
 class PeopleProjection:
-    """How senders are named in notifications, as the directory names them now: a renamed
-    person is named anew in the notifications that follow (earlier ones keep their text)."""
+    """Who people are, as the directory says now: their names (in notifications, message
+    lists and views) and their profile and function (direction writes institutional
+    messages). A renamed person is named anew in what follows."""
 
     name = "people"
     collections = (PEOPLE,)
@@ -50,5 +51,11 @@ class PeopleProjection:
     async def apply(self, tx: DocumentWriter, envelope: Envelope, event: DomainEvent) -> None:
         match event:
             case UserRegistered() | UserUpdated():
+                person = await tx.get(PEOPLE, event.user_id) or {}
                 name = display_name(event.first_name, event.last_name)
-                await tx.put(PEOPLE, event.user_id, {"display_name": name})
+                profile = getattr(event, "profile", person.get("profile"))  # set on register
+                await tx.put(
+                    PEOPLE,
+                    event.user_id,
+                    {"display_name": name, "profile": profile, "function": event.function},
+                )
