@@ -184,3 +184,74 @@ class DraftDiscarded(MailEvent, frozen=True, kw_only=True):
     draft_id: str
     owner_id: str
     reason: DraftEnd
+
+
+@register
+class AttachmentStored(MailEvent, frozen=True, kw_only=True):
+    """An attachment uploaded by its owner (or taken from their Mes documents), its content
+    stored once by SHA-256, ready to be named in a draft or a message."""
+
+    event_type: ClassVar[str] = "mail.AttachmentStored"
+    owner_id: str
+    attachment: AttachmentRef
+    source: Literal["upload", "workspace"] = "upload"
+
+
+@register
+class AttachmentQuarantined(MailEvent, frozen=True, kw_only=True):
+    """The antivirus found `signature` in this content: every reader sees « Pièce jointe
+    supprimée » instead, and the content is never served."""
+
+    event_type: ClassVar[str] = "mail.AttachmentQuarantined"
+    sha256: Sha256
+    signature: str
+
+
+@register
+class ContactRemoved(MailEvent, frozen=True, kw_only=True):
+    """Removed from the owner's address book (until they write to them again)."""
+
+    event_type: ClassVar[str] = "mail.ContactRemoved"
+    owner_id: str
+    contact: str  # a user id, or an audience `group:<id>:<role>`
+
+
+@register
+class NotificationAddressSet(MailEvent, frozen=True, kw_only=True):
+    """Where its owner wants to be told of new messages by e-mail (None: not at all)."""
+
+    event_type: ClassVar[str] = "mail.NotificationAddressSet"
+    user_id: str
+    address: str | None
+
+
+@register
+class NotificationSent(MailEvent, frozen=True, kw_only=True):
+    event_type: ClassVar[str] = "mail.NotificationSent"
+    message_id: str
+    user_id: str
+    attempts: int
+
+
+@register
+class NotificationFailed(MailEvent, frozen=True, kw_only=True):
+    """The relay kept refusing or could not be reached: given up after `attempts` (the
+    message itself is delivered in the Messagerie whatever happens here)."""
+
+    event_type: ClassVar[str] = "mail.NotificationFailed"
+    message_id: str
+    user_id: str
+    attempts: int
+    error: str
+
+
+@register
+class SendLimitReached(MailEvent, frozen=True, kw_only=True):
+    """A sender hit a send limit (the March 2024 mass mailings from hijacked accounts):
+    nothing was delivered; operators alert on this."""
+
+    event_type: ClassVar[str] = "mail.SendLimitReached"
+    sender_id: str
+    limit: Literal["messages_per_hour", "recipients_per_day"]
+    allowed: int
+    attempted: int
