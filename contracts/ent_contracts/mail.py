@@ -59,6 +59,7 @@ class MessageSent(MailEvent, frozen=True, kw_only=True):
     cc: list[str] = []
     bcc: list[str] = []
     audiences: list[str] = []
+    named_users: list[str] = []  # the people the sender named one by one (address book)
     reply_mode: ReplyMode
     kind: MessageKind = "information"
     subject: str
@@ -89,7 +90,7 @@ class MessagesUnread(MailboxEvent, frozen=True, kw_only=True):
 
 @register
 class MessagesMoved(MailboxEvent, frozen=True, kw_only=True):
-    """"Ranger dans…": into Archives or one of the user's folders."""
+    """ "Ranger dans…": into Archives or one of the user's folders."""
 
     event_type: ClassVar[str] = "mail.MessagesMoved"
     folder_id: str

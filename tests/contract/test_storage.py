@@ -651,13 +651,17 @@ async def test_delete_matching_deletes_one_bounded_batch_of_what_find_returns(
     assert await storage.documents.get("other", "p1") == {"id": "p1", "age": 36}
 
 
+async def delete_team_x_then_fail(storage: Storage) -> None:
+    async with storage.documents.transaction() as tx:
+        await tx.put("people", "p6", {"team": "x"})
+        assert await tx.delete_matching("people", Query(where={"team": "x"})) == 3
+        raise Boom
+
+
 async def test_delete_matching_sees_pending_writes_and_rolls_back(storage: Storage) -> None:
     await put(storage, "people", *PEOPLE)
     with pytest.raises(Boom):
-        async with storage.documents.transaction() as tx:
-            await tx.put("people", "p6", {"team": "x"})
-            assert await tx.delete_matching("people", Query(where={"team": "x"})) == 3
-            raise Boom
+        await delete_team_x_then_fail(storage)
     assert await ids(storage.documents, Query(where={"team": "x"})) == ["p2", "p3"]
 
 

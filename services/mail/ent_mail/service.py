@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 
 from ent_contracts import topics
 from ent_kit.peers import PeerClient
 from ent_kit.repository import Repository
-from ent_kit.runtime import Runtime, ServiceDefinition, Subscription, provide
+from ent_kit.runtime import Periodic, Runtime, ServiceDefinition, Subscription, provide
 from litestar.di import Provide
 
 from ent_mail.adapters.directory import DirectoryPolicy
+from ent_mail.application.address_book import AddressBookService
 from ent_mail.application.drafts import DraftCommands
 from ent_mail.application.mailbox_commands import MailboxCommands
 from ent_mail.application.mailbox_projection import (
@@ -25,16 +27,24 @@ from ent_mail.application.projections import (
     NotificationsProjection,
     PeopleProjection,
 )
-from ent_mail.application.queries import NotificationsQueries
+from ent_mail.application.purges import Purges
+from ent_mail.application.queries import MailQueries, NotificationsQueries
+from ent_mail.application.send_limits import SendLimits
+from ent_mail.application.sender_projection import CONTACTS, SenderProjection
 from ent_mail.application.sending import SendService
+from ent_mail.domain.address_book import AddressBook
 from ent_mail.domain.conversation import Conversation
 from ent_mail.domain.draft import Draft
+from ent_mail.domain.limits import SendLog
 from ent_mail.domain.mailbox import Mailbox
+from ent_mail.entrypoints.contacts import AddressBookController
 from ent_mail.entrypoints.http import NotificationsController
+from ent_mail.entrypoints.reading import MailReadingController
 from ent_mail.entrypoints.writing import MailboxController, MailSendingController
 from ent_mail.settings import MailSettings
 
 MAILBOX = MailboxProjection()
+SENDERS = SenderProjection()
 
 
 def settings_of(runtime: Runtime) -> MailSettings:
@@ -43,12 +53,44 @@ def settings_of(runtime: Runtime) -> MailSettings:
 
 
 def send_service(runtime: Runtime, policy: RecipientPolicy) -> SendService:
+    settings = settings_of(runtime)
+    limits = SendLimits(
+        runtime.storage.documents,
+        Repository(runtime.storage.events, SendLog, runtime.signal),
+        settings.send_limits,
+        runtime.projectors[SENDERS.name],
+    )
     return SendService(
         Repository(runtime.storage.events, Conversation, runtime.signal),
         policy,
         runtime.storage.documents,
         runtime.projectors[MAILBOX.name],
-        reduced_rights=settings_of(runtime).reduced_rights,
+        limits=limits,
+        reduced_rights=settings.reduced_rights,
+    )
+
+
+def address_book(runtime: Runtime, policy: RecipientPolicy) -> AddressBookService:
+    return AddressBookService(
+        runtime.storage.documents,
+        Repository(runtime.storage.events, AddressBook, runtime.signal),
+        draft_commands(runtime, send_service(runtime, policy)),
+        runtime.projectors[SENDERS.name],
+    )
+
+
+async def purge(runtime: Runtime) -> dict[str, int]:
+    settings = settings_of(runtime)
+    purges = Purges(
+        runtime.storage.documents,
+        Repository(runtime.storage.events, Mailbox, runtime.signal),
+        Repository(runtime.storage.events, Draft, runtime.signal),
+        runtime.projectors[MAILBOX.name],
+    )
+    return await purges.run(
+        trash=timedelta(days=settings.trash_retention_days),
+        inbox=timedelta(days=settings.inbox_retention_days),
+        drafts=timedelta(days=settings.draft_retention_days),
     )
 
 
@@ -77,9 +119,11 @@ def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
     policy = DirectoryPolicy(directory)
     return {
         "notifications": provide(lambda: NotificationsQueries(runtime.storage.documents)),
+        "mail_queries": provide(lambda: MailQueries(runtime.storage.documents)),
         "sending": provide(lambda: send_service(runtime, policy)),
         "drafts": provide(lambda: draft_commands(runtime, send_service(runtime, policy))),
         "mailbox": provide(lambda: mailbox_commands(runtime)),
+        "address_book": provide(lambda: address_book(runtime, policy)),
     }
 
 
@@ -88,22 +132,33 @@ async def on_start(runtime: Runtime) -> None:
     await documents.ensure_index(NOTIFICATIONS, ["user_id", "created_at"])
     await documents.ensure_index(COPIES, ["user_id", "folder", "sent_at"])
     await documents.ensure_index(COPIES, ["user_id", "folder", "read", "sent_at"])
-    await documents.ensure_index(COPIES, ["user_id", "conversation_id"])
+    await documents.ensure_index(COPIES, ["user_id", "conversation_id", "sent_at"])
     await documents.ensure_index(COPIES, ["user_id", "sent_at"])
     await documents.ensure_index(DRAFTS_COLLECTION, ["owner_id", "saved_at"])
     await documents.ensure_index(FOLDERS, ["user_id"])
+    await documents.ensure_index(COPIES, ["folder", "trashed_at"])  # the purges
+    await documents.ensure_index(COPIES, ["folder", "sent_at"])
+    await documents.ensure_index(DRAFTS_COLLECTION, ["saved_at"])
+    await documents.ensure_index(CONTACTS, ["owner_id"])
 
 
 SERVICE = ServiceDefinition(
     name="mail",
     settings_type=MailSettings,
-    controllers=[NotificationsController, MailSendingController, MailboxController],
+    controllers=[
+        NotificationsController,
+        MailReadingController,
+        MailSendingController,
+        MailboxController,
+        AddressBookController,
+    ],
     dependencies=dependencies,
     topics=[topics.MAIL],
-    local_projections=[MAILBOX],
+    local_projections=[MAILBOX, SENDERS],
     subscriptions=[
         Subscription(topics.LOCKER, NotificationsProjection()),
         Subscription(topics.DIRECTORY, PeopleProjection()),
     ],
     on_start=on_start,
+    periodic=[Periodic("purges", purge, lambda r: settings_of(r).purge_interval_s)],
 )

@@ -7,6 +7,8 @@ from typing import Annotated
 import msgspec
 from ent_kit.settings import ServiceSettings
 
+from ent_mail.domain.limits import Limits
+
 
 class MailSettings(ServiceSettings, frozen=True, kw_only=True):
     # The directory decides who may write to whom.
@@ -14,6 +16,25 @@ class MailSettings(ServiceSettings, frozen=True, kw_only=True):
     # "Droits réduits" (seed 002 §I-3): profiles whose messages may address one group's
     # members only, comma-separated (e.g. "student").
     reduced_rights_profiles: str = ""
+    # Send limits per sender; direction and vie scolaire get the elevated ones.
+    send_limit_messages_per_hour: Annotated[int, msgspec.Meta(ge=1)] = 30
+    send_limit_recipients_per_day: Annotated[int, msgspec.Meta(ge=1)] = 400
+    send_limit_elevated_messages_per_hour: Annotated[int, msgspec.Meta(ge=1)] = 200
+    send_limit_elevated_recipients_per_day: Annotated[int, msgspec.Meta(ge=1)] = 5000
+    # Automatic purges (seed 002 §I-2, §I-5): the trash, Reçus (Archives and the user's
+    # folders are kept), drafts left untouched; how often the purge job runs.
+    trash_retention_days: Annotated[float, msgspec.Meta(gt=0)] = 30
+    inbox_retention_days: Annotated[float, msgspec.Meta(gt=0)] = 90
+    draft_retention_days: Annotated[float, msgspec.Meta(gt=0)] = 7
+    purge_interval_s: Annotated[float, msgspec.Meta(gt=0)] = 3600
+
+    def send_limits(self, elevated: bool) -> Limits:
+        if elevated:
+            return Limits(
+                self.send_limit_elevated_messages_per_hour,
+                self.send_limit_elevated_recipients_per_day,
+            )
+        return Limits(self.send_limit_messages_per_hour, self.send_limit_recipients_per_day)
 
     def reduced_rights(self, profile: str) -> bool:
         return profile in {p.strip() for p in self.reduced_rights_profiles.split(",") if p.strip()}

@@ -32,6 +32,8 @@ FORWARD_HEADER = "Message transféré — De : {sender}, le {date}, objet : {sub
 
 # --- conversations ----------------------------------------------------------------------
 MESSAGE_NOT_FOUND = "Message introuvable"
+CONVERSATION_NOT_FOUND = "Conversation introuvable"
+SEARCH_TEXT_REQUIRED = "saisissez le texte à chercher dans les objets"
 NO_REPLY_TO_SYSTEM = "on ne répond pas à un message de l'ENT"
 REPLY_ALL_NOT_ALLOWED = "l'expéditeur a choisi « Me répondre uniquement » : répondez-lui seul"
 
@@ -52,3 +54,20 @@ CATEGORY_TOO_LONG = "le nom de la catégorie dépasse {max} caractères"
 DRAFT_NOT_FOUND = "Brouillon introuvable"
 DRAFT_STALE = "ce brouillon a été enregistré depuis (autre onglet ou appareil) : rechargez-le"
 DRAFT_ENDED = "ce brouillon a déjà été envoyé ou supprimé"
+
+# --- address book -----------------------------------------------------------------------
+ROLE_NAMES = {
+    "students": "Élèves",
+    "teachers": "Enseignants",
+    "parents": "Parents",
+    "members": "Membres",
+}
+AUDIENCE_NAME = "{role} — {group}"
+UNKNOWN_GROUP = "groupe"
+CONTACT_QUERY_REQUIRED = "tapez au moins un caractère"
+
+# --- send limits ------------------------------------------------------------------------
+TOO_MANY_MESSAGES = "Vous avez envoyé {allowed} messages dans l'heure : réessayez plus tard"
+TOO_MANY_RECIPIENTS_TODAY = (
+    "Vous avez écrit à {allowed} personnes différentes aujourd'hui : réessayez plus tard"
+)

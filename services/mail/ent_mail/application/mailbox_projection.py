@@ -47,6 +47,7 @@ FOLDERS = "folders"
 DRAFTS_COLLECTION = "drafts"
 TRASHED_IN = "trashed_in"
 PREVIEW_CHARS = 140
+_PURGED_FROM = {"deleted": TRASH, "trash_retention": TRASH, "inbox_retention": INBOX}
 
 
 def copy_id(message_id: str, user_id: str, home: str) -> str:
@@ -171,8 +172,9 @@ async def _bring_back_from_trash(tx: DocumentWriter, event: MessageSent) -> None
     for ids in back.values():
         for copy in (await tx.get_many(COPIES, ids)).values():
             await _move(tx, copy, copy["home"])
-    remaining = {u: ids for u, ids in users.items() if u not in back}
-    await tx.put(TRASHED_IN, event.conversation_id, {"copies": remaining})
+    if back:
+        remaining = {u: ids for u, ids in users.items() if u not in back}
+        await tx.put(TRASHED_IN, event.conversation_id, {"copies": remaining})
 
 
 async def _changed(tx: DocumentWriter, event: MailboxEvent) -> None:
@@ -186,9 +188,13 @@ async def _changed(tx: DocumentWriter, event: MailboxEvent) -> None:
             case MessagesTrashed():
                 await _move(tx, copy, TRASH, trashed_at=event.trashed_at)
             case MessagesRestored():
-                await _move(tx, copy, copy["home"])
+                if copy["folder"] == TRASH:  # its other copy (written to oneself) stays
+                    await _move(tx, copy, copy["home"])
             case MessagesPurged():
-                await _purge(tx, copy)
+                # A retention purge takes only what is still where it was found (a copy
+                # restored or moved meanwhile stays); a delete takes it from the trash.
+                if copy["folder"] == _PURGED_FROM[event.reason]:
+                    await _purge(tx, copy)
             case MessagesCategorized():
                 await tx.put(COPIES, copy["id"], {**copy, "category": event.category})
 
@@ -207,14 +213,16 @@ async def _move(tx: DocumentWriter, copy: Document, folder: str, trashed_at: Any
     await _count(tx, copy["user_id"], copy["folder"], total=-1, unread=-unread)
     await _count(tx, copy["user_id"], folder, total=1, unread=unread)
     await tx.put(COPIES, copy["id"], {**copy, "folder": folder, "trashed_at": trashed_at})
-    await _track_trash(tx, copy, trashed=folder == TRASH)
+    if TRASH in (folder, copy["folder"]):
+        await _track_trash(tx, copy, trashed=folder == TRASH)
 
 
 async def _purge(tx: DocumentWriter, copy: Document) -> None:
     await tx.delete(COPIES, copy["id"])
     unread = 0 if copy["read"] else 1
     await _count(tx, copy["user_id"], copy["folder"], total=-1, unread=-unread)
-    await _track_trash(tx, copy, trashed=False)
+    if copy["folder"] == TRASH:
+        await _track_trash(tx, copy, trashed=False)
 
 
 async def _track_trash(tx: DocumentWriter, copy: Document, *, trashed: bool) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ent_contracts import DomainEvent, Envelope
-from ent_contracts.directory import UserRegistered, UserUpdated, display_name
+from ent_contracts.directory import GroupCreated, UserRegistered, UserUpdated, display_name
 from ent_contracts.locker import DocumentDeposited
 from ent_kit.storage import DocumentWriter
 
@@ -11,6 +11,7 @@ from ent_mail import texts
 
 NOTIFICATIONS = "notifications"
 PEOPLE = "people"
+GROUPS = "groups"  # names of the directory's groups: an audience shown as "Parents — 6A"
 
 
 class NotificationsProjection:
@@ -46,7 +47,7 @@ class PeopleProjection:
     messages). A renamed person is named anew in what follows."""
 
     name = "people"
-    collections = (PEOPLE,)
+    collections = (PEOPLE, GROUPS)
 
     async def apply(self, tx: DocumentWriter, envelope: Envelope, event: DomainEvent) -> None:
         match event:
@@ -59,3 +60,5 @@ class PeopleProjection:
                     event.user_id,
                     {"display_name": name, "profile": profile, "function": event.function},
                 )
+            case GroupCreated():
+                await tx.put(GROUPS, event.group_id, {"name": event.name, "kind": event.kind})

@@ -24,6 +24,7 @@ from ent_mail.application.forms import MessageForm, SentReceipt
 from ent_mail.application.mailbox_projection import COPIES, MESSAGES, copy_id
 from ent_mail.application.ports import RecipientPolicy
 from ent_mail.application.projections import PEOPLE
+from ent_mail.application.send_limits import SendLimits
 from ent_mail.domain import composition
 from ent_mail.domain.composition import Addressing
 from ent_mail.domain.conversation import Conversation
@@ -56,6 +57,7 @@ class SendService:
         reader: DocumentReader,
         projector: LocalProjector,
         *,
+        limits: SendLimits | None = None,
         reduced_rights: Callable[[str], bool] = lambda _profile: False,
     ) -> None:
         self._conversations = conversations
@@ -63,6 +65,7 @@ class SendService:
         self._reader = reader
         self._projector = projector  # the mailboxes, waited for before answering
         self._reduced_rights = reduced_rights  # "Droits réduits", per profile (a setting)
+        self._limits = limits
 
     async def send(
         self, me: Identity, form: MessageForm, *, attachments: list[AttachmentRef] | None = None
@@ -77,6 +80,9 @@ class SendService:
         attachments = composition.attachments(attachments)
         conversation_id, reachable = await self._conversation(me, form.in_reply_to)
         resolved = await self._resolve(me, addressing, reachable)
+        now = datetime.now(UTC)
+        if self._limits is not None:
+            await self._limits.check(me, [*resolved.to, *resolved.cc, *resolved.bcc], now)
         message = MessageSent(
             conversation_id=conversation_id,
             message_id=new_event_id(),
@@ -85,6 +91,7 @@ class SendService:
             cc=resolved.cc,
             bcc=resolved.bcc,
             audiences=addressing.audiences(),
+            named_users=[r.user_id for r in addressing.all() if r.user_id is not None],
             reply_mode=mode,
             kind=await self._kind(me, mode),
             subject=subject,
@@ -93,7 +100,7 @@ class SendService:
             attachments=attachments,
             in_reply_to=form.in_reply_to,
             forwarded_from=form.forwarded_from,
-            sent_at=datetime.now(UTC),
+            sent_at=now,
         )
         saved = await self._conversations.update(
             conversation_stream(conversation_id),
@@ -102,6 +109,8 @@ class SendService:
             create=form.in_reply_to is None,
         )
         await self._projector.caught_up(saved.position)
+        if self._limits is not None:
+            await self._limits.caught_up(saved.position)
         return SentReceipt(
             message_id=message.message_id,
             conversation_id=conversation_id,
