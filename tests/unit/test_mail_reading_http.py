@@ -17,8 +17,10 @@ from ent_kit.http import create_app
 from ent_kit.runtime import Runtime, ServiceDefinition, provide
 from ent_kit.settings import ServiceSettings
 from ent_mail.application.mailbox_projection import MailboxProjection
+from ent_mail.application.opening import Opening
 from ent_mail.application.queries import MailQueries
 from ent_mail.entrypoints.reading import MailReadingController
+from ent_mail.service import mailbox_commands
 from kit_fixtures import envelope
 from litestar.testing import AsyncTestClient
 from opentelemetry.sdk.trace import TracerProvider
@@ -31,8 +33,12 @@ def reading_service() -> ServiceDefinition:
     return ServiceDefinition(
         name="mail",
         controllers=[MailReadingController],
+        local_projections=[MailboxProjection()],
         dependencies=lambda runtime: {
-            "mail_queries": provide(lambda: MailQueries(runtime.storage.documents))
+            "mail_queries": provide(lambda: MailQueries(runtime.storage.documents)),
+            "opening": provide(
+                lambda: Opening(mailbox_commands(runtime), MailQueries(runtime.storage.documents))
+            ),
         },
         uses_broker=False,
         uses_blobs=False,
@@ -90,7 +96,8 @@ async def test_every_read_route_answers_its_view(client: Client) -> None:
     )
     assert [m["message_id"] for m in conversation["messages"]] == ["m-1"]
     assert [c["message_id"] for c in found["items"]] == ["m-1"]
-    assert await ok(client, "/mail/unread-count") == {"unread": 1}
+    assert message["read"] is True  # opening it marked it read
+    assert await ok(client, "/mail/unread-count") == {"unread": 0}
     assert [c["message_id"] for c in await ok(client, "/mail/latest")] == ["m-1"]
     assert await ok(client, "/mail/drafts") == {"items": [], "next_cursor": None}
     assert await ok(client, "/mail/folders/inbox/messages", kind="system") == {

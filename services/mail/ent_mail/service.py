@@ -21,6 +21,7 @@ from ent_mail.application.mailbox_projection import (
     FOLDERS,
     MailboxProjection,
 )
+from ent_mail.application.opening import Opening
 from ent_mail.application.ports import RecipientPolicy
 from ent_mail.application.projections import (
     NOTIFICATIONS,
@@ -120,6 +121,9 @@ def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
     return {
         "notifications": provide(lambda: NotificationsQueries(runtime.storage.documents)),
         "mail_queries": provide(lambda: MailQueries(runtime.storage.documents)),
+        "opening": provide(
+            lambda: Opening(mailbox_commands(runtime), MailQueries(runtime.storage.documents))
+        ),
         "sending": provide(lambda: send_service(runtime, policy)),
         "drafts": provide(lambda: draft_commands(runtime, send_service(runtime, policy))),
         "mailbox": provide(lambda: mailbox_commands(runtime)),

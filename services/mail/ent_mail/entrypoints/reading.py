@@ -15,6 +15,7 @@ from ent_kit.controllers import AnyRequest, PageSize
 from litestar import Controller, get
 from litestar.params import Parameter
 
+from ent_mail.application.opening import Opening
 from ent_mail.application.queries import MailQueries
 from ent_mail.application.views import (
     ConversationView,
@@ -72,17 +73,17 @@ class MailReadingController(Controller):
         summary="A message of mine, with its neighbours in its folder",
         description=(
             "`folder`: the folder it was opened from, when I wrote to myself (two copies). "
-            "Reading does not mark it read."
+            "Opening a message marks it read."
         ),
     )
     async def message(
         self,
         request: AnyRequest,
-        mail_queries: MailQueries,
+        opening: Opening,
         message_id: str,
         folder: str | None = None,
     ) -> MessageView:
-        return await mail_queries.message(request.user, message_id, in_folder=folder)
+        return await opening.open(request.user, message_id, folder)
 
     @get("/conversations/{conversation_id:str}", summary="A conversation's messages I hold")
     async def conversation(
