@@ -211,6 +211,13 @@ class LocalProjector:
                 else:
                     return
 
+    async def applied(self) -> int:
+        """Up to where the read model is known applied: in memory where this replica runs
+        the projector, else the stored checkpoint (read at most every CHECKPOINT_POLL_S)."""
+        if self._running:
+            return self._position
+        return max(self._position, await self._stored_position())
+
     async def stop(self) -> None:
         self._stopping.set()
         self._signal.notify()

@@ -13,6 +13,7 @@ from litestar.di import Provide
 
 from ent_mail.adapters.directory import DirectoryPolicy
 from ent_mail.application.address_book import AddressBookService
+from ent_mail.application.badge import UnreadBadge
 from ent_mail.application.drafts import DraftCommands
 from ent_mail.application.mailbox_commands import MailboxCommands
 from ent_mail.application.mailbox_projection import (
@@ -38,6 +39,7 @@ from ent_mail.domain.conversation import Conversation
 from ent_mail.domain.draft import Draft
 from ent_mail.domain.limits import SendLog
 from ent_mail.domain.mailbox import Mailbox
+from ent_mail.entrypoints.badge import BadgeController
 from ent_mail.entrypoints.contacts import AddressBookController
 from ent_mail.entrypoints.http import NotificationsController
 from ent_mail.entrypoints.reading import MailReadingController
@@ -121,6 +123,12 @@ def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
     return {
         "notifications": provide(lambda: NotificationsQueries(runtime.storage.documents)),
         "mail_queries": provide(lambda: MailQueries(runtime.storage.documents)),
+        "badge": provide(
+            lambda: UnreadBadge(
+                MailQueries(runtime.storage.documents),
+                runtime.projectors[MAILBOX.name],
+            )
+        ),
         "opening": provide(
             lambda: Opening(mailbox_commands(runtime), MailQueries(runtime.storage.documents))
         ),
@@ -155,6 +163,7 @@ SERVICE = ServiceDefinition(
         MailSendingController,
         MailboxController,
         AddressBookController,
+        BadgeController,
     ],
     dependencies=dependencies,
     topics=[topics.MAIL],
