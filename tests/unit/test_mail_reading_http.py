@@ -19,6 +19,8 @@ from ent_kit.settings import ServiceSettings
 from ent_mail.application.mailbox_projection import MailboxProjection
 from ent_mail.application.opening import Opening
 from ent_mail.application.queries import MailQueries
+from ent_mail.entrypoints.drafts import DraftsController
+from ent_mail.entrypoints.folders import FoldersController
 from ent_mail.entrypoints.reading import MailReadingController
 from ent_mail.service import mailbox_commands
 from kit_fixtures import envelope
@@ -32,7 +34,7 @@ OTHER = Identity(user_id="student-2", profile="student")
 def reading_service() -> ServiceDefinition:
     return ServiceDefinition(
         name="mail",
-        controllers=[MailReadingController],
+        controllers=[MailReadingController, DraftsController, FoldersController],
         local_projections=[MailboxProjection()],
         dependencies=lambda runtime: {
             "mail_queries": provide(lambda: MailQueries(runtime.storage.documents)),

@@ -41,6 +41,8 @@ from ent_mail.domain.limits import SendLog
 from ent_mail.domain.mailbox import Mailbox
 from ent_mail.entrypoints.badge import BadgeController
 from ent_mail.entrypoints.contacts import AddressBookController
+from ent_mail.entrypoints.drafts import DraftsController
+from ent_mail.entrypoints.folders import FoldersController
 from ent_mail.entrypoints.http import NotificationsController
 from ent_mail.entrypoints.reading import MailReadingController
 from ent_mail.entrypoints.writing import MailboxController, MailSendingController
@@ -161,6 +163,8 @@ SERVICE = ServiceDefinition(
         NotificationsController,
         MailReadingController,
         MailSendingController,
+        DraftsController,
+        FoldersController,
         MailboxController,
         AddressBookController,
         BadgeController,

@@ -1,16 +1,13 @@
-"""Messagerie HTTP API, the read side: folders and their listings, a message, a
-conversation, drafts, the unread badge, the home page's latest messages, subject search.
+"""Messagerie HTTP API, reading messages: a message (opening marks it read), a
+conversation, the unread count, the home page's latest messages, subject search.
 
-Each handler makes one call to `MailQueries` (provided by `service.py` as `mail_queries`)
-and answers its view. Everything is the caller's own: another user's ids answer 404 like
-unknown ones. Reading never changes state: opening a message marks it read through a
-command of its own."""
+Each handler makes one call and answers its view. Everything is the caller's own: another
+user's ids answer 404 like unknown ones."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from ent_contracts.mail import MessageKind
 from ent_kit.controllers import AnyRequest, PageSize
 from litestar import Controller, get
 from litestar.params import Parameter
@@ -21,9 +18,6 @@ from ent_mail.application.views import (
     ConversationView,
     CopyPage,
     CopySummary,
-    DraftPage,
-    DraftView,
-    FolderList,
     MessageView,
     UnreadCount,
 )
@@ -34,39 +28,6 @@ LatestCount = Annotated[int, Parameter(ge=1, le=20, description="How many messag
 class MailReadingController(Controller):
     path = "/mail"
     tags = ["mail"]
-
-    @get("/folders", summary="My folders: the system ones, then mine, with totals and unread")
-    async def folders(self, request: AnyRequest, mail_queries: MailQueries) -> FolderList:
-        return await mail_queries.folders(request.user)
-
-    @get(
-        "/folders/{folder_id:str}/messages",
-        summary="A folder's messages, newest first",
-        description=(
-            "`folder_id`: inbox, sent, trash, archive or one of my folders. Drafts are "
-            "listed by `GET /mail/drafts`."
-        ),
-    )
-    async def folder_messages(
-        self,
-        request: AnyRequest,
-        mail_queries: MailQueries,
-        folder_id: str,
-        cursor: str | None = None,
-        limit: PageSize = 50,
-        unread_only: bool = False,
-        kind: MessageKind | None = None,
-        category: str | None = None,
-    ) -> CopyPage:
-        return await mail_queries.folder_page(
-            request.user,
-            folder_id,
-            cursor,
-            limit,
-            unread_only=unread_only,
-            kind=kind,
-            category=category,
-        )
 
     @get(
         "/messages/{message_id:str}",
@@ -90,22 +51,6 @@ class MailReadingController(Controller):
         self, request: AnyRequest, mail_queries: MailQueries, conversation_id: str
     ) -> ConversationView:
         return await mail_queries.conversation(request.user, conversation_id)
-
-    @get("/drafts", summary="Brouillons: my drafts, most recently saved first")
-    async def drafts(
-        self,
-        request: AnyRequest,
-        mail_queries: MailQueries,
-        cursor: str | None = None,
-        limit: PageSize = 50,
-    ) -> DraftPage:
-        return await mail_queries.drafts(request.user, cursor, limit)
-
-    @get("/drafts/{draft_id:str}", summary="A draft of mine")
-    async def draft(
-        self, request: AnyRequest, mail_queries: MailQueries, draft_id: str
-    ) -> DraftView:
-        return await mail_queries.draft(request.user, draft_id)
 
     @get("/unread-count", summary="Unread messages in Reçus (the badge)")
     async def unread_count(self, request: AnyRequest, mail_queries: MailQueries) -> UnreadCount:
