@@ -164,6 +164,7 @@ class Stack:
             "ENT_DEV_LOGIN": "true",
             "ENT_UPSTREAMS": ",".join(f"{n}={self.service_url(n)}" for n in BACKEND_SERVICES),
             "ENT_DIRECTORY_URL": self.service_url("directory"),
+            "ENT_LOCKER_URL": self.service_url("locker"),
             **self.extra_env,
         }
         if self.traces_file:

@@ -455,7 +455,12 @@ def test_rendered_environment_is_accepted_by_the_service_settings(
         data = config(default_manifests, service)
         unknown = set(data) - {settings.env_name(field) for field in fields}
         # Read only by the services that need them (gateway; services that ask the directory).
-        assert unknown <= {"ENT_UPSTREAMS", "ENT_DEV_LOGIN", "ENT_DIRECTORY_URL"}, service
+        assert unknown <= {
+            "ENT_UPSTREAMS",
+            "ENT_DEV_LOGIN",
+            "ENT_DIRECTORY_URL",
+            "ENT_LOCKER_URL",
+        }, service
         loaded = settings.load_settings(settings.ServiceSettings, {**data, **from_secrets})
         assert loaded.service_name == service
         assert loaded.http_host == "0.0.0.0"
@@ -590,7 +595,7 @@ def test_ingress_is_optional_and_routes_to_the_gateway(
 
 
 @pytest.mark.parametrize("service", [s for s in INTERNAL if s != "directory"])
-def test_internal_services_only_accept_the_gateway(
+def test_internal_services_accept_the_gateway_and_their_callers_only(
     default_manifests: list[Manifest], service: str
 ) -> None:
     policy = of_kind(default_manifests, "NetworkPolicy")[f"{RELEASE}-{service}"]["spec"]
@@ -601,11 +606,16 @@ def test_internal_services_only_accept_the_gateway(
     assert "Ingress" in policy["policyTypes"]
     rule, scrape = policy["ingress"]  # the scrape rule: test_prometheus_may_scrape_*
     assert scrape == {"ports": SCRAPE_PORTS, "from": DEFAULT_SCRAPERS}
-    (peer,) = rule["from"]
-    assert set(peer) == {"podSelector"}, "no namespace or IP peers: this release's pods only"
-    gateway_only = peer["podSelector"]["matchLabels"]
-    allowed = [n for n, d in deployments.items() if selects(gateway_only, pod_labels(d))]
-    assert allowed == [f"{RELEASE}-gateway"]
+    assert all(set(peer) == {"podSelector"} for peer in rule["from"]), "this release's pods only"
+    allowed = sorted(
+        n
+        for peer in rule["from"]
+        for n, d in deployments.items()
+        if selects(peer["podSelector"]["matchLabels"], pod_labels(d))
+    )
+    # The locker also serves mail, which takes attachments from the caller's Mes documents.
+    callers = ["gateway", "mail"] if service == "locker" else ["gateway"]
+    assert allowed == [f"{RELEASE}-{caller}" for caller in callers]
     assert rule["ports"] == [{"port": "http", "protocol": "TCP"}]
 
 
@@ -685,13 +695,14 @@ def test_egress_is_limited_to_dns_kafka_mongodb_s3_and_the_gateway_calls(
             for r in policies[f"{RELEASE}-{service}"]["spec"]["egress"]
             if r["ports"][0]["port"] == 8000
         ]
-        (peer,) = to_directory["to"]
-        reached = [
+        reached = sorted(
             n
+            for peer in to_directory["to"]
             for n, d in deployments.items()
             if selects(peer["podSelector"]["matchLabels"], pod_labels(d))
-        ]
-        assert reached == [f"{RELEASE}-directory"]
+        )
+        peers = ["directory", "locker"] if service == "mail" else ["directory"]
+        assert reached == [f"{RELEASE}-{peer}" for peer in peers]
     assert opened(policies["ent-gateway"]) == external | {(8000, "TCP")}
     to_pods = [
         r for r in policies["ent-gateway"]["spec"]["egress"] if r["ports"][0]["port"] == 8000

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from ent_contracts import topics
 from ent_kit.peers import PeerClient
@@ -11,8 +11,13 @@ from ent_kit.repository import Repository
 from ent_kit.runtime import Periodic, Runtime, ServiceDefinition, Subscription, provide
 from litestar.di import Provide
 
+from ent_mail.adapters.antivirus import open_antivirus
 from ent_mail.adapters.directory import DirectoryPolicy
+from ent_mail.adapters.locker import LockerWorkspace
+from ent_mail.adapters.smtp import open_notifier
 from ent_mail.application.address_book import AddressBookService
+from ent_mail.application.attachments import AttachmentService
+from ent_mail.application.attachments_projection import AttachmentsProjection
 from ent_mail.application.badge import UnreadBadge
 from ent_mail.application.drafts import DraftCommands
 from ent_mail.application.mailbox_commands import MailboxCommands
@@ -22,8 +27,10 @@ from ent_mail.application.mailbox_projection import (
     FOLDERS,
     MailboxProjection,
 )
+from ent_mail.application.notification_outbox import EMAIL_QUEUE, NotificationsOutboxProjection
+from ent_mail.application.notifying import Backoff, EmailDispatcher, NotificationSettingsService
 from ent_mail.application.opening import Opening
-from ent_mail.application.ports import RecipientPolicy
+from ent_mail.application.ports import Antivirus, RecipientPolicy
 from ent_mail.application.projections import (
     NOTIFICATIONS,
     NotificationsProjection,
@@ -34,22 +41,29 @@ from ent_mail.application.queries import MailQueries, NotificationsQueries
 from ent_mail.application.send_limits import SendLimits
 from ent_mail.application.sender_projection import CONTACTS, SenderProjection
 from ent_mail.application.sending import SendService
+from ent_mail.application.workspace_port import WorkspaceFiles
 from ent_mail.domain.address_book import AddressBook
+from ent_mail.domain.attachment import Attachment, Content
 from ent_mail.domain.conversation import Conversation
 from ent_mail.domain.draft import Draft
 from ent_mail.domain.limits import SendLog
 from ent_mail.domain.mailbox import Mailbox
+from ent_mail.domain.notification_settings import NotificationSettings
+from ent_mail.entrypoints.attachments import AttachmentsController
 from ent_mail.entrypoints.badge import BadgeController
 from ent_mail.entrypoints.contacts import AddressBookController
 from ent_mail.entrypoints.drafts import DraftsController
 from ent_mail.entrypoints.folders import FoldersController
 from ent_mail.entrypoints.http import NotificationsController
+from ent_mail.entrypoints.notifications_settings import NotificationSettingsController
 from ent_mail.entrypoints.reading import MailReadingController
 from ent_mail.entrypoints.writing import MailboxController, MailSendingController
 from ent_mail.settings import MailSettings
 
 MAILBOX = MailboxProjection()
 SENDERS = SenderProjection()
+ATTACHMENTS = AttachmentsProjection()
+NOTIFICATION_OUTBOX = NotificationsOutboxProjection()
 
 
 def settings_of(runtime: Runtime) -> MailSettings:
@@ -82,6 +96,41 @@ def address_book(runtime: Runtime, policy: RecipientPolicy) -> AddressBookServic
         draft_commands(runtime, send_service(runtime, policy)),
         runtime.projectors[SENDERS.name],
     )
+
+
+def attachment_service(
+    runtime: Runtime, antivirus: Antivirus, workspace: WorkspaceFiles
+) -> AttachmentService:
+    return AttachmentService(
+        Repository(runtime.storage.events, Attachment, runtime.signal),
+        Repository(runtime.storage.events, Content, runtime.signal),
+        runtime.blobs,
+        antivirus,
+        workspace,
+        runtime.storage.documents,
+        runtime.projectors[ATTACHMENTS.name],
+    )
+
+
+def notification_settings(runtime: Runtime) -> NotificationSettingsService:
+    return NotificationSettingsService(
+        Repository(runtime.storage.events, NotificationSettings, runtime.signal),
+        runtime.storage.documents,
+        runtime.projectors[NOTIFICATION_OUTBOX.name],
+    )
+
+
+async def send_notification_emails(runtime: Runtime) -> int:
+    settings = settings_of(runtime)
+    dispatcher = EmailDispatcher(
+        runtime.storage.documents,
+        runtime.storage.events,
+        runtime.signal,
+        open_notifier(settings.notification_smtp_url, settings.notification_sender),
+        projector=runtime.projectors[NOTIFICATION_OUTBOX.name],
+        backoff=Backoff(max_attempts=settings.notification_max_attempts),
+    )
+    return await dispatcher.run_once(datetime.now(UTC))
 
 
 async def purge(runtime: Runtime) -> dict[str, int]:
@@ -122,6 +171,10 @@ def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
     directory = PeerClient(settings.directory_url, settings)
     runtime.close_on_stop(directory.close)
     policy = DirectoryPolicy(directory)
+    antivirus = open_antivirus(settings.antivirus_url)
+    runtime.close_on_stop(antivirus.close)
+    workspace = LockerWorkspace(settings.locker_url)
+    runtime.close_on_stop(workspace.close)
     return {
         "notifications": provide(lambda: NotificationsQueries(runtime.storage.documents)),
         "mail_queries": provide(lambda: MailQueries(runtime.storage.documents)),
@@ -138,10 +191,14 @@ def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
         "drafts": provide(lambda: draft_commands(runtime, send_service(runtime, policy))),
         "mailbox": provide(lambda: mailbox_commands(runtime)),
         "address_book": provide(lambda: address_book(runtime, policy)),
+        "attachments": provide(lambda: attachment_service(runtime, antivirus, workspace)),
+        "notification_settings": provide(lambda: notification_settings(runtime)),
     }
 
 
 async def on_start(runtime: Runtime) -> None:
+    settings = settings_of(runtime)
+    open_notifier(settings.notification_smtp_url, settings.notification_sender)  # fails early
     documents = runtime.storage.documents
     await documents.ensure_index(NOTIFICATIONS, ["user_id", "created_at"])
     await documents.ensure_index(COPIES, ["user_id", "folder", "sent_at"])
@@ -154,6 +211,8 @@ async def on_start(runtime: Runtime) -> None:
     await documents.ensure_index(COPIES, ["folder", "sent_at"])
     await documents.ensure_index(DRAFTS_COLLECTION, ["saved_at"])
     await documents.ensure_index(CONTACTS, ["owner_id"])
+    await documents.ensure_index(EMAIL_QUEUE, ["next_at"])
+    await documents.ensure_index(EMAIL_QUEUE, ["user_id"])
 
 
 SERVICE = ServiceDefinition(
@@ -168,14 +227,23 @@ SERVICE = ServiceDefinition(
         MailboxController,
         AddressBookController,
         BadgeController,
+        AttachmentsController,
+        NotificationSettingsController,
     ],
     dependencies=dependencies,
     topics=[topics.MAIL],
-    local_projections=[MAILBOX, SENDERS],
+    local_projections=[MAILBOX, SENDERS, ATTACHMENTS, NOTIFICATION_OUTBOX],
     subscriptions=[
         Subscription(topics.LOCKER, NotificationsProjection()),
         Subscription(topics.DIRECTORY, PeopleProjection()),
     ],
     on_start=on_start,
-    periodic=[Periodic("purges", purge, lambda r: settings_of(r).purge_interval_s)],
+    periodic=[
+        Periodic("purges", purge, lambda r: settings_of(r).purge_interval_s),
+        Periodic(
+            "notification-emails",
+            send_notification_emails,
+            lambda r: settings_of(r).notification_interval_s,
+        ),
+    ],
 )

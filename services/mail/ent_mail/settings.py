@@ -27,6 +27,18 @@ class MailSettings(ServiceSettings, frozen=True, kw_only=True):
     inbox_retention_days: Annotated[float, msgspec.Meta(gt=0)] = 90
     draft_retention_days: Annotated[float, msgspec.Meta(gt=0)] = 7
     purge_interval_s: Annotated[float, msgspec.Meta(gt=0)] = 3600
+    # Antivirus for attachments: `eicar://` (embedded, knows only the EICAR test file),
+    # `clamd://host:3310` or `clamd:///path/to/clamd.sock` in production.
+    antivirus_url: str = "eicar://"
+    # The locker, read with the caller's own token for attachments from Mes documents.
+    locker_url: Annotated[str, msgspec.Meta(pattern=r"^https?://")]
+    # Notification e-mails: smtp://[user:pass@]host[:port] or smtp+starttls://…; empty: off.
+    notification_smtp_url: Annotated[str, msgspec.Meta(pattern=r"^(smtp(\+starttls)?://.+)?$")] = ""
+    notification_sender: Annotated[
+        str, msgspec.Meta(pattern=r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+    ] = "ne-pas-repondre@ent.example"
+    notification_max_attempts: Annotated[int, msgspec.Meta(ge=1)] = 8
+    notification_interval_s: Annotated[float, msgspec.Meta(gt=0)] = 5.0
 
     def send_limits(self, elevated: bool) -> Limits:
         if elevated:

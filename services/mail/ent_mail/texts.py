@@ -71,3 +71,35 @@ TOO_MANY_MESSAGES = "Vous avez envoyé {allowed} messages dans l'heure : réessa
 TOO_MANY_RECIPIENTS_TODAY = (
     "Vous avez écrit à {allowed} personnes différentes aujourd'hui : réessayez plus tard"
 )
+
+# --- attachments ------------------------------------------------------------------------
+NAME_EMPTY = "le nom du fichier est vide"
+NAME_TOO_LONG = "le nom du fichier dépasse {max} caractères"
+NAME_FORBIDDEN = "le nom du fichier contient des caractères interdits"
+EMPTY_FILE = "le fichier est vide"
+ATTACHMENT_UNSCANNABLE = "l'antivirus ne peut pas analyser un fichier de cette taille"
+WORKSPACE_ITEM_NOT_FOUND = "Document introuvable dans Mes documents"
+UNEXPECTED_FIELD = "champ inattendu"
+
+# --- the notification address -----------------------------------------------------------
+INVALID_ADDRESS = "adresse e-mail invalide (exemple : prenom.nom@exemple.fr)"
+ADDRESS_TOO_LONG = "l'adresse e-mail dépasse {max} caractères"
+
+# --- the e-mail -------------------------------------------------------------------------
+# Who wrote and the subject, never the body: a message may be about a minor, and an
+# e-mail leaves the ENT for mailboxes it does not control.
+EMAIL_SUBJECT = "Nouveau message : {subject}"
+EMAIL_TEXT = (
+    "Bonjour,\n"
+    "\n"
+    "{sender} vous a envoyé un message dans la messagerie de l'ENT, "
+    "objet : « {subject} ».\n"
+    "\n"
+    "Connectez-vous à l'ENT pour le lire.\n"
+    "\n"
+    "Ceci est un message automatique, merci de ne pas y répondre. "
+    "Vous le recevez parce que vous avez indiqué cette adresse dans les paramètres de votre "
+    "messagerie de l'ENT ; vous pouvez l'y retirer à tout moment.\n"
+)
+EMAIL_UNKNOWN_SENDER = "Un utilisateur de l'ENT"
+NO_SUBJECT = "(sans objet)"

@@ -150,6 +150,11 @@ metadata:
 {{- $directory := include "ent.fullname" (dict "root" .root "name" "directory") -}}
 {{- $_ := set $data "ENT_DIRECTORY_URL" (printf "http://%s:%s" $directory (include "ent.httpPort" .root)) -}}
 {{- end -}}
+{{- if eq .name "mail" -}}
+{{- /* Attachments from Mes documents: mail reads the locker with the caller's token. */ -}}
+{{- $locker := include "ent.fullname" (dict "root" .root "name" "locker") -}}
+{{- $_ := set $data "ENT_LOCKER_URL" (printf "http://%s:%s" $locker (include "ent.httpPort" .root)) -}}
+{{- end -}}
 {{- if eq .name "gateway" -}}
 {{- $_ := set $data "ENT_UPSTREAMS" (include "ent.upstreams" .root) -}}
 {{- $_ := set $data "ENT_DEV_LOGIN" "false" -}}
@@ -394,6 +399,9 @@ allowInterService, every service) may call the release's pods on the HTTP port.
 {{- $isGateway := eq .name "gateway" -}}
 {{- /* The directory decides who may write to whom: every sending service asks it. */ -}}
 {{- $isDirectory := eq .name "directory" -}}
+{{- /* Mail reads the caller's Mes documents from the locker (attachments). */ -}}
+{{- $isLocker := eq .name "locker" -}}
+{{- $isMail := eq .name "mail" -}}
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 {{ include "ent.metadata" . }}
@@ -419,6 +427,10 @@ spec:
         - podSelector:
             matchLabels:
               {{- include "ent.releaseSelectorLabels" .root | nindent 14 }}
+        {{- else if $isLocker }}
+        - podSelector:
+            matchLabels:
+              {{- include "ent.selectorLabels" (dict "root" .root "name" "mail") | nindent 14 }}
         {{- end }}
       {{- end }}
     {{- if and (include "ent.metricsScraped" .root) $np.metricsIngressFrom }}
@@ -439,6 +451,11 @@ spec:
               {{- else }}
               {{- include "ent.selectorLabels" (dict "root" .root "name" "directory") | nindent 14 }}
               {{- end }}
+        {{- if and $isMail (not $np.allowInterService) }}
+        - podSelector:
+            matchLabels:
+              {{- include "ent.selectorLabels" (dict "root" .root "name" "locker") | nindent 14 }}
+        {{- end }}
     {{- range $purpose := list "dns" "kafka" "mongodb" "s3" "otlp" }}
     {{- $rule := get $np.egress $purpose }}
     {{- if and $rule (or (ne $purpose "otlp") $.root.Values.global.otlp.endpoint) }}

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Awaitable
 from typing import Any, TypeVar
 from urllib.parse import SplitResult, urlsplit
 
-from ent_mail.application.ports import Antivirus, ScanResult
+from ent_mail.application.ports import Antivirus, ScannerUnavailable, ScanResult, StreamTooLarge
 
 T = TypeVar("T")
 
@@ -35,18 +35,6 @@ _CLEAN = ScanResult(infected=False)
 _LENGTH = struct.Struct(">I")  # clamd's chunk prefix: unsigned 32 bits, network order
 _END_OF_STREAM = _LENGTH.pack(0)
 _MAX_REPLY = 4096  # clamd's answers are one short line; more means something else answered
-
-
-class ScannerUnavailable(Exception):
-    """The scanner gave no verdict (down, timed out, answered an error): retry later,
-    never count the attachment as clean."""
-
-
-class StreamTooLarge(Exception):
-    """clamd refused the stream for exceeding its StreamMaxLength.
-
-    Not a `ScannerUnavailable`: retrying the same attachment would fail the same way.
-    """
 
 
 class EicarScanner:

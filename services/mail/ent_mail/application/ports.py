@@ -16,6 +16,18 @@ class ScanResult(msgspec.Struct, frozen=True):
     signature: str | None = None
 
 
+class ScannerUnavailable(Exception):
+    """The scanner gave no verdict (down, timed out, answered an error): retry later,
+    never count the attachment as clean."""
+
+
+class StreamTooLarge(Exception):
+    """clamd refused the stream for exceeding its StreamMaxLength.
+
+    Not a `ScannerUnavailable`: retrying the same attachment would fail the same way.
+    """
+
+
 class Antivirus(Protocol):
     async def scan(self, chunks: AsyncIterator[bytes]) -> ScanResult:
         """Scan a stream without holding it whole in memory; raise when the scanner

@@ -25,6 +25,7 @@ from ent_kit.storage import Document, DocumentReader, Query, find_all
 from ent_kit.storage.query import Direction, encode_cursor
 
 from ent_mail import texts
+from ent_mail.application.attachments_projection import QUARANTINED
 from ent_mail.application.mailbox_projection import (
     COPIES,
     DRAFTS_COLLECTION,
@@ -55,7 +56,6 @@ from ent_mail.domain.mailbox import INBOX, SENT, TRASH
 
 # Attachments the antivirus found infected, by SHA-256 (kept by the lead's quarantine
 # projection): still listed, under a neutral name, never served.
-QUARANTINED: Final = "quarantined"
 # Not in texts.py yet (the lead's file): to move there.
 
 # Subject search reads the user's copies this many at a time, and at most this many per

@@ -20,6 +20,7 @@ from ent_kit.repository import Repository
 from ent_kit.storage import DocumentReader
 
 from ent_mail import texts
+from ent_mail.application.attachments_projection import ATTACHMENTS
 from ent_mail.application.forms import MessageForm, SentReceipt
 from ent_mail.application.mailbox_projection import COPIES, MESSAGES, copy_id
 from ent_mail.application.ports import RecipientPolicy
@@ -29,8 +30,6 @@ from ent_mail.domain import composition
 from ent_mail.domain.composition import Addressing
 from ent_mail.domain.conversation import Conversation
 from ent_mail.domain.mailbox import INBOX, SENT
-
-ATTACHMENTS = "attachments"  # uploads, by id: owner and content (see attachments.py)
 
 
 def conversation_stream(conversation_id: str) -> str:
