@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import email
+import email.message
+import email.policy
 import threading
 import time
 from collections.abc import Iterator
@@ -10,6 +13,9 @@ from typing import Any
 
 import httpx
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope
+from ent_devstack.processes import free_port
 from ent_devstack.stack import Ports, Stack
 from ent_directory.domain.demo_school import CLASS_IDS, demo_users
 from platform_api import Headers, sign_in, user_id
@@ -25,15 +31,43 @@ PARENT_6A = next(u.login for u in USERS if u.children == (STUDENTS_6A[0].login,)
 PARENT_5A = next(u for u in USERS if u.children == (STUDENTS_5A[0].login,))
 PARENTS_6A = f"group:{CLASS_IDS['6A']}:parents"
 LIMIT_PER_HOUR = 12  # low, so that the limit test reaches it quickly
+NO_REPLY = "ne-pas-repondre@college-demo.example"
+# The antivirus test file, in two halves so that no scanner quarantines this source file.
+EICAR = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$" + b"EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+
+
+class Inbox:
+    """What the SMTP relay received (aiosmtpd's handler interface)."""
+
+    def __init__(self) -> None:
+        self.envelopes: list[Envelope] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: Envelope) -> str:
+        self.envelopes.append(envelope)
+        return "250 OK"
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def relay() -> Iterator[tuple[Inbox, int]]:
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, relay: tuple[Inbox, int]) -> Iterator[Stack]:
     data_dir = tmp_path_factory.mktemp("messagerie")
     platform = Stack(
         data_dir,
         Ports.free(),
-        extra_env={"ENT_SEND_LIMIT_MESSAGES_PER_HOUR": str(LIMIT_PER_HOUR)},
+        extra_env={
+            "ENT_SEND_LIMIT_MESSAGES_PER_HOUR": str(LIMIT_PER_HOUR),
+            "ENT_NOTIFICATION_SMTP_URL": f"smtp://127.0.0.1:{relay[1]}",
+            "ENT_NOTIFICATION_SENDER": NO_REPLY,
+            "ENT_NOTIFICATION_INTERVAL_S": "0.5",
+        },
     )
     platform.start()
     yield platform
@@ -244,3 +278,83 @@ def test_the_send_limit_answers_429_and_delivers_nothing(api: httpx.Client) -> N
     assert limited.status_code == 429, limited.text
     assert int(limited.headers["retry-after"]) > 0
     assert limited.json()["code"] == "send_limit_reached"
+
+
+def upload(api: httpx.Client, auth: Headers, name: str, content: bytes) -> dict[str, Any]:
+    response = api.post(
+        "/api/mail/attachments",
+        headers=auth,
+        files={"file": (name, content, "application/pdf")},
+    )
+    return dict(ok(response, 201))
+
+
+def test_attachments_travel_by_reference_and_an_infected_one_is_removed(
+    api: httpx.Client,
+) -> None:
+    teacher, parent, cpe = (sign_in(api, login) for login in (TEACHER, PARENT_6A, CPE))
+    parent_id = user_id(api, parent)
+    clean = upload(api, teacher, "Autorisation.pdf", b"%PDF-1.7 autorisation de sortie")
+    infected = upload(api, teacher, "virus.pdf", b"%PDF " + EICAR)
+    sent = ok(
+        send(
+            api,
+            teacher,
+            to=[parent_id],
+            subject="Pièces jointes",
+            attachment_ids=[clean["attachment_id"], infected["attachment_id"]],
+        ),
+        201,
+    )
+    message = ok(api.get(f"/api/mail/messages/{sent['message_id']}", headers=parent))
+    shown = {a["attachment_id"]: a for a in message["attachments"]}
+    assert shown[clean["attachment_id"]]["removed"] is False
+    assert shown[infected["attachment_id"]] | {"size": 0} == {
+        "attachment_id": infected["attachment_id"],
+        "name": "Pièce jointe supprimée",
+        "media_type": shown[infected["attachment_id"]]["media_type"],
+        "size": 0,
+        "removed": True,
+    }
+    base = f"/api/mail/messages/{sent['message_id']}/attachments"
+    download = api.get(f"{base}/{clean['attachment_id']}", headers=parent)
+    assert download.status_code == 200
+    assert download.content == b"%PDF-1.7 autorisation de sortie"
+    assert download.headers["x-content-type-options"] == "nosniff"
+    removed = api.get(f"{base}/{infected['attachment_id']}", headers=parent)
+    assert removed.status_code == 404
+    assert removed.json()["code"] == "attachment_removed"
+    stranger = api.get(f"{base}/{clean['attachment_id']}", headers=cpe)
+    assert stranger.status_code == 404
+
+    # Forwarded to the CPE: the attachment goes along (the same content, not a copy).
+    forward = ok(api.post(f"/api/mail/messages/{sent['message_id']}/forward", headers=parent), 201)
+    draft = ok(api.get(f"/api/mail/drafts/{forward['draft_id']}", headers=parent))
+    assert clean["attachment_id"] in [a["attachment_id"] for a in draft["attachments"]]
+
+
+def test_a_notification_e_mail_reaches_the_relay_from_the_no_reply_address(
+    api: httpx.Client, relay: tuple[Inbox, int]
+) -> None:
+    inbox, _port = relay
+    teacher, parent = sign_in(api, TEACHER), sign_in(api, PARENT_6A)
+    address = "parent.eleve@exemple.fr"
+    bad = api.put("/api/mail/settings/notifications", headers=parent, json={"address": "x@"})
+    assert bad.status_code == 400
+    ok(api.put("/api/mail/settings/notifications", headers=parent, json={"address": address}))
+    ok(send(api, teacher, to=[user_id(api, parent)], subject="Conseil de classe"), 201)
+
+    deadline = time.monotonic() + 20
+    while not any(address in e.rcpt_tos for e in inbox.envelopes):
+        assert time.monotonic() < deadline, "no notification e-mail within 20 s"
+        time.sleep(0.2)
+    [mail] = [e for e in inbox.envelopes if address in e.rcpt_tos]
+    assert mail.mail_from == NO_REPLY
+    parsed = email.message_from_bytes(mail.original_content or b"", policy=email.policy.default)
+    assert parsed["Subject"] == "Nouveau message : Conseil de classe"
+    assert isinstance(parsed, email.message.EmailMessage)
+    body = parsed.get_body(("plain",))
+    assert body is not None
+    text = body.get_content()
+    assert "Conseil de classe" in text
+    assert "<p>Bonjour</p>" not in text  # the message body never leaves the ENT
