@@ -136,6 +136,7 @@ def test_a_class_conversation_from_the_teacher_to_the_cpe(api: httpx.Client) -> 
         api.post(f"/api/mail/messages/{answer['message_id']}/forward", headers=teacher), 201
     )
     draft_body = ok(api.get(f"/api/mail/drafts/{forward['draft_id']}", headers=teacher))
+    note = upload(api, teacher, "Liste des autorisations.pdf", b"%PDF-1.7 liste")
     saved = ok(
         api.put(
             f"/api/mail/drafts/{forward['draft_id']}",
@@ -145,12 +146,18 @@ def test_a_class_conversation_from_the_teacher_to_the_cpe(api: httpx.Client) -> 
                 "subject": draft_body["subject"],
                 "body": draft_body["body_html"],
                 "reply_mode": "sender_only",
+                "attachment_ids": [note["attachment_id"]],
                 "forwarded_from": answer["message_id"],
                 "version": forward["version"],
             },
         )
     )
-    ok(api.post(f"/api/mail/drafts/{forward['draft_id']}/send", headers=teacher), 201)
+    forwarded = ok(api.post(f"/api/mail/drafts/{forward['draft_id']}/send", headers=teacher), 201)
+    attachment = api.get(
+        f"/api/mail/messages/{forwarded['message_id']}/attachments/{note['attachment_id']}",
+        headers=cpe,
+    )
+    assert attachment.content == b"%PDF-1.7 liste"
     found = ok(api.get("/api/mail/search", headers=cpe, params={"q": "AUTORISATION des eleves"}))
     assert [m["subject"] for m in found["items"]] == [
         "TR : RE : Sortie au musée : autorisation des élèves"
