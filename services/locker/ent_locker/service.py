@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from ent_contracts import topics
+from ent_kit.blob_sweep import BLOB_CANDIDATES, referenced_by, sweep_unreferenced_blobs
 from ent_kit.peers import PeerClient
 from ent_kit.repository import Repository
 from ent_kit.runtime import Periodic, Runtime, ServiceDefinition, Subscription, provide
@@ -14,10 +15,9 @@ from litestar.di import Provide
 from ent_locker.adapters.directory import DirectoryPolicy
 from ent_locker.application.casier import Casier
 from ent_locker.application.deposits import DepositService, Limits
-from ent_locker.application.housekeeping import purge_expired_trash, sweep_unreferenced_blobs
+from ent_locker.application.housekeeping import purge_expired_trash
 from ent_locker.application.ports import RecipientPolicy
 from ent_locker.application.projections import (
-    BLOB_CANDIDATES,
     ENTRIES,
     LockerProjection,
     PeopleProjection,
@@ -39,7 +39,7 @@ from ent_locker.settings import LockerSettings
 LOCKER = LockerProjection()
 WORKSPACE = WorkspaceProjection()
 # Read models whose documents point at blobs: a blob still named in one of them stays.
-BLOB_REFERRERS = (ENTRIES, WORKSPACE_ITEMS)
+BLOB_IN_USE = referenced_by(ENTRIES, WORKSPACE_ITEMS)
 
 
 def settings_of(runtime: Runtime) -> LockerSettings:
@@ -129,7 +129,7 @@ async def housekeeping(runtime: Runtime) -> dict[str, int]:
     purged = await purge_expired_trash(runtime.storage.documents, casier(runtime), retention)
     grace = timedelta(seconds=settings.blob_grace_s)
     deleted = await sweep_unreferenced_blobs(
-        runtime.storage.documents, runtime.blobs, grace, BLOB_REFERRERS
+        runtime.storage.documents, runtime.blobs, grace, BLOB_IN_USE
     )
     return {"purged": purged, "blobs_deleted": deleted}
 

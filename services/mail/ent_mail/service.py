@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from ent_contracts import topics
+from ent_kit.blob_sweep import BLOB_CANDIDATES, sweep_unreferenced_blobs
 from ent_kit.peers import PeerClient
 from ent_kit.repository import Repository
 from ent_kit.runtime import Periodic, Runtime, ServiceDefinition, Subscription, provide
@@ -15,8 +16,10 @@ from ent_mail.adapters.antivirus import open_antivirus
 from ent_mail.adapters.directory import DirectoryPolicy
 from ent_mail.adapters.locker import LockerWorkspace
 from ent_mail.adapters.smtp import open_notifier
+from ent_mail.application import content_uses
 from ent_mail.application.address_book import AddressBookService
 from ent_mail.application.attachments import AttachmentService
+from ent_mail.application.attachments_projection import ATTACHMENTS as ATTACHMENTS_COLLECTION
 from ent_mail.application.attachments_projection import AttachmentsProjection
 from ent_mail.application.badge import UnreadBadge
 from ent_mail.application.drafts import DraftCommands
@@ -133,6 +136,13 @@ async def send_notification_emails(runtime: Runtime) -> int:
     return await dispatcher.run_once(datetime.now(UTC))
 
 
+async def sweep_blobs(runtime: Runtime) -> int:
+    grace = timedelta(seconds=settings_of(runtime).blob_grace_s)
+    return await sweep_unreferenced_blobs(
+        runtime.storage.documents, runtime.blobs, grace, content_uses.in_use
+    )
+
+
 async def purge(runtime: Runtime) -> dict[str, int]:
     settings = settings_of(runtime)
     purges = Purges(
@@ -211,6 +221,9 @@ async def on_start(runtime: Runtime) -> None:
     await documents.ensure_index(COPIES, ["folder", "sent_at"])
     await documents.ensure_index(DRAFTS_COLLECTION, ["saved_at"])
     await documents.ensure_index(CONTACTS, ["owner_id"])
+    await documents.ensure_index(COPIES, ["message_id"])  # is a message still held?
+    await documents.ensure_index(BLOB_CANDIDATES, ["since"])
+    await documents.ensure_index(ATTACHMENTS_COLLECTION, ["blob_key", "stored_at"])
     await documents.ensure_index(EMAIL_QUEUE, ["next_at"])
     await documents.ensure_index(EMAIL_QUEUE, ["user_id"])
 
@@ -240,6 +253,7 @@ SERVICE = ServiceDefinition(
     on_start=on_start,
     periodic=[
         Periodic("purges", purge, lambda r: settings_of(r).purge_interval_s),
+        Periodic("blob-sweep", sweep_blobs, lambda r: settings_of(r).purge_interval_s),
         Periodic(
             "notification-emails",
             send_notification_emails,

@@ -27,6 +27,9 @@ class MailSettings(ServiceSettings, frozen=True, kw_only=True):
     inbox_retention_days: Annotated[float, msgspec.Meta(gt=0)] = 90
     draft_retention_days: Annotated[float, msgspec.Meta(gt=0)] = 7
     purge_interval_s: Annotated[float, msgspec.Meta(gt=0)] = 3600
+    # An attachment content nothing uses any more waits this long before deletion: the same
+    # bytes may be between their upload and the event that names them.
+    blob_grace_s: Annotated[float, msgspec.Meta(ge=0)] = 600
     # Antivirus for attachments: `eicar://` (embedded, knows only the EICAR test file),
     # `clamd://host:3310` or `clamd:///path/to/clamd.sock` in production.
     antivirus_url: str = "eicar://"

@@ -12,14 +12,13 @@ from ent_contracts.locker import (
     DocumentRestored,
     DocumentTrashed,
 )
+from ent_kit.blob_sweep import BLOB_CANDIDATES, mark_candidate
 from ent_kit.storage import DocumentWriter
 
 ENTRIES = "entries"  # one row per (document, owner, folder): what folder listings page through
 DOCUMENTS = "documents"  # one row per document: access checks and download
 PEOPLE = "people"  # names and profiles, from the directory's events
 USAGE = "usage"  # bytes each user has deposited and not yet purged from their Historique
-# Blobs whose last Casier reference was purged: deleted after a grace period if still unused.
-BLOB_CANDIDATES = "blob_candidates"
 
 RECEIVED = "received"  # Mon casier
 HISTORY = "history"  # Historique
@@ -67,7 +66,7 @@ class LockerProjection:
             ENTRIES, [entry_id(event.document_id, o, sender) for o in owners]
         )
         if not remaining:
-            await tx.put(BLOB_CANDIDATES, document["blob_key"], {"since": envelope.occurred_at})
+            await mark_candidate(tx, document["blob_key"], envelope.occurred_at)
 
     async def _set_state(
         self, tx: DocumentWriter, document_id: str, owner_id: str, **changes: Any

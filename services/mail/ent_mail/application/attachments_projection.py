@@ -8,18 +8,23 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import msgspec
 from ent_contracts import DomainEvent, Envelope
 from ent_contracts.mail import AttachmentQuarantined, AttachmentStored
+from ent_kit.blob_sweep import mark_candidate
+from ent_kit.blobs import content_key
 from ent_kit.storage import DocumentWriter
 
 ATTACHMENTS = "attachments"
 QUARANTINED = "quarantined"
+UPLOAD_KEPT = timedelta(days=1)  # an upload's content kept this long for a draft to use it
 
 
 class AttachmentsProjection:
     name = "attachments"
-    collections = (ATTACHMENTS, QUARANTINED)
+    collections = (ATTACHMENTS, QUARANTINED)  # its blob candidates are the sweep's
 
     async def apply(self, tx: DocumentWriter, envelope: Envelope, event: DomainEvent) -> None:
         match event:
@@ -30,8 +35,13 @@ class AttachmentsProjection:
                     {
                         "owner_id": event.owner_id,
                         "ref": msgspec.to_builtins(event.attachment),
+                        "blob_key": content_key(event.attachment.sha256),
                         "stored_at": envelope.occurred_at,
                     },
+                )
+                # Unless a draft or a message uses it by then, the content may go.
+                await mark_candidate(
+                    tx, content_key(event.attachment.sha256), envelope.occurred_at + UPLOAD_KEPT
                 )
             case AttachmentQuarantined():
                 await tx.put(QUARANTINED, event.sha256, {"signature": event.signature})

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import datetime
 from typing import Any
 
 from ent_contracts import DomainEvent, Envelope
@@ -35,8 +36,9 @@ from ent_contracts.mail import (
     MessagesTrashed,
     MessagesUnread,
 )
-from ent_kit.storage import Document, DocumentWriter
+from ent_kit.storage import Document, DocumentWriter, Query
 
+from ent_mail.application import content_uses
 from ent_mail.domain.conversation import recipients_of
 from ent_mail.domain.mailbox import DRAFTS, INBOX, SENT, TRASH
 
@@ -66,14 +68,22 @@ def search_key(text: str) -> str:
 
 class MailboxProjection:
     name = "mailbox"
-    collections = (MESSAGES, COPIES, FOLDER_COUNTS, FOLDERS, DRAFTS_COLLECTION, TRASHED_IN)
+    collections = (
+        MESSAGES,
+        COPIES,
+        FOLDER_COUNTS,
+        FOLDERS,
+        DRAFTS_COLLECTION,
+        TRASHED_IN,
+        content_uses.CONTENT_USES,
+    )
 
     async def apply(self, tx: DocumentWriter, envelope: Envelope, event: DomainEvent) -> None:
         match event:
             case MessageSent():
                 await _sent(tx, event)
             case MailboxEvent():
-                await _changed(tx, event)
+                await _changed(tx, event, envelope.occurred_at)
             case FolderCreated():
                 await tx.put(FOLDERS, event.folder_id, _folder(event))
             case FolderRenamed():
@@ -89,8 +99,12 @@ class MailboxProjection:
             case DraftSaved():
                 await _draft_saved(tx, envelope, event)
             case DraftDiscarded():
-                if await tx.delete(DRAFTS_COLLECTION, event.draft_id):
+                draft = await tx.get(DRAFTS_COLLECTION, event.draft_id)
+                if draft is not None:
+                    await tx.delete(DRAFTS_COLLECTION, event.draft_id)
                     await _count(tx, event.owner_id, DRAFTS, total=-1)
+                    gone = content_uses.shas(draft["attachments"])
+                    await content_uses.use(tx, gone, -1, envelope.occurred_at)
 
 
 def _folder(event: FolderCreated) -> Document:
@@ -104,6 +118,7 @@ def _folder(event: FolderCreated) -> Document:
 
 async def _sent(tx: DocumentWriter, event: MessageSent) -> None:
     await tx.put(MESSAGES, event.message_id, _message(event))
+    await content_uses.use(tx, content_uses.shas(event.attachments), 1, event.sent_at)
     summary = _summary(event)
     await _deliver(tx, event.sender_id, SENT, "sender", summary, read=True)
     roles = (
@@ -177,7 +192,7 @@ async def _bring_back_from_trash(tx: DocumentWriter, event: MessageSent) -> None
         await tx.put(TRASHED_IN, event.conversation_id, {"copies": remaining})
 
 
-async def _changed(tx: DocumentWriter, event: MailboxEvent) -> None:
+async def _changed(tx: DocumentWriter, event: MailboxEvent, envelope_at: datetime) -> None:
     ids = [copy_id(m, event.user_id, home) for m in event.message_ids for home in (INBOX, SENT)]
     for copy in (await tx.get_many(COPIES, ids)).values():
         match event:
@@ -195,8 +210,19 @@ async def _changed(tx: DocumentWriter, event: MailboxEvent) -> None:
                 # restored or moved meanwhile stays); a delete takes it from the trash.
                 if copy["folder"] == _PURGED_FROM[event.reason]:
                     await _purge(tx, copy)
+                    await _forget_if_unheld(tx, copy["message_id"], envelope_at)
             case MessagesCategorized():
                 await tx.put(COPIES, copy["id"], {**copy, "category": event.category})
+
+
+async def _forget_if_unheld(tx: DocumentWriter, message_id: str, at: datetime) -> None:
+    """The last copy gone: the message's content goes, and its attachments lose a use."""
+    if (await tx.find(COPIES, Query(where={"message_id": message_id}, limit=1))).items:
+        return
+    message = await tx.get(MESSAGES, message_id)
+    if message is not None:
+        await tx.delete(MESSAGES, message_id)
+        await content_uses.use(tx, content_uses.shas(message["attachments"]), -1, at)
 
 
 async def _set_read(tx: DocumentWriter, copy: Document, *, read: bool) -> None:
@@ -260,7 +286,12 @@ async def _update(tx: DocumentWriter, collection: str, doc_id: str, **changes: A
 
 
 async def _draft_saved(tx: DocumentWriter, envelope: Envelope, event: DraftSaved) -> None:
-    existed = await tx.get(DRAFTS_COLLECTION, event.draft_id) is not None
+    before = await tx.get(DRAFTS_COLLECTION, event.draft_id)
+    existed = before is not None
+    was = content_uses.shas(before["attachments"]) if before else set()
+    now = content_uses.shas(event.attachments)
+    await content_uses.use(tx, now - was, 1, envelope.occurred_at)
+    await content_uses.use(tx, was - now, -1, envelope.occurred_at)
     fields = {k: v for k, v in _draft_fields(event).items()}
     await tx.put(
         DRAFTS_COLLECTION, event.draft_id, {**fields, "version": envelope.aggregate_version}
