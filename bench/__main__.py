@@ -6,7 +6,7 @@ import asyncio
 import importlib
 import sys
 
-SUITES = ("kit", "directory", "locker")
+SUITES = ("kit", "directory", "locker", "mail")
 
 
 def main(argv: list[str]) -> int:

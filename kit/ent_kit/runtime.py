@@ -101,7 +101,9 @@ class _Repeating:
                     return
                 try:
                     result = await job.work(self._runtime)
-                    log.info("periodic job done", job=job.name, result=result)
+                    # A run that found nothing to do is not news (some jobs run every few s).
+                    report = log.info if result else log.debug
+                    report("periodic job done", job=job.name, result=result)
                 except Exception:
                     log.exception(
                         "periodic job failed; next try at the next interval", job=job.name
