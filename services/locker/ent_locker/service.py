@@ -8,11 +8,11 @@ from datetime import timedelta
 from ent_contracts import topics
 from ent_kit.blob_sweep import BLOB_CANDIDATES, referenced_by, sweep_unreferenced_blobs
 from ent_kit.peers import PeerClient
+from ent_kit.reachability import DirectoryPolicy
 from ent_kit.repository import Repository
 from ent_kit.runtime import Periodic, Runtime, ServiceDefinition, Subscription, provide
 from litestar.di import Provide
 
-from ent_locker.adapters.directory import DirectoryPolicy
 from ent_locker.application.casier import Casier
 from ent_locker.application.deposits import DepositService, Limits
 from ent_locker.application.housekeeping import purge_expired_trash
@@ -97,7 +97,7 @@ def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
     settings = settings_of(runtime)
     directory = PeerClient(settings.directory_url, settings)
     runtime.close_on_stop(directory.close)
-    policy = DirectoryPolicy(directory)
+    policy = DirectoryPolicy(directory, field="recipients")
     signer = receipt_signer(runtime)
     return {
         "deposits": provide(lambda: deposit_service(runtime, policy, signer)),

@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 from ent_contracts import topics
 from ent_kit.blob_sweep import BLOB_CANDIDATES, sweep_unreferenced_blobs
 from ent_kit.peers import PeerClient
+from ent_kit.reachability import DirectoryPolicy
 from ent_kit.repository import Repository
 from ent_kit.runtime import Periodic, Runtime, ServiceDefinition, Subscription, provide
 from litestar.di import Provide
 
 from ent_mail.adapters.antivirus import open_antivirus
-from ent_mail.adapters.directory import DirectoryPolicy
 from ent_mail.adapters.locker import LockerWorkspace
 from ent_mail.adapters.smtp import open_notifier
 from ent_mail.application import content_uses
@@ -180,7 +180,7 @@ def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
     settings = settings_of(runtime)
     directory = PeerClient(settings.directory_url, settings)
     runtime.close_on_stop(directory.close)
-    policy = DirectoryPolicy(directory)
+    policy = DirectoryPolicy(directory, field="to")
     antivirus = open_antivirus(settings.antivirus_url)
     runtime.close_on_stop(antivirus.close)
     workspace = LockerWorkspace(settings.locker_url)

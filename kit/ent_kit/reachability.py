@@ -1,4 +1,5 @@
-"""The directory decides who may write to whom: the locker asks, over HTTP."""
+"""The directory decides who may write to whom: every sending service asks it, over HTTP,
+with the contract of `ent_contracts.directory_api`."""
 
 from __future__ import annotations
 
@@ -8,13 +9,17 @@ from ent_contracts.directory_api import (
     Recipient,
     Verdict,
 )
+
 from ent_kit.errors import Refused
 from ent_kit.peers import PeerClient, PeerRejected
 
 
 class DirectoryPolicy:
-    def __init__(self, directory: PeerClient) -> None:
+    """`field`: the caller's input that named the recipients, for a refusal to name it."""
+
+    def __init__(self, directory: PeerClient, field: str) -> None:
         self._directory = directory
+        self._field = field
 
     async def reachable(self, sender_id: str, recipients: list[Recipient]) -> Verdict:
         request = ReachabilityRequest(sender_id=sender_id, recipients=recipients)
@@ -26,5 +31,5 @@ class DirectoryPolicy:
             # e.g. an unknown role in an audience: the client's error, named as it was.
             error = rejected.first_error()
             raise Refused(
-                "recipients", str(error.get("reason", "invalid")), str(error.get("message", ""))
+                self._field, str(error.get("reason", "invalid")), str(error.get("message", ""))
             ) from None
