@@ -235,7 +235,8 @@ async def test_a_clean_upload_is_stored_by_its_digest_and_recorded_for_the_send(
     assert (mail.root / content_key(ref.sha256)).read_bytes() == PDF
     doc = await mail.doc(ATTACHMENTS, ref.attachment_id)  # read-your-writes: no waiting
     assert doc is not None
-    assert set(doc) - {"id"} == {"owner_id", "ref", "blob_key", "stored_at"}  # "id": the store's own
+    # "id": the store's own
+    assert set(doc) - {"id"} == {"owner_id", "ref", "blob_key", "stored_at"}
     assert doc["owner_id"] == TEACHER.user_id
     assert doc["ref"] == msgspec.to_builtins(ref)
     [stored] = await mail.events(f"attachment:{ref.attachment_id}")

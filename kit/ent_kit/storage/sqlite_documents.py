@@ -43,8 +43,7 @@ class SqliteDocumentStore:
         return await _get_many(self._db.read, collection, doc_ids)
 
     async def find(self, collection: str, query: Query) -> Page:
-        sql, params = find_sql(collection, query)
-        return page(query, await self._db.read(sql, params))
+        return page(query, await _rows(self._db.read, collection, query))
 
     async def ensure_index(self, collection: str, fields: Sequence[str]) -> None:
         """A partial index over one collection's documents only (a write to one collection
@@ -100,8 +99,7 @@ class SqliteDocumentWriter:
 
     async def find(self, collection: str, query: Query) -> Page:
         await self.flush()
-        sql, params = find_sql(collection, query)
-        return page(query, await self._conn.fetch(sql, params))
+        return page(query, await _rows(self._conn.fetch, collection, query))
 
     async def put(self, collection: str, doc_id: str, doc: Document) -> None:
         self._pending[(collection, doc_id)] = _builtins(doc)
@@ -152,6 +150,15 @@ async def _by_ids(fetch: Fetch, columns: str, collection: str, doc_ids: Sequence
             f"SELECT {columns} FROM documents WHERE collection = ? AND id IN ({marks})",
             [collection, *chunk],
         )
+    return rows
+
+
+async def _rows(fetch: Fetch, collection: str, query: Query) -> list[Row]:
+    rows: list[Row] = []
+    for sql, params in find_sql(collection, query):
+        rows += await fetch(sql, params)
+        if len(rows) > query.limit:
+            break
     return rows
 
 

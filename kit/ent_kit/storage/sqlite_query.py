@@ -29,11 +29,32 @@ def field_sql(name: str) -> str:
     return "id" if name == "id" else f"json_extract(body, '$.{name}')"
 
 
-def find_sql(collection: str, query: Query) -> tuple[str, list[Any]]:
-    where, params = _where(collection, query)
+def find_sql(collection: str, query: Query) -> list[tuple[str, list[Any]]]:
+    """The statements that read a page, run in turn until the page is full: one, or two
+    when the first sort key descends past a cursor whose value is not NULL. Then the page
+    reads an index range (`key <= value`: a plain keyset `OR` would make SQLite walk the
+    index from the top on every page, 30 ms deep in 10,000 rows instead of 0.5), and the
+    rows whose key is NULL, which sort last, come from a second statement."""
     order = ", ".join(f"{field_sql(n)} {d.upper()}" for n, d in query.sort_keys())
-    sql = f"SELECT id, body FROM documents WHERE {where} ORDER BY {order} LIMIT {query.limit + 1}"
-    return sql, params
+    where, params = _where(collection, query)
+    statements = [(_select(where, order, query.limit + 1), params)]
+    tail = _null_tail(collection, query)
+    if tail is not None:
+        statements.append((_select(tail[0], order, query.limit + 1), tail[1]))
+    return statements
+
+
+def _select(where: str, order: str, limit: int) -> str:
+    return f"SELECT id, body FROM documents WHERE {where} ORDER BY {order} LIMIT {limit}"
+
+
+def _null_tail(collection: str, query: Query) -> tuple[str, list[Any]] | None:
+    values = decode_cursor(query)
+    name, direction = query.sort_keys()[0]
+    if values is None or direction != "desc" or values[0] is None or name == "id":
+        return None
+    clauses, params = _filters(collection, query)
+    return " AND ".join([*clauses, f"{field_sql(name)} IS NULL"]), params
 
 
 def delete_sql(collection: str, query: Query) -> tuple[str, list[Any]]:
@@ -49,6 +70,20 @@ def delete_sql(collection: str, query: Query) -> tuple[str, list[Any]]:
 
 
 def _where(collection: str, query: Query) -> tuple[str, list[Any]]:
+    clauses, params = _filters(collection, query)
+    cursor_values = decode_cursor(query)
+    if cursor_values is not None:
+        clause, cursor_params = _after_cursor(query, cursor_values)
+        clauses.append(clause)
+        params.extend(cursor_params)
+        bound = _first_key_bound(query, cursor_values[0])
+        if bound is not None:
+            clauses.append(bound[0])
+            params.extend(bound[1])
+    return " AND ".join(clauses), params
+
+
+def _filters(collection: str, query: Query) -> tuple[list[str], list[Any]]:
     clauses, params = ["collection = ?"], [collection]
     for name, value in query.where.items():
         if value is None:
@@ -60,12 +95,18 @@ def _where(collection: str, query: Query) -> tuple[str, list[Any]]:
         for op, value in bounds.bounds():
             clauses.append(f"{field_sql(name)} {_OPERATORS[op]} ?")
             params.append(as_stored(value))
-    cursor_values = decode_cursor(query)
-    if cursor_values is not None:
-        clause, cursor_params = _after_cursor(query, cursor_values)
-        clauses.append(clause)
-        params.extend(cursor_params)
-    return " AND ".join(clauses), params
+    return clauses, params
+
+
+def _first_key_bound(query: Query, value: Any) -> tuple[str, list[Any]] | None:
+    """An index range on the first sort key, implied by the keyset condition, that SQLite
+    can seek with. Descending past a value, NULLs (last) are left to `_null_tail`."""
+    name, direction = query.sort_keys()[0]
+    field = field_sql(name)
+    if value is None:
+        # Ascending: everything may follow; descending: only other NULLs.
+        return None if direction == "asc" else (f"{field} IS NULL", [])
+    return (f"{field} >= ?", [value]) if direction == "asc" else (f"{field} <= ?", [value])
 
 
 def _after_cursor(query: Query, values: list[Any]) -> tuple[str, list[Any]]:
