@@ -17,7 +17,7 @@ ASYNCAPI_CHECK := contracts/asyncapi-check
 help:
 	@echo "make run        start broker + all services with a demo school (data in $(DATA_DIR)/)"
 	@echo "make test       lint, layering, types, contract checks (fresh, compatible, AsyncAPI), all tests"
-	@echo "make bench      every benchmark (BENCH=<suite> for one: kit, directory, locker)"
+	@echo "make bench      every benchmark (BENCH=<suite> for one: kit, directory, locker, mail)"
 	@echo "make contracts  regenerate contracts/schemas (JSON Schema + AsyncAPI)"
 
 # Installs uv with pip when missing, then the locked workspace into .venv.

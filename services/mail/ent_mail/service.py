@@ -212,7 +212,6 @@ async def on_start(runtime: Runtime) -> None:
     documents = runtime.storage.documents
     await documents.ensure_index(NOTIFICATIONS, ["user_id", "created_at"])
     await documents.ensure_index(COPIES, ["user_id", "folder", "sent_at"])
-    await documents.ensure_index(COPIES, ["user_id", "folder", "read", "sent_at"])
     await documents.ensure_index(COPIES, ["user_id", "conversation_id", "sent_at"])
     await documents.ensure_index(COPIES, ["user_id", "sent_at"])
     await documents.ensure_index(DRAFTS_COLLECTION, ["owner_id", "saved_at"])
@@ -221,7 +220,6 @@ async def on_start(runtime: Runtime) -> None:
     await documents.ensure_index(COPIES, ["folder", "sent_at"])
     await documents.ensure_index(DRAFTS_COLLECTION, ["saved_at"])
     await documents.ensure_index(CONTACTS, ["owner_id"])
-    await documents.ensure_index(COPIES, ["message_id"])  # is a message still held?
     await documents.ensure_index(BLOB_CANDIDATES, ["since"])
     await documents.ensure_index(ATTACHMENTS_COLLECTION, ["blob_key", "stored_at"])
     await documents.ensure_index(EMAIL_QUEUE, ["next_at"])

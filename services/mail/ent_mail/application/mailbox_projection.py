@@ -36,7 +36,7 @@ from ent_contracts.mail import (
     MessagesTrashed,
     MessagesUnread,
 )
-from ent_kit.storage import Document, DocumentWriter, Query
+from ent_kit.storage import Document, DocumentWriter
 
 from ent_mail.application import content_uses
 from ent_mail.domain.conversation import recipients_of
@@ -216,13 +216,19 @@ async def _changed(tx: DocumentWriter, event: MailboxEvent, envelope_at: datetim
 
 
 async def _forget_if_unheld(tx: DocumentWriter, message_id: str, at: datetime) -> None:
-    """The last copy gone: the message's content goes, and its attachments lose a use."""
-    if (await tx.find(COPIES, Query(where={"message_id": message_id}, limit=1))).items:
-        return
+    """The last copy gone: the message's content goes, and its attachments lose a use.
+    Its copies are known from the message itself (one read, no index on message ids)."""
     message = await tx.get(MESSAGES, message_id)
-    if message is not None:
-        await tx.delete(MESSAGES, message_id)
-        await content_uses.use(tx, content_uses.shas(message["attachments"]), -1, at)
+    if message is None:
+        return
+    holders = [copy_id(message_id, message["sender_id"], SENT)] + [
+        copy_id(message_id, user_id, INBOX)
+        for user_id in dict.fromkeys([*message["to"], *message["cc"], *message["bcc"]])
+    ]
+    if await tx.existing(COPIES, holders):
+        return
+    await tx.delete(MESSAGES, message_id)
+    await content_uses.use(tx, content_uses.shas(message["attachments"]), -1, at)
 
 
 async def _set_read(tx: DocumentWriter, copy: Document, *, read: bool) -> None:
