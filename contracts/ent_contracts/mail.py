@@ -76,6 +76,9 @@ class MailboxEvent(MailEvent, frozen=True, kw_only=True):
 
     user_id: str
     message_ids: list[str]
+    # The folder the selection was made in: only the copies there (a message one wrote to
+    # oneself has a copy in Reçus and one in Envoyés). None: every copy of each message.
+    in_folder: str | None = None
 
 
 @register

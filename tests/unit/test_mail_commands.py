@@ -308,3 +308,18 @@ async def test_a_whole_folder_to_the_trash(mail: Mail) -> None:
     assert sorted(result.done) == sorted(sent)
     assert await mail.count(PARENT, "trash") == (3, 3)
     assert await mail.count(TEACHER, "sent") == (3, 0)  # the sender's copies untouched
+
+
+async def test_a_message_to_oneself_is_acted_on_in_the_folder_it_was_selected_in(
+    mail: Mail,
+) -> None:
+    note = await mail.send(to=[TEACHER.user_id], subject="Pense-bête")
+    assert (await mail.copy(note, TEACHER))["folder"] == "inbox"
+    assert (await mail.copy(note, TEACHER, "sent"))["folder"] == "sent"
+
+    await mail.mailbox.trash(TEACHER, [note], folder="inbox")
+    assert (await mail.copy(note, TEACHER))["folder"] == "trash"
+    assert (await mail.copy(note, TEACHER, "sent"))["folder"] == "sent"  # Envoyés keeps it
+    await mail.mailbox.delete(TEACHER, [note])
+    assert (await mail.copy(note, TEACHER, "sent"))["folder"] == "sent"
+    assert await mail.storage.documents.get(MESSAGES, note) is not None  # still held

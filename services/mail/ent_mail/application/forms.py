@@ -29,6 +29,9 @@ class DraftForm(MessageForm, frozen=True, kw_only=True):
 
 class Selection(msgspec.Struct, frozen=True, kw_only=True):
     message_ids: list[str]
+    # The folder the selection was made in: only the copies there (one's message to
+    # oneself is in Reçus and Envoyés). None: every copy of each message.
+    folder: str | None = None
 
 
 class MoveForm(Selection, frozen=True, kw_only=True):

@@ -29,7 +29,7 @@ from ent_mail.application.forms import (
 from ent_mail.application.mailbox_projection import COPIES, copy_id
 from ent_mail.domain.mailbox import INBOX, MAX_SELECTION, SENT, TRASH, Mailbox, mailbox_id
 
-Decide = Callable[[Mailbox, list[str]], object]
+Decide = Callable[[Mailbox, list[str], str | None], object]  # the ids found, in their folder
 
 
 class MailboxCommands:
@@ -40,8 +40,12 @@ class MailboxCommands:
         self._reader = reader
         self._projector = projector
 
-    async def mark(self, me: Identity, ids: list[str], *, read: bool) -> SelectionResult:
-        return await self._on(me, ids, lambda m, found: m.mark_read(found, read=read))
+    async def mark(
+        self, me: Identity, ids: list[str], *, read: bool, folder: str | None = None
+    ) -> SelectionResult:
+        return await self._on(
+            me, ids, lambda m, found, at: m.mark_read(found, read=read, in_folder=at), within=folder
+        )
 
     async def open(self, me: Identity, message_id: str) -> None:
         """Opening a message marks it read (nothing is written when it already is)."""
@@ -49,25 +53,41 @@ class MailboxCommands:
         if not copies:
             raise NotFound("message_id", "message_not_found", texts.MESSAGE_NOT_FOUND)
         if any(not c["read"] for c in copies):
-            await self._on(me, [message_id], lambda m, found: m.mark_read(found, read=True))
+            await self._on(me, [message_id], lambda m, found, _: m.mark_read(found, read=True))
 
     async def move(self, me: Identity, form: MoveForm) -> SelectionResult:
-        return await self._on(me, form.message_ids, lambda m, found: m.move(found, form.folder_id))
+        return await self._on(
+            me,
+            form.message_ids,
+            lambda m, found, at: m.move(found, form.folder_id, in_folder=at),
+            within=form.folder,
+        )
 
-    async def trash(self, me: Identity, ids: list[str]) -> SelectionResult:
-        at = datetime.now(UTC)
-        return await self._on(me, ids, lambda m, found: m.trash(found, at), outside=TRASH)
+    async def trash(
+        self, me: Identity, ids: list[str], folder: str | None = None
+    ) -> SelectionResult:
+        now = datetime.now(UTC)
+        return await self._on(
+            me,
+            ids,
+            lambda m, found, at: m.trash(found, now, in_folder=at),
+            within=folder,
+            outside=TRASH,
+        )
 
     async def restore(self, me: Identity, ids: list[str]) -> SelectionResult:
-        return await self._on(me, ids, lambda m, found: m.restore(found), within=TRASH)
+        return await self._on(me, ids, lambda m, found, _: m.restore(found), within=TRASH)
 
     async def delete(self, me: Identity, ids: list[str]) -> SelectionResult:
         """Definitive delete, from the trash only: the others are `not_found` there."""
-        return await self._on(me, ids, lambda m, found: m.purge(found, "deleted"), within=TRASH)
+        return await self._on(me, ids, lambda m, found, _: m.purge(found, "deleted"), within=TRASH)
 
     async def categorize(self, me: Identity, form: CategoryForm) -> SelectionResult:
         return await self._on(
-            me, form.message_ids, lambda m, found: m.categorize(found, form.category)
+            me,
+            form.message_ids,
+            lambda m, found, at: m.categorize(found, form.category, in_folder=at),
+            within=form.folder,
         )
 
     async def trash_folder(self, me: Identity, folder: str) -> SelectionResult:
@@ -75,7 +95,7 @@ class MailboxCommands:
         done: list[str] = []
         ids = [c["message_id"] for c in await self._in_folders(me, [folder])]
         for start in range(0, len(ids), MAX_SELECTION):
-            done += (await self.trash(me, ids[start : start + MAX_SELECTION])).done
+            done += (await self.trash(me, ids[start : start + MAX_SELECTION], folder)).done
         return SelectionResult(done=done, not_found=[])
 
     async def create_folder(self, me: Identity, form: FolderForm) -> FolderReceipt:
@@ -124,7 +144,7 @@ class MailboxCommands:
         done = [i for i in dict.fromkeys(ids) if i in found]
         not_found = [i for i in dict.fromkeys(ids) if i not in found]
         if done:
-            await self._update(me, lambda m: decide(m, done), create=True)
+            await self._update(me, lambda m: decide(m, done, within), create=True)
         return SelectionResult(done=done, not_found=not_found)
 
     async def _copies(self, me: Identity, ids: list[str]) -> list[Document]:

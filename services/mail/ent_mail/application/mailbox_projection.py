@@ -195,6 +195,8 @@ async def _bring_back_from_trash(tx: DocumentWriter, event: MessageSent) -> None
 async def _changed(tx: DocumentWriter, event: MailboxEvent, envelope_at: datetime) -> None:
     ids = [copy_id(m, event.user_id, home) for m in event.message_ids for home in (INBOX, SENT)]
     for copy in (await tx.get_many(COPIES, ids)).values():
+        if event.in_folder is not None and copy["folder"] != event.in_folder:
+            continue  # the user's other copy of a message to themselves
         match event:
             case MessagesRead() | MessagesUnread():
                 await _set_read(tx, copy, read=isinstance(event, MessagesRead))

@@ -162,23 +162,33 @@ class Mailbox(Aggregate):
 
     # --- copies --------------------------------------------------------------------------
 
-    def mark_read(self, ids: list[str], *, read: bool) -> None:
+    def mark_read(self, ids: list[str], *, read: bool, in_folder: str | None = None) -> None:
         event = MessagesRead if read else MessagesUnread
-        self.trigger(event(user_id=self.user_id, message_ids=_selection(ids)))
+        self.trigger(event(user_id=self.user_id, message_ids=_selection(ids), in_folder=in_folder))
 
-    def move(self, ids: list[str], folder_id: str) -> None:
+    def move(self, ids: list[str], folder_id: str, in_folder: str | None = None) -> None:
         """ "Ranger dans…": Reçus, Archives or one of the user's folders."""
         if folder_id not in (INBOX, ARCHIVE):
             if folder_id in SYSTEM_FOLDERS:
                 raise Refused("folder_id", "not_a_target", texts.NOT_A_TARGET)
             self.folder(folder_id)
         self.trigger(
-            MessagesMoved(user_id=self.user_id, message_ids=_selection(ids), folder_id=folder_id)
+            MessagesMoved(
+                user_id=self.user_id,
+                message_ids=_selection(ids),
+                folder_id=folder_id,
+                in_folder=in_folder,
+            )
         )
 
-    def trash(self, ids: list[str], at: datetime) -> None:
+    def trash(self, ids: list[str], at: datetime, in_folder: str | None = None) -> None:
         self.trigger(
-            MessagesTrashed(user_id=self.user_id, message_ids=_selection(ids), trashed_at=at)
+            MessagesTrashed(
+                user_id=self.user_id,
+                message_ids=_selection(ids),
+                trashed_at=at,
+                in_folder=in_folder,
+            )
         )
 
     def restore(self, ids: list[str]) -> None:
@@ -189,14 +199,19 @@ class Mailbox(Aggregate):
             MessagesPurged(user_id=self.user_id, message_ids=_selection(ids), reason=reason)
         )
 
-    def categorize(self, ids: list[str], category: str | None) -> None:
+    def categorize(
+        self, ids: list[str], category: str | None, in_folder: str | None = None
+    ) -> None:
         if category is not None:
             category = " ".join(category.split()) or None
         if category is not None and len(category) > MAX_CATEGORY:
             raise Refused("category", "too_long", texts.CATEGORY_TOO_LONG.format(max=MAX_CATEGORY))
         self.trigger(
             MessagesCategorized(
-                user_id=self.user_id, message_ids=_selection(ids), category=category
+                user_id=self.user_id,
+                message_ids=_selection(ids),
+                category=category,
+                in_folder=in_folder,
             )
         )
 

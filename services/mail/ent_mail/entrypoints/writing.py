@@ -18,6 +18,11 @@ from ent_mail.application.forms import (
 )
 from ent_mail.application.mailbox_commands import MailboxCommands
 from ent_mail.application.sending import SendService
+from ent_mail.domain.composition import MAX_BODY
+
+# A message's form carries up to MAX_BODY characters of HTML, more before sanitizing and as
+# JSON: above the kit's default body limit, still bounded.
+MAX_MESSAGE_FORM_BYTES = 8 * MAX_BODY
 
 
 class MailSendingController(Controller):
@@ -34,6 +39,7 @@ class MailSendingController(Controller):
             "uniquement », `all`: « Répondre à tous »), `subject`, `body` (HTML, sanitized). "
             "The directory decides: any refused recipient refuses the whole send (422)."
         ),
+        request_max_body_size=MAX_MESSAGE_FORM_BYTES,
     )
     async def send(
         self, request: AnyRequest, data: MessageForm, sending: SendService
@@ -67,13 +73,13 @@ class MailboxController(Controller):
     async def read(
         self, request: AnyRequest, data: Selection, mailbox: MailboxCommands
     ) -> SelectionResult:
-        return await mailbox.mark(request.user, data.message_ids, read=True)
+        return await mailbox.mark(request.user, data.message_ids, read=True, folder=data.folder)
 
     @post("/selection/unread", status_code=200, summary="Mark unread")
     async def unread(
         self, request: AnyRequest, data: Selection, mailbox: MailboxCommands
     ) -> SelectionResult:
-        return await mailbox.mark(request.user, data.message_ids, read=False)
+        return await mailbox.mark(request.user, data.message_ids, read=False, folder=data.folder)
 
     @post("/selection/move", status_code=200, summary="Ranger dans… (Reçus, Archives, a folder)")
     async def move(
@@ -85,7 +91,7 @@ class MailboxController(Controller):
     async def trash(
         self, request: AnyRequest, data: Selection, mailbox: MailboxCommands
     ) -> SelectionResult:
-        return await mailbox.trash(request.user, data.message_ids)
+        return await mailbox.trash(request.user, data.message_ids, data.folder)
 
     @post("/selection/restore", status_code=200, summary="Restore from the trash")
     async def restore(
