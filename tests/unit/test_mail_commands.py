@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from ent_kit.errors import Conflict, NotFound, Refused, Unprocessable
+from ent_kit.auth import Identity
+from ent_kit.errors import Conflict, Forbidden, NotFound, Refused, Unprocessable
 from ent_kit.storage import Query
 from ent_mail.application.forms import (
     CategoryForm,
@@ -17,8 +18,10 @@ from ent_mail.application.forms import (
     FolderPlace,
     MessageForm,
     MoveForm,
+    SystemMessageForm,
 )
 from ent_mail.application.mailbox_projection import COPIES, DRAFTS_COLLECTION, MESSAGES
+from ent_mail.application.queries import MailQueries
 from kit_fixtures import storage
 from mail_fixtures import (
     CLASS_PARENTS,
@@ -323,3 +326,20 @@ async def test_a_message_to_oneself_is_acted_on_in_the_folder_it_was_selected_in
     await mail.mailbox.delete(TEACHER, [note])
     assert (await mail.copy(note, TEACHER, "sent"))["folder"] == "sent"
     assert await mail.storage.documents.get(MESSAGES, note) is not None  # still held
+
+
+async def test_an_ent_message_is_read_only_and_sent_by_services_only(mail: Mail) -> None:
+    service = Identity(user_id="service:schoollife", profile="service")
+    form = SystemMessageForm(to=["parent-1"], subject="Ouverture", body="<p>Bienvenue</p>")
+    with pytest.raises(Forbidden):
+        await mail.sending.send_system(TEACHER, form)
+    receipt = await mail.sending.send_system(service, form)
+
+    copy = await mail.copy(receipt.message_id, PARENT)
+    assert (copy["kind"], copy["sender_id"]) == ("system", "ent")
+    with pytest.raises(Refused, match="message de l'ENT"):
+        await mail.drafts.reply(PARENT, receipt.message_id, to_all=False)
+    page = await MailQueries(mail.storage.documents).folder_page(
+        PARENT, "inbox", None, 10, kind="system"
+    )
+    assert [(c.message_id, c.sender_name) for c in page.items] == [(receipt.message_id, "ENT")]

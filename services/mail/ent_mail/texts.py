@@ -30,6 +30,10 @@ FORWARD_PREFIX = "TR : "
 QUOTE_HEADER = "Le {date}, {sender} a écrit :"
 FORWARD_HEADER = "Message transféré — De : {sender}, le {date}, objet : {subject}"
 
+RESERVED_TO_SERVICES = "réservé aux services de l'ENT"
+SYSTEM_USERS_ONLY = "un message de l'ENT s'adresse à des utilisateurs nommés un par un"
+SYSTEM_SENDER_NAME = "ENT"
+
 # --- conversations ----------------------------------------------------------------------
 MESSAGE_NOT_FOUND = "Message introuvable"
 CONVERSATION_NOT_FOUND = "Conversation introuvable"

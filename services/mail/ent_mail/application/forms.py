@@ -22,6 +22,14 @@ class MessageForm(msgspec.Struct, frozen=True, kw_only=True):
     forwarded_from: str | None = None
 
 
+class SystemMessageForm(msgspec.Struct, frozen=True, kw_only=True):
+    """An ENT message, from another service: to users by id, read only."""
+
+    to: list[str]
+    subject: str
+    body: str
+
+
 class DraftForm(MessageForm, frozen=True, kw_only=True):
     # The version the client last read (autosave): a newer one saved meanwhile gets 409.
     version: int | None = None

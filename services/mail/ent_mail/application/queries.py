@@ -37,6 +37,7 @@ from ent_mail.application.mailbox_projection import (
     search_key,
 )
 from ent_mail.application.projections import NOTIFICATIONS, PEOPLE
+from ent_mail.application.sending import SYSTEM_SENDER
 from ent_mail.application.views import (
     SYSTEM_FOLDER_NAMES,
     ConversationView,
@@ -317,6 +318,7 @@ class MailQueries:
         """Display names as the directory has them now; someone unknown is named as such."""
         wanted = sorted(set(user_ids))
         found = await self._reader.get_many(PEOPLE, wanted)
+        found[SYSTEM_SENDER] = {"display_name": texts.SYSTEM_SENDER_NAME}  # ENT messages
         return {u: found.get(u, {}).get("display_name") or texts.UNKNOWN_SENDER for u in wanted}
 
     async def _quarantined(self, holders: Iterable[Document]) -> set[str]:

@@ -14,14 +14,14 @@ from ent_contracts.directory_api import MAX_RECIPIENTS, Recipient, RefusedRecipi
 from ent_contracts.mail import AttachmentRef, MessageKind, MessageSent, ReplyMode
 from ent_kit.aggregate import new_event_id
 from ent_kit.auth import Identity
-from ent_kit.errors import NotFound, Refused, Unprocessable
+from ent_kit.errors import Forbidden, NotFound, Refused, Unprocessable
 from ent_kit.projections import LocalProjector
 from ent_kit.repository import Repository
 from ent_kit.storage import DocumentReader
 
 from ent_mail import texts
 from ent_mail.application.attachments_projection import ATTACHMENTS
-from ent_mail.application.forms import MessageForm, SentReceipt
+from ent_mail.application.forms import MessageForm, SentReceipt, SystemMessageForm
 from ent_mail.application.mailbox_projection import COPIES, MESSAGES, copy_id
 from ent_mail.application.ports import RecipientPolicy
 from ent_mail.application.projections import PEOPLE
@@ -30,6 +30,8 @@ from ent_mail.domain import composition
 from ent_mail.domain.composition import Addressing
 from ent_mail.domain.conversation import Conversation
 from ent_mail.domain.mailbox import INBOX, SENT
+
+SYSTEM_SENDER = "ent"  # who ENT messages come from: the platform, not a person
 
 
 def conversation_stream(conversation_id: str) -> str:
@@ -114,6 +116,41 @@ class SendService:
             message_id=message.message_id,
             conversation_id=conversation_id,
             recipients=resolved.count(),
+        )
+
+    async def send_system(self, caller: Identity, form: SystemMessageForm) -> SentReceipt:
+        """An ENT message (seed 002 §I-2: "messages système", read only, no reply): sent by
+        another service of the platform on the ENT's behalf, to the users it names, without
+        the directory (the ENT writes to its users) nor the send limits."""
+        if not caller.is_service:
+            raise Forbidden("", "reserved_to_services", texts.RESERVED_TO_SERVICES)
+        addressing = composition.addressing(form.to, [], [])
+        if any(r.user_id is None for r in addressing.all()):
+            raise Refused("to", "users_only", texts.SYSTEM_USERS_ONLY)
+        body = composition.body(form.body)
+        message = MessageSent(
+            conversation_id=new_event_id(),
+            message_id=new_event_id(),
+            sender_id=SYSTEM_SENDER,
+            to=[r.user_id for r in addressing.to if r.user_id is not None],
+            reply_mode="sender_only",
+            kind="system",
+            subject=composition.subject(form.subject),
+            body_html=body.html,
+            body_text=body.text,
+            sent_at=datetime.now(UTC),
+        )
+        saved = await self._conversations.update(
+            conversation_stream(message.conversation_id),
+            lambda conversation: conversation.send(message),
+            caller.actor,
+            create=True,
+        )
+        await self._projector.caught_up(saved.position)
+        return SentReceipt(
+            message_id=message.message_id,
+            conversation_id=message.conversation_id,
+            recipients=len(message.to),
         )
 
     async def my_message(self, me: Identity, message_id: str) -> dict[str, object]:

@@ -15,6 +15,7 @@ from ent_mail.application.forms import (
     Selection,
     SelectionResult,
     SentReceipt,
+    SystemMessageForm,
 )
 from ent_mail.application.mailbox_commands import MailboxCommands
 from ent_mail.application.sending import SendService
@@ -45,6 +46,20 @@ class MailSendingController(Controller):
         self, request: AnyRequest, data: MessageForm, sending: SendService
     ) -> SentReceipt:
         return await sending.send(request.user, data)
+
+    @post(
+        "/internal/system-messages",
+        status_code=201,
+        summary="Send an ENT message (services only)",
+        description=(
+            "For the platform's services, with their service token: `to` (user ids), "
+            "`subject`, `body`. Shown as « Messages ENT »: read only, no reply."
+        ),
+    )
+    async def send_system(
+        self, request: AnyRequest, data: SystemMessageForm, sending: SendService
+    ) -> SentReceipt:
+        return await sending.send_system(request.user, data)
 
     @post("/messages/{message_id:str}/reply", status_code=201, summary="Reply: a draft to edit")
     async def reply(
