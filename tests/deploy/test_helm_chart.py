@@ -591,6 +591,23 @@ def test_ingress_is_optional_and_routes_to_the_gateway(
     )
 
 
+def test_behind_the_ingress_the_gateway_reads_the_client_address_from_x_forwarded_for(
+    chart: helm.Chart, default_manifests: list[Manifest]
+) -> None:
+    # Without the chart's Ingress, the chart cannot know what stands in front: socket peer.
+    assert "ENT_TRUSTED_PROXY_HEADER" not in config(default_manifests, "gateway")
+
+    manifests = render(chart, FULL_VALUES)
+    gateway = config(manifests, "gateway")
+    assert (gateway["ENT_TRUSTED_PROXY_HEADER"], gateway["ENT_TRUSTED_PROXY_HOPS"]) == (
+        "x-forwarded-for",
+        "1",
+    )
+    assert all("ENT_TRUSTED_PROXY_HEADER" not in config(manifests, s) for s in INTERNAL)
+    two_hops = {**FULL_VALUES, "services": {"gateway": {"extraEnv": {"ENT_TRUSTED_PROXY_HOPS": 2}}}}
+    assert config(render(chart, two_hops), "gateway")["ENT_TRUSTED_PROXY_HOPS"] == "2"
+
+
 # ---------------------------------------------------------------- NetworkPolicy
 
 

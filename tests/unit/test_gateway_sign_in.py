@@ -13,6 +13,7 @@ import pytest
 from ent_contracts.directory_api import SignInAccount
 from ent_gateway.adapters.directory import DirectoryAccounts
 from ent_gateway.application.sign_in import InvalidCredentials, SignIn
+from ent_gateway.entrypoints.client_address import ClientAddresses
 from ent_gateway.entrypoints.http import AuthController
 from ent_kit.auth import Identity, identity_from_token
 from ent_kit.errors import NotFound
@@ -133,7 +134,10 @@ async def client() -> AsyncIterator[AsyncTestClient[Litestar]]:
     service = sign_in(dev_login=False)
     app = Litestar(
         route_handlers=[AuthController],
-        dependencies={"sign_in": Provide(lambda: service, sync_to_thread=False)},
+        dependencies={
+            "sign_in": Provide(lambda: service, sync_to_thread=False),
+            "client_addresses": Provide(ClientAddresses, sync_to_thread=False),
+        },
         exception_handlers=EXCEPTION_HANDLERS,
     )
     async with AsyncTestClient(app) as test_client:

@@ -3,9 +3,11 @@ the controllers as dependencies."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+from argon2 import PasswordHasher
 from ent_contracts import topics
 from ent_kit.projections import LocalProjector
 from ent_kit.repository import Repository
@@ -14,7 +16,7 @@ from litestar.di import Provide
 
 from ent_directory.application.administration import Administration
 from ent_directory.application.commands import DirectoryCommands
-from ent_directory.application.credentials import Credentials
+from ent_directory.application.credentials import Credentials, PasswordHashing
 from ent_directory.application.demo import seed_demo_school
 from ent_directory.application.favourites import FavouriteCommands
 from ent_directory.application.management import Management
@@ -38,10 +40,31 @@ from ent_directory.settings import DirectorySettings
 
 PROJECTION = DirectoryProjection()
 SEED_TIMEOUT_S = 60.0
+_HASHING: weakref.WeakKeyDictionary[Runtime, PasswordHashing] = weakref.WeakKeyDictionary()
 
 
 def projector(runtime: Runtime) -> LocalProjector:
     return runtime.projectors[PROJECTION.name]
+
+
+def hashing(runtime: Runtime) -> PasswordHashing:
+    """One bounded argon2 pool per process, shared by every request (see credentials)."""
+    if runtime not in _HASHING:
+        settings = runtime.settings
+        assert isinstance(settings, DirectorySettings)
+        hasher = PasswordHasher(
+            time_cost=settings.argon2_time_cost,
+            memory_cost=settings.argon2_memory_kib,
+            parallelism=settings.argon2_parallelism,
+        )
+        pool = PasswordHashing(hasher, workers=settings.password_hash_workers)
+        runtime.close_on_stop(pool.close)
+        _HASHING[runtime] = pool
+    return _HASHING[runtime]
+
+
+def credentials(runtime: Runtime) -> Credentials:
+    return Credentials(runtime.storage.documents, hashing(runtime))
 
 
 def commands(runtime: Runtime) -> DirectoryCommands:
@@ -85,7 +108,7 @@ async def on_start(runtime: Runtime) -> None:
     settings = runtime.settings
     if isinstance(settings, DirectorySettings) and settings.demo_seed:
         await seed_demo_school(commands(runtime), datetime.now(UTC).date())
-        await Credentials(documents).set_password([u.user_id for u in demo_users()], DEMO_PASSWORD)
+        await credentials(runtime).set_password([u.user_id for u in demo_users()], DEMO_PASSWORD)
         last = await runtime.storage.events.last_position()
         await projector(runtime).caught_up(last, timeout=SEED_TIMEOUT_S)
 
@@ -97,7 +120,7 @@ def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
         "reachability": provide(lambda: reachability(runtime)),
         "administration": provide(lambda: administration(runtime)),
         "favourites": provide(lambda: favourites(runtime)),
-        "credentials": provide(lambda: Credentials(runtime.storage.documents)),
+        "credentials": provide(lambda: credentials(runtime)),
     }
 
 

@@ -12,6 +12,8 @@ from litestar.di import Provide
 from ent_gateway.adapters.directory import DirectoryAccounts
 from ent_gateway.adapters.upstreams import Upstreams
 from ent_gateway.application.sign_in import SignIn
+from ent_gateway.application.throttle import SignInThrottle, ThrottlePolicy
+from ent_gateway.entrypoints.client_address import ClientAddresses
 from ent_gateway.entrypoints.http import ApiController, AuthController
 from ent_gateway.settings import GatewaySettings
 
@@ -35,11 +37,28 @@ def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
         issuer=settings.auth_issuer,
         token_ttl=timedelta(seconds=settings.token_ttl_s),
         dev_login=settings.dev_login,
+        throttle=throttle(settings),
     )
+    addresses = ClientAddresses(settings.trusted_proxy_header, settings.trusted_proxy_hops)
     return {
         "upstreams": provide(lambda: upstreams),
         "sign_in": provide(lambda: sign_in),
+        "client_addresses": provide(lambda: addresses),
     }
+
+
+def throttle(settings: GatewaySettings) -> SignInThrottle:
+    def policy(free_failures: int) -> ThrottlePolicy:
+        return ThrottlePolicy(
+            free_failures=free_failures,
+            first_delay_s=settings.sign_in_first_delay_s,
+            max_delay_s=settings.sign_in_max_delay_s,
+            window_s=settings.sign_in_window_s,
+        )
+
+    return SignInThrottle(
+        policy(settings.sign_in_free_failures), policy(settings.sign_in_address_free_failures)
+    )
 
 
 SERVICE = ServiceDefinition(

@@ -1,3 +1,4 @@
 """Every sentence the gateway shows to people, in French, in one place (logs stay English)."""
 
 INVALID_CREDENTIALS = "Identifiant ou mot de passe incorrect"
+TOO_MANY_SIGN_IN_ATTEMPTS = "Trop de tentatives de connexion : réessayez dans quelques instants"

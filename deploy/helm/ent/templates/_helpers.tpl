@@ -158,6 +158,13 @@ metadata:
 {{- if eq .name "gateway" -}}
 {{- $_ := set $data "ENT_UPSTREAMS" (include "ent.upstreams" .root) -}}
 {{- $_ := set $data "ENT_DEV_LOGIN" "false" -}}
+{{- if .root.Values.ingress.enabled -}}
+{{- /* Behind the Ingress the socket peer is the ingress controller: the client's address,
+  for sign-in throttling, is the entry it appends to X-Forwarded-For (extraEnv overrides,
+  e.g. 2 hops behind a cloud load balancer). */ -}}
+{{- $_ := set $data "ENT_TRUSTED_PROXY_HEADER" "x-forwarded-for" -}}
+{{- $_ := set $data "ENT_TRUSTED_PROXY_HOPS" "1" -}}
+{{- end -}}
 {{- end -}}
 {{- range $key, $value := .svc.extraEnv -}}
 {{- $_ := set $data $key (toString $value) -}}

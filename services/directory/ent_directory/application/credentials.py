@@ -3,18 +3,25 @@
 Deliberately not event-sourced: a password hash must never travel on the event stream
 that analytics consumers read. Hashes live in the directory's own store, and no other
 service sees a password: an OIDC/CAS deployment replaces this module and nothing else.
+
+argon2 is memory-hard on purpose (each hash holds `memory_cost` KiB while it runs), so
+hashing runs on a small pool of its own (`PasswordHashing`): however many sign-ins arrive
+at once, at most `workers` hashes are in flight, and the directory's memory stays bounded
+by workers x memory cost. The others wait their turn in the pool's queue (a few bytes each).
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol, TypeVar
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from ent_contracts.directory_api import PasswordCheck, SignInAccount
 from ent_kit.auth import Identity
 from ent_kit.errors import Refused, Unauthenticated
+from ent_kit.logging import get_logger
 from ent_kit.storage import DocumentStore, Query
 
 from ent_directory import texts
@@ -24,16 +31,75 @@ from ent_directory.application.views import sign_in_account
 
 CREDENTIALS = "credentials"
 MIN_PASSWORD_LENGTH = 8
+# What an unknown login is checked against: never anyone's password.
+_DUMMY_PASSWORD = "ent-no-such-account"
+
+log = get_logger("ent.directory.credentials")
+T = TypeVar("T")
+
+
+class Hasher(Protocol):
+    """What `argon2.PasswordHasher` offers and this module uses."""
+
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, hash: str, password: str) -> bool: ...
+
+    def check_needs_rehash(self, hash: str) -> bool: ...
+
+
+class PasswordHashing:
+    """argon2 off the event loop, at most `workers` hashes at once (one per worker thread:
+    argon2-cffi releases the GIL while it hashes). One per process, shared by every
+    request; `close()` at shutdown."""
+
+    def __init__(self, hasher: Hasher, *, workers: int = 2) -> None:
+        self._hasher = hasher
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="argon2")
+        self._dummy: str | None = None
+
+    async def _run(self, work: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, work, *args)
+
+    async def hash(self, password: str) -> str:
+        return await self._run(self._hasher.hash, password)
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        """Whether `password` matches; a hash of other argon2 parameters verifies too
+        (argon2 writes its parameters into the hash)."""
+        return await self._run(self._verify, password_hash, password)
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        """The hash was made with other parameters than today's (cheap: parses only)."""
+        try:
+            return self._hasher.check_needs_rehash(password_hash)
+        except (InvalidHashError, ValueError):
+            return True
+
+    async def burn(self, password: str) -> None:
+        """The cost of one real check, for a login that has no password: verified against
+        a dummy hash of today's parameters, so timing does not tell which logins exist."""
+        if self._dummy is None:
+            self._dummy = await self.hash(_DUMMY_PASSWORD)
+        await self.verify(self._dummy, password)
+
+    async def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return self._hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
 
 
 class Credentials:
-    def __init__(self, documents: DocumentStore, hasher: PasswordHasher | None = None) -> None:
+    def __init__(self, documents: DocumentStore, hashing: PasswordHashing) -> None:
         self._documents = documents
-        self._hasher = hasher or PasswordHasher()
+        self._hashing = hashing
 
     async def hash(self, password: str) -> str:
-        # argon2 is deliberately slow: keep it off the event loop.
-        return await asyncio.to_thread(self._hasher.hash, password)
+        return await self._hashing.hash(password)
 
     async def set_password(self, user_ids: list[str], password: str) -> None:
         """One hash for all (demo accounts share a password; real ones get one each)."""
@@ -56,20 +122,27 @@ class Credentials:
 
     async def authenticate(self, login: str, password: str) -> dict[str, Any] | None:
         """The account's user document, or None: an unknown login and a wrong password
-        are indistinguishable to the caller."""
+        are indistinguishable to the caller, in the answer and in the time it takes.
+        A good password whose hash has older parameters is hashed again with today's."""
         page = await self._documents.find(
             USERS, Query(where={"login": login.strip().lower()}, limit=1)
         )
         user = page.items[0] if page.items else None
         stored = await self._documents.get(CREDENTIALS, user["id"]) if user else None
         if user is None or stored is None or not user["active"]:
-            await asyncio.to_thread(self._burn, password)  # same cost as a real check
+            await self._hashing.burn(password)  # same cost as a real check
             return None
-        try:
-            await asyncio.to_thread(self._hasher.verify, stored["hash"], password)
-        except (VerificationError, InvalidHashError):
+        if not await self._hashing.verify(stored["hash"], password):
             return None
+        if self._hashing.needs_rehash(stored["hash"]):
+            await self._rehash(user["id"], stored["hash"], password)
         return user
 
-    def _burn(self, password: str) -> None:
-        self._hasher.hash(password)
+    async def _rehash(self, user_id: str, old_hash: str, password: str) -> None:
+        new_hash = await self.hash(password)
+        async with self._documents.transaction() as tx:
+            current = await tx.get(CREDENTIALS, user_id)
+            if current is None or current.get("hash") != old_hash:
+                return  # changed meanwhile (a new password): keep it
+            await tx.put(CREDENTIALS, user_id, {**current, "hash": new_hash})
+        log.info("password rehashed", user_id=user_id)

@@ -1,4 +1,9 @@
-"""Signing in: an account the directory vouches for gets a bearer token."""
+"""Signing in: an account the directory vouches for gets a bearer token.
+
+Password sign-ins are throttled (`throttle.SignInThrottle`, per login and per client
+address) and each outcome is logged as a security event: `security_event` "sign_in",
+the login, the client address, the outcome (`success`, `failure`, `throttled`, `error`)
+and the reason. Never the password."""
 
 from __future__ import annotations
 
@@ -8,10 +13,15 @@ import msgspec
 from ent_contracts.directory_api import SignInAccount
 from ent_kit import texts as kit_texts
 from ent_kit.auth import Identity, issue_token
-from ent_kit.errors import NotFound, Unauthenticated
+from ent_kit.errors import NotFound, TooMany, Unauthenticated
+from ent_kit.logging import get_logger
 
 from ent_gateway import texts
 from ent_gateway.application.ports import Accounts
+from ent_gateway.application.throttle import SignInThrottle
+
+log = get_logger("ent.gateway.sign_in")
+MAX_LOGGED_LOGIN = 128  # a login field holding a pasted novel is not logged whole
 
 
 class SignedIn(msgspec.Struct, frozen=True, kw_only=True):
@@ -37,15 +47,42 @@ class SignIn:
         issuer: str,
         token_ttl: timedelta,
         dev_login: bool,
+        throttle: SignInThrottle | None = None,
     ) -> None:
         self._accounts = accounts
+        self._throttle = throttle
         self._secret = secret
         self._issuer = issuer
         self._ttl = token_ttl
         self._dev_login = dev_login
 
-    async def with_password(self, login: str, password: str) -> SignedIn:
-        return self._signed_in(await self._accounts.by_password(login, password))
+    async def with_password(self, login: str, password: str, client_address: str = "") -> SignedIn:
+        """TooMany (429, Retry-After) while the login or the address must wait: then the
+        directory is not asked, and no password is hashed."""
+        event = {"login": login[:MAX_LOGGED_LOGIN], "client_address": client_address}
+        attempt = None
+        if self._throttle is not None:
+            try:
+                attempt = self._throttle.admit(login, client_address)
+            except TooMany as refused:
+                _security_event("throttled", refused.reason, **event)
+                raise
+        try:
+            signed_in = self._signed_in(await self._accounts.by_password(login, password))
+        except InvalidCredentials as refused:
+            if attempt is not None and self._throttle is not None:
+                self._throttle.failed(attempt)
+            _security_event("failure", refused.reason, **event)
+            raise
+        except Exception as error:
+            if attempt is not None and self._throttle is not None:
+                self._throttle.withdraw(attempt)
+            _security_event("error", type(error).__name__, **event)
+            raise
+        if attempt is not None and self._throttle is not None:
+            self._throttle.succeeded(attempt)
+        _security_event("success", "password", user_id=signed_in.user.user_id, **event)
+        return signed_in
 
     async def as_demo_user(self, login: str) -> SignedIn:
         """Passwordless, for seeded demo users: only where the settings allow it (the
@@ -68,3 +105,8 @@ class SignIn:
         return SignedIn(
             access_token=token, expires_in=int(self._ttl.total_seconds()), user=identity
         )
+
+
+def _security_event(outcome: str, reason: str, **fields: str) -> None:
+    level = log.info if outcome == "success" else log.warning
+    level("sign-in", security_event="sign_in", outcome=outcome, reason=reason, **fields)

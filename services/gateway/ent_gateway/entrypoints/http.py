@@ -17,6 +17,7 @@ from litestar.response import Stream
 from ent_gateway.adapters.upstreams import Upstreams
 from ent_gateway.application.openapi import merge
 from ent_gateway.application.sign_in import SignedIn, SignIn
+from ent_gateway.entrypoints.client_address import ClientAddresses
 
 DOCS_HTML = """<!doctype html>
 <html><head><title>ENT API</title><meta charset="utf-8"/></head>
@@ -41,9 +42,21 @@ class AuthController(Controller):
     async def dev_login(self, data: DevLogin, sign_in: SignIn) -> SignedIn:
         return await sign_in.as_demo_user(data.login)
 
-    @post("/login", summary="Sign in with a login and password (local accounts)")
-    async def login(self, data: PasswordLogin, sign_in: SignIn) -> SignedIn:
-        return await sign_in.with_password(data.login, data.password)
+    @post(
+        "/login",
+        summary="Sign in with a login and password (local accounts)",
+        description="After a few failures for a login or from an address, each further "
+        "attempt must wait a doubling delay: 429 `too_many_attempts` with `Retry-After`.",
+    )
+    async def login(
+        self,
+        request: AnyRequest,
+        data: PasswordLogin,
+        sign_in: SignIn,
+        client_addresses: ClientAddresses,
+    ) -> SignedIn:
+        address = client_addresses.of(request)
+        return await sign_in.with_password(data.login, data.password, address)
 
     @get("/me", summary="Who the bearer token says I am")
     async def me(self, request: AnyRequest) -> Identity:
@@ -74,6 +87,8 @@ class ApiController(Controller):
             HttpMethod.DELETE,
         ],
         include_in_schema=False,
+        # Streamed on, never buffered: each service applies its own limits.
+        request_max_body_size=None,
     )
     async def proxy(
         self, request: AnyRequest, upstreams: Upstreams, service: str, path: str
