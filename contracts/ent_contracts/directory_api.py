@@ -75,7 +75,7 @@ class RefusedRecipient(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=
     role: Role | None = None
 
 
-class Verdict(msgspec.Struct, frozen=True, kw_only=True):
+class Verdict(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     allowed: list[str]  # user ids, audiences expanded
     refused: list[RefusedRecipient]
     # Each audience asked (`Recipient.entry()`) and the people it stood for, before each was

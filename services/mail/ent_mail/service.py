@@ -60,7 +60,11 @@ from ent_mail.entrypoints.folders import FoldersController
 from ent_mail.entrypoints.http import NotificationsController
 from ent_mail.entrypoints.notifications_settings import NotificationSettingsController
 from ent_mail.entrypoints.reading import MailReadingController
-from ent_mail.entrypoints.writing import MailboxController, MailSendingController
+from ent_mail.entrypoints.writing import (
+    MailboxController,
+    MailInternalController,
+    MailSendingController,
+)
 from ent_mail.settings import MailSettings
 
 MAILBOX = MailboxProjection()
@@ -233,6 +237,7 @@ SERVICE = ServiceDefinition(
         NotificationsController,
         MailReadingController,
         MailSendingController,
+        MailInternalController,
         DraftsController,
         FoldersController,
         MailboxController,

@@ -47,20 +47,6 @@ class MailSendingController(Controller):
     ) -> SentReceipt:
         return await sending.send(request.user, data)
 
-    @post(
-        "/internal/system-messages",
-        status_code=201,
-        summary="Send an ENT message (services only)",
-        description=(
-            "For the platform's services, with their service token: `to` (user ids), "
-            "`subject`, `body`. Shown as « Messages ENT »: read only, no reply."
-        ),
-    )
-    async def send_system(
-        self, request: AnyRequest, data: SystemMessageForm, sending: SendService
-    ) -> SentReceipt:
-        return await sending.send_system(request.user, data)
-
     @post("/messages/{message_id:str}/reply", status_code=201, summary="Reply: a draft to edit")
     async def reply(
         self, request: AnyRequest, message_id: str, drafts: DraftCommands
@@ -125,3 +111,26 @@ class MailboxController(Controller):
         self, request: AnyRequest, data: CategoryForm, mailbox: MailboxCommands
     ) -> SelectionResult:
         return await mailbox.categorize(request.user, data)
+
+
+class MailInternalController(Controller):
+    """What the platform's other services call, with their service token: kept out of the
+    public API document, like the directory's internal routes."""
+
+    path = "/mail/internal"
+    tags = ["mail"]
+    include_in_schema = False
+
+    @post(
+        "/system-messages",
+        status_code=201,
+        summary="Send an ENT message (services only)",
+        description=(
+            "For the platform's services, with their service token: `to` (user ids), "
+            "`subject`, `body`. Shown as « Messages ENT »: read only, no reply."
+        ),
+    )
+    async def send_system(
+        self, request: AnyRequest, data: SystemMessageForm, sending: SendService
+    ) -> SentReceipt:
+        return await sending.send_system(request.user, data)
