@@ -1,4 +1,5 @@
-"""Streamed file downloads: name (any script), length, content digest, one byte range."""
+"""Streamed file downloads: name (any script), length, content digest, one byte range, and
+the headers that keep a user's file from running as the site."""
 
 from __future__ import annotations
 
@@ -9,7 +10,15 @@ from litestar.response import Stream
 
 from ent_kit import texts
 from ent_kit.blobs import Download
+from ent_kit.media_types import stored_media_type
 from ent_kit.problems import Problem
+
+# What a browser must never do with a user's file: guess another type than the one
+# declared, or run it with this origin's rights should it be opened in place.
+UNTRUSTED_FILE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "sandbox",
+}
 
 
 def attachment_headers(file_name: str, size: int, sha256_hex: str) -> dict[str, str]:
@@ -25,16 +34,19 @@ def attachment_headers(file_name: str, size: int, sha256_hex: str) -> dict[str, 
         "Repr-Digest": f"sha-256=:{digest}:",  # RFC 9530
         "ETag": f'"{sha256_hex}"',
         "X-Content-SHA256": sha256_hex,
+        **UNTRUSTED_FILE_HEADERS,
     }
 
 
 def file_stream(download: Download, range_header: str | None = None) -> Stream:
-    """The whole file (200), or the one byte range asked for (206)."""
+    """The whole file (200), or the one byte range asked for (206). Files stored before
+    their types were checked are served as `stored_media_type` decides today."""
     headers = attachment_headers(download.file_name, download.size, download.sha256)
     headers["Accept-Ranges"] = "bytes"
+    media_type = stored_media_type(download.media_type)
     wanted = byte_range(range_header, download.size)
     if wanted is None:
-        return Stream(download.chunks(), media_type=download.media_type, headers=headers)
+        return Stream(download.chunks(), media_type=media_type, headers=headers)
     start, end = wanted
     headers |= {
         "Content-Range": f"bytes {start}-{end}/{download.size}",
@@ -42,7 +54,7 @@ def file_stream(download: Download, range_header: str | None = None) -> Stream:
     }
     return Stream(
         download.chunks(start, end - start + 1),
-        media_type=download.media_type,
+        media_type=media_type,
         headers=headers,
         status_code=206,
     )

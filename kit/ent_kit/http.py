@@ -107,5 +107,7 @@ def create_app(runtime: Runtime) -> Litestar:
             render_plugins=[ScalarRenderPlugin()],
         ),
         logging_config=None,
-        request_max_body_size=None,  # uploads stream; each endpoint enforces its own limit
+        # Every body a handler reads is bounded; the upload routes, which stream and enforce
+        # their own limit, say `request_max_body_size=None`.
+        request_max_body_size=settings.max_body_bytes,
     )

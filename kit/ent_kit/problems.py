@@ -12,6 +12,7 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
@@ -141,6 +142,11 @@ def _from_http_exception(request: Request[Any, Any, Any], exc: HTTPException) ->
         return Problem(
             400, "validation_failed", texts.INVALID_INPUT, detail, errors=errors
         ).to_response(request)
+    if isinstance(exc, RequestEntityTooLarge):  # over the route's request_max_body_size
+        limit = request.route_handler.resolve_request_max_body_size()
+        detail = texts.BODY_TOO_LARGE_DETAIL.format(limit=limit)
+        problem = Problem(413, "body_too_large", texts.BODY_TOO_LARGE, detail, limit=limit)
+        return problem.to_response(request)
     if exc.status_code == 400 and exc.detail.startswith("JSON is malformed"):
         return field_error("body", texts.BODY_NOT_JSON).to_response(request)
     code = _CODES.get(exc.status_code, "error")

@@ -54,6 +54,9 @@ class ServiceSettings(msgspec.Struct, kw_only=True, frozen=True):
     # and doubling, before parking it (ent_kit.parking) and going on with the others.
     poison_attempts: Annotated[int, msgspec.Meta(ge=1)] = 5
     poison_first_pause_s: Annotated[float, msgspec.Meta(ge=0)] = 0.2
+    # The largest request body a route reads (413 beyond); the routes that stream uploads
+    # set no limit here and enforce their own.
+    max_body_bytes: Annotated[int, msgspec.Meta(ge=1024)] = 64 * 1024
 
 
 class SettingsError(SystemExit):

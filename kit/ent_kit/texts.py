@@ -19,3 +19,18 @@ UNEXPECTED_FILE_FIELD = "fichier inattendu (attendu : « {expected} »)"
 FILE_REQUIRED = "un fichier est requis (après les autres champs)"
 PART_WITHOUT_NAME = "partie multipart sans nom"
 NAMES_NOT_UTF8 = "les noms de partie et de fichier doivent être en UTF-8"
+MULTIPART_MALFORMED = "le corps multipart est mal formé"
+INVALID_MEDIA_TYPE = "type de fichier invalide (attendu : type/sous-type)"
+FORM_LIMITS = {  # code: (title, detail naming the limit)
+    "too_many_parts": (
+        "Formulaire trop long : trop de parties",
+        "au plus {limit} parties par formulaire",
+    ),
+    "fields_too_large": (
+        "Champs de formulaire trop volumineux",
+        "au plus {limit} octets de champs texte par formulaire",
+    ),
+}
+
+BODY_TOO_LARGE = "Corps de requête trop volumineux"
+BODY_TOO_LARGE_DETAIL = "le corps de la requête dépasse {limit} octets"

@@ -11,13 +11,18 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import msgspec
+from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from ent_kit import texts
 from ent_kit.blobs import IncomingFile
+from ent_kit.media_types import OPAQUE, parse_media_type
 from ent_kit.problems import Problem, field_error
 
-MAX_FIELD_BYTES = 64 * 1024
+MAX_FIELD_BYTES = 64 * 1024  # one text field
+MAX_FIELDS_BYTES = 256 * 1024  # all the text fields of one form
+# Parts in one form: a deposit may name its 200 recipients one per part.
+MAX_PARTS = 256
 
 
 class Part(msgspec.Struct, frozen=True):
@@ -40,6 +45,8 @@ class MultipartReader:
         self._parser = MultipartParser(boundary, self._callbacks())
         self._ended = False
         self._in_part = False
+        self._parts = 0
+        self._fields_bytes = 0
 
     def _callbacks(self) -> Any:
         events = self._events
@@ -76,7 +83,10 @@ class MultipartReader:
                 chunk = await anext(self._body)
             except StopAsyncIteration:
                 raise field_error("body", texts.MULTIPART_ENDED_EARLY) from None
-            self._parser.write(chunk)
+            try:  # the parser also bounds each part's headers (count and size)
+                self._parser.write(chunk)
+            except MultipartParseError:
+                raise field_error("body", texts.MULTIPART_MALFORMED) from None
         return self._events.popleft()
 
     async def next_part(self) -> Part | None:
@@ -90,6 +100,9 @@ class MultipartReader:
         if kind == "done":
             self._ended = True
             return None
+        self._parts += 1
+        if self._parts > MAX_PARTS:
+            raise too_large("too_many_parts", MAX_PARTS)
         self._in_part = True
         return _part(headers)
 
@@ -104,11 +117,16 @@ class MultipartReader:
                 self._in_part = False
 
     async def text(self, limit: int = MAX_FIELD_BYTES) -> str:
+        """The current part as text: at most `limit` bytes, and MAX_FIELDS_BYTES for all the
+        text fields of the form together."""
         value = bytearray()
         async for chunk in self.chunks():
             value.extend(chunk)
+            self._fields_bytes += len(chunk)
             if len(value) > limit:
                 raise Problem(413, "field_too_large", texts.FIELD_TOO_LARGE)
+            if self._fields_bytes > MAX_FIELDS_BYTES:
+                raise too_large("fields_too_large", MAX_FIELDS_BYTES)
         try:
             return value.decode("utf-8")
         except UnicodeDecodeError:
@@ -132,6 +150,12 @@ async def fields_then_file(
     raise field_error(file_field, texts.FILE_REQUIRED)
 
 
+def too_large(code: str, limit: int) -> Problem:
+    """A form over one of the limits above, naming it (`limit`)."""
+    title, detail = texts.FORM_LIMITS[code]
+    return Problem(413, code, title, detail.format(limit=limit), limit=limit)
+
+
 def _part(headers: dict[str, bytes]) -> Part:
     # Browsers send file names as raw UTF-8 bytes: parse bytes, decode at the end.
     _, options = parse_options_header(headers.get("content-disposition", b""))
@@ -140,10 +164,14 @@ def _part(headers: dict[str, bytes]) -> Part:
         raise field_error("body", texts.PART_WITHOUT_NAME)
     filename = options.get(b"filename")
     try:
-        return Part(
+        part = Part(
             name=name.decode("utf-8"),
             filename=filename.decode("utf-8") if filename is not None else None,
-            content_type=headers.get("content-type", b"application/octet-stream").decode("latin-1"),
+            content_type=headers.get("content-type", OPAQUE.encode()).decode("latin-1"),
         )
     except UnicodeDecodeError:
         raise field_error("body", texts.NAMES_NOT_UTF8) from None
+    # A file's declared type may end up in a Content-Type header: a valid one, or a 400.
+    if part.filename is not None and parse_media_type(part.content_type) is None:
+        raise field_error(part.name, texts.INVALID_MEDIA_TYPE, "invalid_media_type")
+    return part

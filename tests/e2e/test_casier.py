@@ -219,6 +219,19 @@ def test_range_download_and_limits(stack: Stack, api: httpx.Client) -> None:
     assert api.get(url, headers={**teacher, "range": "bytes=200000-"}).status_code == 416
     whole = api.get(url, headers=teacher)
     assert hashlib.sha256(whole.content).hexdigest() == doc["sha256"]
+    assert whole.headers["x-content-type-options"] == "nosniff"
+    assert whole.headers["content-security-policy"] == "sandbox"
+
+    # An SVG (it could run script in the ENT's origin) is kept and served as opaque bytes.
+    svg = api.post(
+        "/api/locker/deposits",
+        headers=student,
+        data={"recipients": [teacher_id]},
+        files={"file": ("dessin.svg", b"<svg><script>alert(1)</script></svg>", "image/svg+xml")},
+    ).json()
+    served = api.get(f"/api/locker/documents/{svg['document_id']}/content", headers=teacher)
+    assert served.headers["content-type"] == "application/octet-stream"
+    assert served.headers["x-content-type-options"] == "nosniff"
 
     # Quota (3 MiB here): what fits is accepted, what would exceed it is refused whole.
     big = os.urandom(2 * 1024 * 1024)

@@ -6,10 +6,22 @@ Imported explicitly by the test modules (`from locker_fixtures import ...`), lik
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
 from ent_contracts import DomainEvent
 from ent_kit.aggregate import Aggregate
+from ent_kit.http import create_app
+from ent_kit.runtime import Runtime
 from ent_locker.domain.model import Document, StoredFile
 from ent_locker.domain.workspace import Workspace
+from ent_locker.service import SERVICE
+from ent_locker.settings import LockerSettings
+from litestar.testing import AsyncTestClient
+from opentelemetry.sdk.trace import TracerProvider
 
 SHA = "ab" * 32
 
@@ -43,3 +55,19 @@ class RecordedDocument(Recording, Document):
 
 class RecordedWorkspace(Recording, Workspace):
     pass
+
+
+@pytest.fixture
+async def locker(tmp_path: Path) -> AsyncIterator[AsyncTestClient[Any]]:
+    """The locker in-process, without broker; no directory behind it (Mes documents needs
+    none; deposits cannot be checked). Tokens: `directory_fixtures.bearer`."""
+    settings = LockerSettings(
+        service_name="locker",
+        auth_secret="s" * 32,
+        store_url=f"sqlite://{tmp_path}/locker.db",
+        blob_url=f"file://{tmp_path}/blobs",
+        directory_url="http://127.0.0.1:9",
+    )
+    runtime = Runtime(dataclasses.replace(SERVICE, uses_broker=False), settings, TracerProvider())
+    async with AsyncTestClient(create_app(runtime)) as client:
+        yield client

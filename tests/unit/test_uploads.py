@@ -8,8 +8,17 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from ent_kit import texts
+from ent_kit.blobs import IncomingFile
+from ent_kit.media_types import parse_media_type, stored_media_type
 from ent_kit.problems import Problem
-from ent_kit.uploads import MAX_FIELD_BYTES, MultipartReader, Part
+from ent_kit.uploads import (
+    MAX_FIELD_BYTES,
+    MAX_FIELDS_BYTES,
+    MAX_PARTS,
+    MultipartReader,
+    Part,
+    fields_then_file,
+)
 
 BOUNDARY = "----entBoundary7MA4YWxk"
 FILE_NAME = "Résumé \u2013 été 2025 (copie).pdf"
@@ -254,3 +263,141 @@ async def test_file_name_that_is_not_utf8_is_a_validation_problem() -> None:
     with pytest.raises(Problem) as caught:
         await multipart.next_part()
     assert caught.value.status_code == 400
+
+
+# --- limits on the form as a whole ------------------------------------------------------
+
+
+def assert_limit(problem: Problem, code: str, limit: int) -> None:
+    assert problem.status_code == 413
+    assert problem.extra == {"code": code, "limit": limit}
+    assert problem.title == texts.FORM_LIMITS[code][0]
+    assert str(limit) in problem.detail
+
+
+def file_part(media_type: bytes, name: bytes = b"file") -> tuple[bytes, bytes]:
+    headers = b'Content-Disposition: form-data; name="' + name + b'"; filename="a.bin"'
+    return headers + b"\r\nContent-Type: " + media_type, b"data"
+
+
+async def test_more_parts_than_the_limit_is_413_naming_it() -> None:
+    field = (b'Content-Disposition: form-data; name="recipients"', b"u-1")
+    body = hand_made([field] * (MAX_PARTS + 1) + [file_part(b"text/plain")])
+    with pytest.raises(Problem) as caught:
+        await fields_then_file(reader(CONTENT_TYPE, body, 4096)[0])
+    assert_limit(caught.value, "too_many_parts", MAX_PARTS)
+
+
+async def test_200_recipients_one_per_part_stay_under_the_part_limit() -> None:
+    field = (b'Content-Disposition: form-data; name="recipients"', b"u-1")
+    body = hand_made([field] * 200 + [file_part(b"text/plain")])
+    fields, file = await fields_then_file(reader(CONTENT_TYPE, body, 4096)[0])
+    assert len(fields["recipients"]) == 200
+    assert file.media_type == "text/plain"
+
+
+async def test_text_fields_over_the_total_limit_are_413_naming_it() -> None:
+    each = MAX_FIELD_BYTES  # every field within its own limit
+    fields = [
+        (f'Content-Disposition: form-data; name="f{i}"'.encode(), b"z" * each) for i in range(5)
+    ]
+    body = hand_made([*fields, file_part(b"text/plain")])
+    assert 5 * each > MAX_FIELDS_BYTES
+    with pytest.raises(Problem) as caught:
+        await fields_then_file(reader(CONTENT_TYPE, body, 4096)[0])
+    assert_limit(caught.value, "fields_too_large", MAX_FIELDS_BYTES)
+
+
+async def test_a_part_with_oversized_headers_is_400_not_an_error() -> None:
+    headers = b'Content-Disposition: form-data; name="a"\r\nX-Padding: ' + b"p" * 8192
+    source = Body(hand_made([(headers, b"1")]), 1024)
+    with pytest.raises(Problem) as caught:
+        await MultipartReader(CONTENT_TYPE, aiter(source)).next_part()
+    assert caught.value.status_code == 400
+    assert caught.value.extra["errors"][0]["message"] == texts.MULTIPART_MALFORMED  # type: ignore[index]
+    assert source.consumed < 8192  # not read to the end
+
+
+# --- the file's media type ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "media_type",
+    [
+        b"text/plain\nX-Injected: yes",  # a line break inside the value
+        b"text/plain\x00",
+        b"text/pl\xe9in",
+        b"plain",
+        b"text/",
+        b"text/plain; charset",
+        b'text/plain; charset="utf-8',
+        b"text plain/x",
+    ],
+)
+async def test_a_file_part_with_an_invalid_media_type_is_400_naming_the_file(
+    media_type: bytes,
+) -> None:
+    body = hand_made([file_part(media_type)])
+    with pytest.raises(Problem) as caught:
+        await fields_then_file(reader(CONTENT_TYPE, body)[0])
+    assert caught.value.status_code == 400
+    assert caught.value.extra["errors"] == [  # type: ignore[index]
+        {"field": "file", "reason": "invalid_media_type", "message": texts.INVALID_MEDIA_TYPE}
+    ]
+
+
+async def test_a_bare_carriage_return_in_a_part_header_is_400_not_an_error() -> None:
+    body = hand_made([file_part(b"text/plain\rX-Injected: yes")])
+    with pytest.raises(Problem) as caught:
+        await fields_then_file(reader(CONTENT_TYPE, body)[0])
+    assert caught.value.status_code == 400
+    assert caught.value.extra["errors"][0]["message"] == texts.MULTIPART_MALFORMED  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("declared", "stored"),
+    [
+        (b"application/pdf", "application/pdf"),
+        (b"Text/Plain; charset=UTF-8", "text/plain; charset=UTF-8"),
+        (b'text/csv; charset="utf-8"; header=present', 'text/csv; charset="utf-8"; header=present'),
+        (b"image/svg+xml", "application/octet-stream"),
+        (b"text/html; charset=utf-8", "application/octet-stream"),
+        (b"TEXT/HTML", "application/octet-stream"),
+        (b"application/xhtml+xml", "application/octet-stream"),
+        (b"text/xml", "application/octet-stream"),
+        (b"application/xml", "application/octet-stream"),
+        (b"application/rss+xml", "application/octet-stream"),
+        (b"text/javascript", "application/octet-stream"),
+        (b"application/javascript", "application/octet-stream"),
+        (b"application/x-javascript", "application/octet-stream"),
+        (b"application/ecmascript", "application/octet-stream"),
+    ],
+)
+async def test_a_files_media_type_is_kept_only_when_passive(declared: bytes, stored: str) -> None:
+    body = hand_made([file_part(declared)])
+    _, file = await fields_then_file(reader(CONTENT_TYPE, body)[0])
+    assert file.media_type == stored
+
+
+async def test_a_file_part_without_a_media_type_is_opaque_bytes() -> None:
+    headers = b'Content-Disposition: form-data; name="file"; filename="a.bin"'
+    _, file = await fields_then_file(reader(CONTENT_TYPE, hand_made([(headers, b"x")]))[0])
+    assert file.media_type == "application/octet-stream"
+
+
+def test_any_incoming_file_gets_its_media_type_decided_the_same_way() -> None:
+    async def nothing() -> AsyncIterator[bytes]:
+        yield b""
+
+    assert IncomingFile("a.svg", "image/svg+xml", nothing()).media_type == (
+        "application/octet-stream"
+    )
+    assert IncomingFile("a.txt", "x\r\ny", nothing()).media_type == "application/octet-stream"
+    assert IncomingFile("a.pdf", "Application/PDF", nothing()).media_type == "application/pdf"
+
+
+def test_media_type_grammar() -> None:
+    assert parse_media_type("application/vnd.oasis.opendocument.text") is not None
+    assert parse_media_type("text/plain;charset=utf-8") == "text/plain;charset=utf-8"
+    assert parse_media_type("a/" + "b" * 300) is None
+    assert stored_media_type("") == "application/octet-stream"

@@ -8,6 +8,8 @@ from typing import Any, Protocol
 
 import msgspec
 
+from ent_kit.media_types import stored_media_type
+
 
 class BlobInfo(msgspec.Struct, frozen=True):
     key: str
@@ -18,11 +20,16 @@ class BlobInfo(msgspec.Struct, frozen=True):
 @dataclass(frozen=True)
 class IncomingFile:
     """A file as it arrives (an upload's part): its body is read once, chunk by chunk, by
-    whoever stores it, so it never sits whole in memory."""
+    whoever stores it, so it never sits whole in memory. Its media type is the one it will
+    be stored and served with (`ent_kit.media_types.stored_media_type`): the declared one
+    when valid and passive, else `application/octet-stream`."""
 
     file_name: str
     media_type: str
     chunks: AsyncIterator[bytes]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "media_type", stored_media_type(self.media_type))
 
 
 @dataclass(frozen=True)

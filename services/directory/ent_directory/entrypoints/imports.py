@@ -29,6 +29,7 @@ class ImportController(Controller):
             "Changes are updated, people missing from the file deactivated, nobody duplicated; "
             "bad rows are reported with their line and reason and do not stop the rest."
         ),
+        request_max_body_size=None,  # streamed: the import enforces MAX_IMPORT_BYTES itself
     )
     async def import_school(
         self, request: AnyRequest, administration: Administration, school_id: str

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import msgspec
 from ent_kit.controllers import AnyRequest, PageSize
-from ent_kit.downloads import file_stream
+from ent_kit.downloads import UNTRUSTED_FILE_HEADERS, file_stream
 from ent_kit.uploads import MultipartReader, fields_then_file
 from litestar import Controller, get, post
 from litestar.response import Stream
@@ -39,6 +39,7 @@ class LockerController(Controller):
             "`group:<group id>:<role>`), optional `previous_version_id`, then `file` last. "
             "Streamed, never buffered whole."
         ),
+        request_max_body_size=None,  # streamed: the deposit enforces its own size limit
     )
     async def deposit(self, request: AnyRequest, deposits: DepositService) -> DepositReceipt:
         form = await deposit_form(request.headers.get("content-type", ""), request.stream())
@@ -107,7 +108,10 @@ class LockerController(Controller):
         return Stream(
             await casier_queries.zipped(request.user, data.document_ids),
             media_type="application/zip",
-            headers={"Content-Disposition": 'attachment; filename="casier.zip"'},
+            headers={
+                "Content-Disposition": 'attachment; filename="casier.zip"',
+                **UNTRUSTED_FILE_HEADERS,
+            },
         )
 
     @post("/receipts/verify", status_code=200, summary="Is this deposit receipt genuine?")

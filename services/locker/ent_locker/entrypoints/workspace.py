@@ -114,6 +114,7 @@ class WorkspaceController(Controller):
             "multipart/form-data: optional `folder_id` (the root without it), then `file` last. "
             "Streamed, never buffered whole."
         ),
+        request_max_body_size=None,  # streamed: the upload enforces its own size limit
     )
     async def upload(self, request: AnyRequest, workspace: WorkspaceService) -> ItemView:
         form = await upload_form(request.headers.get("content-type", ""), request.stream())

@@ -17,13 +17,6 @@ from litestar.response import Stream
 from ent_mail import texts
 from ent_mail.application.attachments import AttachmentService
 
-# What a browser must never do with a user's file: guess another type than the one
-# declared, or run it with this origin's rights should it be opened in place.
-UNTRUSTED_FILE_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "sandbox",
-}
-
 
 class FromWorkspace(msgspec.Struct, frozen=True, kw_only=True):
     item_id: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -42,6 +35,7 @@ class AttachmentsController(Controller):
             "Streamed, never buffered whole, and scanned by the antivirus before the answer: "
             "503 when it cannot give a verdict."
         ),
+        request_max_body_size=None,  # streamed: the upload enforces its own size limit
     )
     async def upload(self, request: AnyRequest, attachments: AttachmentService) -> AttachmentRef:
         form = MultipartReader(request.headers.get("content-type", ""), request.stream())
@@ -75,6 +69,4 @@ class AttachmentsController(Controller):
         attachments: AttachmentService,
     ) -> Stream:
         download = await attachments.download(request.user, message_id, attachment_id)
-        response = file_stream(download, request.headers.get("range"))
-        response.headers.update(UNTRUSTED_FILE_HEADERS)
-        return response
+        return file_stream(download, request.headers.get("range"))

@@ -10,6 +10,7 @@ from ent_mail.application.drafts import DraftCommands
 from ent_mail.application.forms import DraftForm, DraftSavedReceipt, MessageForm, SentReceipt
 from ent_mail.application.queries import MailQueries
 from ent_mail.application.views import DraftPage, DraftView
+from ent_mail.entrypoints.writing import MAX_MESSAGE_FORM_BYTES
 
 
 class DraftsController(Controller):
@@ -32,7 +33,12 @@ class DraftsController(Controller):
     ) -> DraftView:
         return await mail_queries.draft(request.user, draft_id)
 
-    @post("/drafts", status_code=201, summary="Start a draft")
+    @post(
+        "/drafts",
+        status_code=201,
+        summary="Start a draft",
+        request_max_body_size=MAX_MESSAGE_FORM_BYTES,
+    )
     async def create_draft(
         self, request: AnyRequest, data: MessageForm, drafts: DraftCommands
     ) -> DraftSavedReceipt:
@@ -42,6 +48,7 @@ class DraftsController(Controller):
         "/drafts/{draft_id:str}",
         summary="Autosave a draft, whole",
         description="`version`: the one last read; a newer one saved meanwhile answers 409.",
+        request_max_body_size=MAX_MESSAGE_FORM_BYTES,
     )
     async def save_draft(
         self, request: AnyRequest, draft_id: str, data: DraftForm, drafts: DraftCommands
