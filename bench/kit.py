@@ -25,6 +25,7 @@ from aiokafka import AIOKafkaProducer
 from ent_contracts import SYSTEM, DomainEvent, Envelope, topics
 from ent_contracts.directory import UserRegistered
 from ent_devstack.stack import TansuBroker, free_port
+from ent_kit.kafka_projection import KafkaProjection
 from ent_kit.lease import Lease
 from ent_kit.messaging import (
     KafkaEventPublisher,
@@ -35,7 +36,6 @@ from ent_kit.messaging import (
 )
 from ent_kit.outbox import OutboxRelay
 from ent_kit.pipeline import LeasedPipeline
-from ent_kit.projections import KafkaProjection
 from ent_kit.repository import envelope_for
 from ent_kit.signal import AppendSignal
 from ent_kit.storage import DocumentWriter, Storage, open_storage

@@ -17,18 +17,12 @@ from datetime import timedelta
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from ent_kit.kafka_projection import KafkaProjection, Received
 from ent_kit.lease import Lease, LeaseLost, new_owner_id
 from ent_kit.logging import get_logger
 from ent_kit.outbox import CHECKPOINTS
 from ent_kit.parking import PARKED, ParkedEvent, describe, now, parked_events
-from ent_kit.projections import (
-    PROCESSED,
-    KafkaProjection,
-    LocalProjector,
-    Projection,
-    Received,
-    apply_alone,
-)
+from ent_kit.projections import PROCESSED, LocalProjector, Projection, apply_alone
 from ent_kit.signal import AppendSignal
 from ent_kit.storage import Query, Range, Storage, clear
 

@@ -6,10 +6,8 @@ Two feeds, one handler shape:
   another writes nothing), with the replica's lease verified there too (`guard`). Commands
   wait for it with `caught_up`: on the replica that runs it, woken in memory; on the
   others, by polling the checkpoint the runner writes.
-- `KafkaProjection` consumes another service's topic; each event id is recorded as handled
-  in the same transaction as the updates, so a redelivered event changes nothing. Offsets
-  are committed only after that transaction succeeds (NACK_ON_ERROR: a failure rewinds
-  the partition; FastStream's ACK policy would commit even on error, ACK_FIRST before).
+- `KafkaProjection` (`ent_kit.kafka_projection`) consumes another service's topic, with
+  the same `Projection`s and the helpers below.
 
 A batch that fails is applied again event by event; an event that keeps failing is parked
 (`ent_kit.parking`) and the others go on.
@@ -18,16 +16,11 @@ A batch that fails is applied again event by event; an event that keeps failing 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any, Protocol
+from typing import Protocol
 
 from ent_contracts import DomainEvent, Envelope, UnknownEvent, decode_payload
-from faststream import AckPolicy
-from faststream.kafka import KafkaRouter
-from faststream.kafka.annotations import KafkaMessage
-from faststream.message import StreamMessage
 from opentelemetry.trace import SpanKind
 
 from ent_kit.lease import Guard, LeaseLost
@@ -42,7 +35,6 @@ from ent_kit.parking import (
     describe,
     now,
     park,
-    record_text,
 )
 from ent_kit.signal import AppendSignal, follow
 from ent_kit.storage import DocumentWriter, Storage, StoredEvent
@@ -67,7 +59,7 @@ class Projection(Protocol):
     async def apply(self, tx: DocumentWriter, envelope: Envelope, event: DomainEvent) -> None: ...
 
 
-def _known(envelope: Envelope, projection: Projection) -> DomainEvent | None:
+def known_event(envelope: Envelope, projection: Projection) -> DomainEvent | None:
     try:
         return decode_payload(envelope)
     except UnknownEvent:
@@ -77,7 +69,7 @@ def _known(envelope: Envelope, projection: Projection) -> DomainEvent | None:
         return None
 
 
-async def _apply_traced(
+async def apply_traced(
     projection: Projection, tx: DocumentWriter, envelope: Envelope, event: DomainEvent
 ) -> None:
     with (
@@ -172,7 +164,7 @@ class LocalProjector:
             outcome = await attempt(
                 partial(self._apply_batch, [stored], after),
                 self._policy,
-                not_poison=_NOT_POISON,
+                not_poison=NOT_POISON,
                 what=stored.envelope.event_id,
             )
             if isinstance(outcome, BaseException):
@@ -256,174 +248,23 @@ class LocalProjector:
                 await self._guard(tx)
             await advance_checkpoint(tx, self._checkpoint_name, after, batch[-1].position)
             for stored in batch:
-                event = _known(stored.envelope, self._projection)
+                event = known_event(stored.envelope, self._projection)
                 if event is not None:
-                    await _apply_traced(self._projection, tx, stored.envelope, event)
+                    await apply_traced(self._projection, tx, stored.envelope, event)
 
 
 async def apply_alone(storage: Storage, projection: Projection, parked: ParkedEvent) -> None:
     """Apply a parked event again and take it off the parked list, in one transaction;
     raises (and it stays parked) if it fails again."""
     envelope = decode_envelope(parked.record_bytes())
-    event = _known(envelope, projection)
+    event = known_event(envelope, projection)
     if event is None:
         raise UnknownEvent(f"{envelope.type} v{envelope.schema_version} is not known here")
     async with storage.documents.transaction() as tx:
         if await tx.get(PARKED, parked.key) is None:
             return  # applied by another retry meanwhile
-        await _apply_traced(projection, tx, envelope, event)
+        await apply_traced(projection, tx, envelope, event)
         await tx.delete(PARKED, parked.key)
 
 
-def _undecoded(message: StreamMessage[Any]) -> Any:
-    """Envelopes are decoded once, by msgspec, from the raw records: skip FastStream's
-    generic JSON decoding of every body."""
-    return message.body
-
-
-@dataclass(frozen=True)
-class Received:
-    """One record as a consumer got it: the event, or why its bytes are not one."""
-
-    envelope: Envelope | None
-    value: bytes | None = None  # as received (None: encode `envelope` again to park it)
-    topic: str = ""
-    key: bytes | None = None
-    where: str = ""  # partition@offset: where the bytes that are not an event lie
-    error: str = ""
-
-    @classmethod
-    def decode(
-        cls, topic: str, value: bytes, key: bytes | None, partition: int, offset: int
-    ) -> Received:
-        try:
-            return cls(decode_envelope(value), value, topic, key)
-        except Exception as exc:  # msgspec says what is wrong with it
-            return cls(None, value, topic, key, f"{partition}@{offset}", describe(exc))
-
-    def record(self) -> bytes:
-        if self.value is not None:
-            return self.value
-        assert self.envelope is not None
-        return encode_envelope(self.envelope)
-
-
-# Publishes a parked record on its topic's dead-letter topic (`<topic>.dlq`).
-DeadLetters = Callable[[Received, ParkedEvent], Awaitable[None]]
-
-
-def dead_letter_topic(topic: str) -> str:
-    return f"{topic}.dlq"
-
-
-class KafkaProjection:
-    def __init__(
-        self,
-        storage: Storage,
-        projection: Projection,
-        *,
-        policy: PoisonPolicy | None = None,
-        dead_letters: DeadLetters | None = None,
-    ) -> None:
-        self._storage = storage
-        self._projection = projection
-        self._policy = policy or PoisonPolicy()
-        self._dead_letters = dead_letters
-
-    def marker(self, event_id: str) -> str:
-        return f"{self._projection.name}:{event_id}"
-
-    async def handle(self, envelopes: Iterable[Envelope]) -> int:
-        """Apply decoded events (see `handle_received`); returns how many were new."""
-        return await self.handle_received([Received(e) for e in envelopes])
-
-    async def handle_received(self, batch: Sequence[Received]) -> int:
-        """Apply a batch in one transaction; if that fails, event by event, parking those
-        that keep failing and the records that are not events at all. Returns how many
-        events were new and applied."""
-        for bad in (r for r in batch if r.envelope is None):
-            await self._park(bad, bad.error, attempts=1)  # decoding again cannot help
-        events = [r for r in batch if r.envelope is not None]
-        try:
-            return await self._apply([r.envelope for r in events if r.envelope])
-        except _NOT_POISON:
-            raise
-        except Exception as exc:
-            log.warning("consumed batch failed; event by event now", error=describe(exc))
-        applied = 0
-        for received in events:
-            envelope = received.envelope
-            assert envelope is not None
-            outcome = await attempt(
-                partial(self._apply, [envelope]),
-                self._policy,
-                not_poison=_NOT_POISON,
-                what=envelope.event_id,
-            )
-            if isinstance(outcome, BaseException):
-                await self._park(received, describe(outcome), attempts=self._policy.attempts)
-            else:
-                applied += outcome
-        return applied
-
-    async def _apply(self, batch: Sequence[Envelope]) -> int:
-        markers = [self.marker(e.event_id) for e in batch]
-        handled_at = now().isoformat()
-        applied = 0
-        async with self._storage.documents.transaction() as tx:
-            handled = await tx.existing(PROCESSED, markers)  # one query for the whole batch
-            for envelope, marker in zip(batch, markers, strict=True):
-                event = _known(envelope, self._projection)
-                if event is None or marker in handled:
-                    continue
-                handled.add(marker)  # the same event twice in one batch applies once
-                await self._mark(tx, marker, handled_at)
-                await _apply_traced(self._projection, tx, envelope, event)
-                applied += 1
-        return applied
-
-    async def _mark(self, tx: DocumentWriter, marker: str, at: str) -> None:
-        await tx.put(PROCESSED, marker, {"at": at, "projection": self._projection.name})
-
-    async def _park(self, received: Received, error: str, *, attempts: int) -> None:
-        """Dead-letter topic first, then the store: a crash in between parks it twice on
-        the topic (its readers dedupe by event id), never zero times."""
-        envelope = received.envelope
-        event_id = envelope.event_id if envelope else f"{received.topic}/{received.where}"
-        parked = ParkedEvent(
-            projection=self._projection.name,
-            source=received.topic or "unknown",
-            event_id=event_id,
-            type=envelope.type if envelope else "undecodable",
-            record=record_text(received.record()),
-            error=error,
-            attempts=attempts,
-            parked_at=now(),
-        )
-        if self._dead_letters is not None and received.topic:
-            await self._dead_letters(received, parked)
-        async with self._storage.documents.transaction() as tx:
-            # Marked handled: a redelivery does not park it again.
-            await self._mark(tx, self.marker(event_id), parked.parked_at.isoformat())
-            await park(tx, parked)
-
-    def subscribe(self, router: KafkaRouter, topic: str, *, group_id: str) -> None:
-        @router.subscriber(
-            topic,
-            group_id=group_id,
-            batch=True,
-            max_records=500,
-            auto_offset_reset="earliest",
-            ack_policy=AckPolicy.NACK_ON_ERROR,
-            decoder=_undecoded,
-        )
-        async def consume(message: KafkaMessage) -> None:
-            records = message.raw_message
-            records = records if isinstance(records, tuple | list) else (records,)
-            await self.handle_received(
-                [Received.decode(r.topic, r.value, r.key, r.partition, r.offset) for r in records]
-            )
-
-
-# "Not now", not "not this event": the batch is tried again later, nothing is parked.
-_NOT_POISON: tuple[type[BaseException], ...] = (LeaseLost, CheckpointMoved, ConnectionError)
+NOT_POISON: tuple[type[BaseException], ...] = (LeaseLost, CheckpointMoved, ConnectionError)

@@ -21,6 +21,7 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from ent_kit import metrics
 from ent_kit.blobs import BlobStore, open_blob_store
+from ent_kit.kafka_projection import KafkaProjection, Received, dead_letter_topic
 from ent_kit.lease import Lease
 from ent_kit.logging import get_logger
 from ent_kit.messaging import (
@@ -34,14 +35,7 @@ from ent_kit.operations import prune_markers
 from ent_kit.outbox import OutboxRelay, read_checkpoint
 from ent_kit.parking import ParkedEvent, PoisonPolicy, parked_count
 from ent_kit.pipeline import LeasedPipeline
-from ent_kit.projections import (
-    PROCESSED,
-    KafkaProjection,
-    LocalProjector,
-    Projection,
-    Received,
-    dead_letter_topic,
-)
+from ent_kit.projections import PROCESSED, LocalProjector, Projection
 from ent_kit.settings import ServiceSettings
 from ent_kit.signal import AppendSignal
 from ent_kit.storage import Storage, open_storage

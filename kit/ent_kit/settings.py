@@ -58,6 +58,11 @@ class ServiceSettings(msgspec.Struct, kw_only=True, frozen=True):
     # set no limit here and enforce their own.
     max_body_bytes: Annotated[int, msgspec.Meta(ge=1024)] = 64 * 1024
 
+    def store_is_sqlite(self) -> bool:
+        """The embedded profile's store (`make run`, tests): the only one on which a
+        service may turn on a development convenience (a demo seed, a dev login)."""
+        return self.store_url.startswith("sqlite://")
+
 
 class SettingsError(SystemExit):
     """Raised (as SystemExit) so a misconfigured service stops with one clear line."""
@@ -98,4 +103,6 @@ def _explain(exc: msgspec.ValidationError) -> str:
     missing = re.search(r"missing required field `(\w+)`", message)
     if missing:
         return f"missing setting {env_name(missing.group(1))}"
+    if message.startswith(PREFIX):  # a check across fields (`__post_init__`) names its variable
+        return f"invalid setting {message}"
     return f"invalid settings: {message}"

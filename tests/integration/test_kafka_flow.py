@@ -12,6 +12,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from ent_contracts import SYSTEM, DomainEvent, Envelope, TraceContext, topics
 from ent_contracts.directory import UserRegistered
 from ent_devstack.stack import TansuBroker, free_port
+from ent_kit.kafka_projection import KafkaProjection
 from ent_kit.messaging import (
     KafkaEventPublisher,
     consumer_router,
@@ -20,7 +21,6 @@ from ent_kit.messaging import (
     make_broker,
 )
 from ent_kit.outbox import OutboxRelay
-from ent_kit.projections import KafkaProjection
 from ent_kit.repository import envelope_for
 from ent_kit.signal import AppendSignal
 from ent_kit.storage import DocumentWriter, Query, Storage, StoredEvent, open_storage

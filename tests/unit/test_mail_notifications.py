@@ -11,7 +11,7 @@ from ent_contracts import DomainEvent
 from ent_contracts.directory import UserUpdated
 from ent_contracts.locker import DocumentDeposited
 from ent_kit.auth import Identity
-from ent_kit.projections import KafkaProjection
+from ent_kit.kafka_projection import KafkaProjection
 from ent_kit.storage import InvalidCursor, Storage
 from ent_mail.application.projections import NotificationsProjection, PeopleProjection
 from ent_mail.application.queries import NotificationsQueries

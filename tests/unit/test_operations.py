@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from ent_kit.kafka_projection import KafkaProjection
 from ent_kit.lease import Lease
 from ent_kit.operations import (
     PIPELINE_LEASE,
@@ -20,7 +21,7 @@ from ent_kit.operations import (
 )
 from ent_kit.outbox import read_checkpoint
 from ent_kit.parking import PoisonPolicy, now, parked_events
-from ent_kit.projections import PROCESSED, KafkaProjection, LocalProjector
+from ent_kit.projections import PROCESSED, LocalProjector
 from ent_kit.signal import AppendSignal
 from ent_kit.storage import Storage, open_storage
 from kit_fixtures import (

@@ -6,11 +6,12 @@ import asyncio
 
 import pytest
 from ent_contracts import DomainEvent, Envelope
+from ent_kit.kafka_projection import KafkaProjection, Received
 from ent_kit.lease import LeaseLost
 from ent_kit.messaging import encode_envelope
 from ent_kit.outbox import read_checkpoint
 from ent_kit.parking import PARKED, ParkedEvent, PoisonPolicy, parked_count, parked_events
-from ent_kit.projections import PROCESSED, KafkaProjection, LocalProjector, Received
+from ent_kit.projections import PROCESSED, LocalProjector
 from ent_kit.signal import AppendSignal
 from ent_kit.storage import DocumentReader, DocumentWriter, Storage
 from kit_fixtures import (

@@ -7,9 +7,10 @@ import asyncio
 import msgspec
 import pytest
 from ent_contracts import Envelope, TraceContext
+from ent_kit.kafka_projection import KafkaProjection
 from ent_kit.outbox import read_checkpoint
 from ent_kit.parking import PARKED, PoisonPolicy
-from ent_kit.projections import PROCESSED, KafkaProjection, LocalProjector
+from ent_kit.projections import PROCESSED, LocalProjector
 from ent_kit.signal import AppendSignal
 from ent_kit.storage import Storage
 from kit_fixtures import (
