@@ -8,6 +8,7 @@ manifest against the bundled Kubernetes OpenAPI schemas (strict: unknown fields 
 from __future__ import annotations
 
 import copy
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -993,6 +994,28 @@ def test_default_values_satisfy_the_schema(chart: helm.Chart) -> None:
             {"services": {"mail": {"extraEnv": {"ENT_AUTH_SECRET": "x" * 40}}}},
             "/services/mail/extraEnv/ENT_AUTH_SECRET",
         ),
+        (
+            {"services": {"gateway": {"extraEnv": {"ENT_DEV_LOGIN": True}}}},
+            "/services/gateway/extraEnv/ENT_DEV_LOGIN",
+        ),
+        (
+            {"services": {"gateway": {"extraEnv": {"ENT_DEV_LOGIN": "false"}}}},
+            "/services/gateway/extraEnv/ENT_DEV_LOGIN",
+        ),
+        (
+            {"services": {"directory": {"extraEnv": {"ENT_DEMO_SEED": "true"}}}},
+            "/services/directory/extraEnv/ENT_DEMO_SEED",
+        ),
+        (
+            {
+                "services": {
+                    "gateway": {
+                        "extraSecretEnv": {"ENT_DEV_LOGIN": {"secretName": "dev", "key": "on"}}
+                    }
+                }
+            },
+            "/services/gateway/extraSecretEnv/ENT_DEV_LOGIN",
+        ),
         ({"ingress": {"enabled": True, "tls": {"enabled": True}}}, "/ingress/tls/secretName"),
         ({"unknownTopLevel": 1}, "additional properties 'unknownTopLevel'"),
     ],
@@ -1008,6 +1031,37 @@ def test_invalid_values_are_rejected_by_the_schema(
     with pytest.raises(helm.HelmValuesError) as on_render:
         chart.render(values, name=RELEASE, namespace=NAMESPACE)
     assert complaint in str(on_render.value)
+
+
+def test_set_gateway_dev_login_fails_schema_validation(chart: helm.Chart) -> None:
+    """`helm template --set services.gateway.extraEnv.ENT_DEV_LOGIN=true` is refused."""
+    values = {"services": {"gateway": {"extraEnv": {"ENT_DEV_LOGIN": "true"}}}}
+
+    with pytest.raises(helm.HelmValuesError, match="/services/gateway/extraEnv/ENT_DEV_LOGIN"):
+        chart.render(values, name=RELEASE, namespace=NAMESPACE)
+
+
+@pytest.mark.parametrize(
+    ("service", "variable", "where"),
+    [
+        ("gateway", "ENT_DEV_LOGIN", "extraEnv"),
+        ("directory", "ENT_DEMO_SEED", "extraEnv"),
+        ("directory", "ENT_DEMO_SEED", "extraSecretEnv"),
+    ],
+)
+def test_dev_conveniences_are_refused_at_render_without_the_schema(
+    tmp_path: Path, service: str, variable: str, where: str
+) -> None:
+    """`--skip-schema-validation` does not let them through: the templates refuse too."""
+    unchecked = tmp_path / "ent"
+    shutil.copytree(CHART, unchecked)
+    (unchecked / "values.schema.json").unlink()
+    value: Any = {"secretName": "dev", "key": "on"} if where == "extraSecretEnv" else "true"
+    values = {"services": {service: {where: {variable: value}}}}
+
+    with helm.Chart.load(unchecked) as loaded:
+        with pytest.raises(helm.HelmRenderError, match=rf"services\.{service}: {variable}"):
+            loaded.render(values, name=RELEASE, namespace=NAMESPACE)
 
 
 def test_hpa_max_below_min_is_refused_at_render(chart: helm.Chart) -> None:

@@ -183,3 +183,23 @@ async def test_the_service_builds_one_pool_from_its_settings() -> None:
         assert "m=8192,t=1,p=1" in await pool.hash(PASSWORD)
     finally:
         await pool.close()
+
+
+async def test_the_seed_gives_a_password_only_to_accounts_without_one(
+    documents: DocumentStore,
+) -> None:
+    pool = PasswordHashing(CountingHasher(seconds=0), workers=1)
+    credentials = Credentials(documents, pool)
+    await add_user(documents, "claire.directrice", "fake$her-own-password")
+    await add_user(documents, "lucas.martin", None)
+    try:
+        ids = ["id-claire.directrice", "id-lucas.martin"]
+        assert await credentials.set_missing_passwords(ids, PASSWORD) == ["id-lucas.martin"]
+        assert await credentials.set_missing_passwords(ids, PASSWORD) == []  # a restart
+    finally:
+        await pool.close()
+
+    director = await documents.get(CREDENTIALS, "id-claire.directrice")
+    assert director is not None
+    assert director["hash"] == "fake$her-own-password"  # never reset to the demo one
+    assert await stored_hash(documents) == f"fake${PASSWORD}"

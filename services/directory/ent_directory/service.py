@@ -108,7 +108,10 @@ async def on_start(runtime: Runtime) -> None:
     settings = runtime.settings
     if isinstance(settings, DirectorySettings) and settings.demo_seed:
         await seed_demo_school(commands(runtime), datetime.now(UTC).date())
-        await credentials(runtime).set_password([u.user_id for u in demo_users()], DEMO_PASSWORD)
+        # Only accounts without a password: a restart never resets one (a director's, say)
+        # that was changed since, to the public demo password.
+        demo_ids = [u.user_id for u in demo_users()]
+        await credentials(runtime).set_missing_passwords(demo_ids, DEMO_PASSWORD)
         last = await runtime.storage.events.last_position()
         await projector(runtime).caught_up(last, timeout=SEED_TIMEOUT_S)
 

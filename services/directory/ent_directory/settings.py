@@ -5,7 +5,9 @@ from ent_kit.settings import ServiceSettings
 
 
 class DirectorySettings(ServiceSettings, frozen=True, kw_only=True):
-    demo_seed: bool = False  # seed the demo collège at start (embedded profile)
+    # Seed the demo collège at start, and give its accounts the public demo password (only
+    # those without one). Embedded profile only: refused unless the store is SQLite.
+    demo_seed: bool = False
     # argon2id for local accounts' passwords: OWASP's 19 MiB, 2 passes, 1 lane. Each hash
     # in flight holds `argon2_memory_kib`; at most `password_hash_workers` run at once, so
     # hashing never needs more than workers x memory (2 x 19 MiB against the chart's
@@ -15,3 +17,10 @@ class DirectorySettings(ServiceSettings, frozen=True, kw_only=True):
     argon2_time_cost: Annotated[int, msgspec.Meta(ge=1, le=10)] = 2
     argon2_parallelism: Annotated[int, msgspec.Meta(ge=1, le=8)] = 1
     password_hash_workers: Annotated[int, msgspec.Meta(ge=1, le=16)] = 2
+
+    def __post_init__(self) -> None:
+        if self.demo_seed and not self.store_is_sqlite():
+            raise ValueError(
+                "ENT_DEMO_SEED: the demo seed is for the embedded profile only, refused"
+                " with a store that is not SQLite (ENT_STORE_URL is not sqlite://)"
+            )

@@ -1,4 +1,6 @@
+import ipaddress
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import msgspec
 from ent_kit.settings import ServiceSettings
@@ -9,7 +11,10 @@ class GatewaySettings(ServiceSettings, frozen=True, kw_only=True):
     upstreams: Annotated[
         str, msgspec.Meta(pattern=r"^([a-z]+=https?://[^,=\s]+)(,[a-z]+=https?://[^,=\s]+)*$")
     ]
-    dev_login: bool = False  # passwordless sign-in for seeded demo users: embedded profile only
+    # Passwordless sign-in for seeded demo users: embedded profile only. The gateway has no
+    # store to tell the profile by, so it is refused unless every upstream is on this
+    # machine's loopback (as `make run` starts them); in a cluster they never are.
+    dev_login: bool = False
     token_ttl_s: Annotated[int, msgspec.Meta(ge=60, le=86400)] = 8 * 3600
     upstream_timeout_s: Annotated[float, msgspec.Meta(gt=0)] = 60.0
     # Sign-in throttling (per gateway replica): this many failures per login (per client
@@ -28,6 +33,23 @@ class GatewaySettings(ServiceSettings, frozen=True, kw_only=True):
     trusted_proxy_header: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9-]*$")] = ""
     trusted_proxy_hops: Annotated[int, msgspec.Meta(ge=1, le=10)] = 1
 
+    def __post_init__(self) -> None:
+        if self.dev_login and not all(map(_on_loopback, self.upstream_map().values())):
+            raise ValueError(
+                "ENT_DEV_LOGIN: the dev login is for the embedded profile only, refused"
+                " unless every upstream in ENT_UPSTREAMS is on loopback (127.0.0.1, localhost)"
+            )
+
     def upstream_map(self) -> dict[str, str]:
         pairs = (item.split("=", 1) for item in self.upstreams.split(","))
         return {name: url.rstrip("/") for name, url in pairs}
+
+
+def _on_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name other than localhost: another machine, as far as we know

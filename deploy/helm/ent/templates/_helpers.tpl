@@ -119,6 +119,11 @@ metadata:
 
 {{/* ...and per service (service context). */}}
 {{- define "ent.checks" -}}
+{{- range $variable := list "ENT_DEV_LOGIN" "ENT_DEMO_SEED" -}}
+{{- if or (hasKey $.svc.extraEnv $variable) (hasKey $.svc.extraSecretEnv $variable) -}}
+{{- fail (printf "services.%s: %s is for development only, never in a deployment" $.name $variable) -}}
+{{- end -}}
+{{- end -}}
 {{- if and .svc.autoscaling.enabled (lt (int .svc.autoscaling.maxReplicas) (int .svc.autoscaling.minReplicas)) -}}
 {{- fail (printf "services.%s.autoscaling.maxReplicas (%v) must be >= minReplicas (%v)" .name .svc.autoscaling.maxReplicas .svc.autoscaling.minReplicas) -}}
 {{- end -}}

@@ -111,6 +111,23 @@ class Credentials:
             for user_id in user_ids:
                 await tx.put(CREDENTIALS, user_id, {"hash": password_hash})
 
+    async def set_missing_passwords(self, user_ids: list[str], password: str) -> list[str]:
+        """The demo seed's: `password` for those of `user_ids` that have none yet, never
+        over an existing one (a demo account given a password of its own keeps it). The
+        ids given one."""
+        existing = await self._documents.get_many(CREDENTIALS, user_ids)
+        missing = [user_id for user_id in user_ids if user_id not in existing]
+        if not missing:
+            return []
+        password_hash = await self.hash(password)
+        given: list[str] = []
+        async with self._documents.transaction() as tx:
+            for user_id in missing:
+                if await tx.get(CREDENTIALS, user_id) is None:  # none set meanwhile
+                    await tx.put(CREDENTIALS, user_id, {"hash": password_hash})
+                    given.append(user_id)
+        return given
+
     async def sign_in(self, caller: Identity, check: PasswordCheck) -> SignInAccount:
         """The gateway's password sign-in (services only). An unknown login and a wrong
         password answer alike: Unauthenticated `invalid_credentials`."""
