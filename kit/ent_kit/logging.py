@@ -57,6 +57,20 @@ def setup_logging(service_name: str, level: str = "INFO") -> None:
     root.setLevel(level)
     for noisy in ("aiokafka", "httpx"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    access = logging.getLogger("uvicorn.access")
+    access.filters[:] = [f for f in access.filters if not isinstance(f, QueryStringDropped)]
+    access.addFilter(QueryStringDropped())
+
+
+class QueryStringDropped(logging.Filter):
+    """uvicorn's access line without the query string: searches carry people's names
+    (`?q=...`). Its arguments are (client, method, path with query, HTTP version, status)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
+        return True
 
 
 def _service_name(name: str) -> Processor:

@@ -5,6 +5,8 @@ and senders' names. No HTTP."""
 from __future__ import annotations
 
 import asyncio
+import io
+import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -31,7 +33,7 @@ from ent_locker.application.projections import (
     LockerProjection,
     PeopleProjection,
 )
-from ent_locker.application.queries import CasierQueries, WorkspaceQueries
+from ent_locker.application.queries import CasierQueries, WorkspaceQueries, unique_names
 from ent_locker.application.receipts import ReceiptChecks, ReceiptSigner
 from ent_locker.application.views import Authenticity
 from ent_locker.application.workspace import UploadForm, WorkspaceService
@@ -358,6 +360,37 @@ async def test_one_rule_says_who_may_read_a_document(locker: Locker) -> None:
             await act
     copied = await locker.workspace.copy_from_locker(STUDENT, [doc], None)
     assert [(i.source, i.source_document_id) for i in copied.items] == [("locker", doc)]
+
+
+async def test_names_in_a_zip_never_collide_whatever_the_order(locker: Locker) -> None:
+    """A generated name ("a (2).pdf") may be a file's own name too, and unzip on Windows or
+    macOS sees `A.pdf` and `a.pdf` as one file: every name in the zip is distinct."""
+    names = ["a.pdf", "a (2).pdf", "a.pdf", "A.PDF", "notes", "Notes", ".cfg", ".cfg"]
+    ids = [
+        (await locker.deposit(Upload(b"x", name=name), [TEACHER.user_id])).document_id
+        for name in names
+    ]
+    chunks = await locker.queries.zipped(TEACHER, ids)
+    archive = zipfile.ZipFile(io.BytesIO(b"".join([chunk async for chunk in chunks])))
+
+    members = archive.namelist()
+    assert sorted(members) == sorted(
+        ["a.pdf", "a (2).pdf", "a (3).pdf", "A (4).PDF", "notes", "Notes (2)", ".cfg", ".cfg (2)"]
+    )
+    assert len({m.casefold() for m in members}) == len(names)
+
+
+@pytest.mark.parametrize(
+    ("names", "unique"),
+    [
+        (["a.pdf", "a (2).pdf", "a.pdf"], ["a.pdf", "a (2).pdf", "a (3).pdf"]),
+        (["a.pdf", "a.pdf", "a (2).pdf"], ["a.pdf", "a (2).pdf", "a (2) (2).pdf"]),
+        (["a.pdf", "A.pdf", "a.PDF"], ["a.pdf", "A (2).pdf", "a (3).PDF"]),
+        (["x.tar.gz", "x.tar.gz"], ["x.tar.gz", "x.tar (2).gz"]),
+    ],
+)
+def test_unique_names_tracks_every_name_already_used(names: list[str], unique: list[str]) -> None:
+    assert unique_names(names) == unique
 
 
 async def test_an_upload_to_mes_documents_checks_the_folder_before_storing(locker: Locker) -> None:

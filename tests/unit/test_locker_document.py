@@ -17,6 +17,19 @@ from locker_fixtures import RecordedDocument, stored_file
 
 SENDER, TEACHER, COLLEAGUE = "student-1", "teacher-1", "teacher-2"
 AT = datetime(2025, 9, 1, 8, tzinfo=UTC)
+# Bidi controls (RLO, LRI, RLM, ALM) make "invoice\u202efdp.exe" read as "invoiceexe.pdf";
+# other format characters (BOM, soft hyphen) and line separators hide in a name.
+BIDI_AND_FORMAT = [
+    "invoice\u202efdp.exe",
+    "a\u202ab.pdf",
+    "lri\u2066x\u2069.pdf",
+    "rlm\u200f.pdf",
+    "lrm\u200e.pdf",
+    "alm\u061c.pdf",
+    "bom\ufeff.pdf",
+    "soft\u00adhyphen.pdf",
+    "line\u2028break.pdf",
+]
 
 
 def deposit(
@@ -86,12 +99,24 @@ def test_an_empty_file_is_refused() -> None:
     assert document.deposit is None
 
 
-@pytest.mark.parametrize("name", ["", "  ", "a/b.pdf", "a\\b.pdf", "tab\t.pdf", ".", ".."])
+@pytest.mark.parametrize(
+    "name",
+    ["", "  ", "a/b.pdf", "a\\b.pdf", "tab\t.pdf", ".", "..", *BIDI_AND_FORMAT],
+)
 def test_file_names_that_could_not_be_saved_are_refused(name: str) -> None:
     with pytest.raises(Refused) as refused:
         deposit(Document("doc-1"), file_name=name)
     assert (refused.value.field, refused.value.reason) == ("file", "invalid_name")
     assert "fichier" in refused.value.message
+
+
+def test_joiners_some_scripts_need_are_kept() -> None:
+    """ZWNJ and ZWJ are the only format characters a name keeps (Persian, Indic scripts)."""
+    for name in [
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645.pdf",
+        "\u0915\u094d\u200d\u0937.pdf",
+    ]:
+        assert deposit(Document("doc-1"), file_name=name).file_name == name
 
 
 def test_a_file_name_has_at_most_255_characters() -> None:

@@ -302,7 +302,13 @@ async def test_an_empty_file_is_refused_and_nothing_is_kept(
 
 
 @pytest.mark.parametrize(
-    "name", ["   ", "../../etc/passwd", "a\\b.pdf", "bell\x07.pdf", "..", "x" * 256]
+    "name",
+    [
+        *["   ", "../../etc/passwd", "a\\b.pdf", "bell\x07.pdf", "..", "x" * 256],
+        # bidi controls ("invoiceexe.pdf" on screen), other format characters
+        *["invoice\u202efdp.exe", "lri\u2066x.pdf", "rlm\u200f.pdf", "alm\u061c.pdf"],
+        *["bom\ufeff.pdf", "line\u2028break.pdf"],
+    ],
 )
 async def test_a_name_no_file_may_have_is_refused_before_storing(mail: Mail, name: str) -> None:
     with pytest.raises(Refused) as refused:

@@ -115,6 +115,9 @@ async def test_bad_input_and_someone_elses_ids_are_refused(client: Client) -> No
     assert await status(client, "/mail/folders/f-nope/messages") == 404
     assert await status(client, "/mail/folders/inbox/messages", kind="gossip") == 400
     assert await status(client, "/mail/folders/inbox/messages", cursor="garbage") == 400
+    # base64 of [{"a": 1}, "x"]: valid JSON, but a cursor's values are scalars
+    an_object = "W3siYSI6MX0sIngiXQ"
+    assert await status(client, "/mail/folders/inbox/messages", cursor=an_object) == 400
     assert await status(client, "/mail/search", q="  ") == 400
     assert await status(client, "/mail/search") == 400
     assert await status(client, "/mail/latest", limit=21) == 400

@@ -77,7 +77,9 @@ def test_create_folder_at_the_root_and_inside() -> None:
     assert replayed(w).folders == w.folders
 
 
-@pytest.mark.parametrize("name", ["", "   ", "a/b", "a\\b", "tab\there", "..", "x" * 256])
+@pytest.mark.parametrize(
+    "name", ["", "   ", "a/b", "a\\b", "tab\there", "..", "x" * 256, "3A\u202egnp.exe"]
+)
 def test_folder_names_follow_the_file_name_rules(name: str) -> None:
     w = fresh()
     refused = refusal(lambda: w.create_folder("f1", name))

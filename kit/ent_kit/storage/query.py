@@ -73,12 +73,19 @@ def encode_cursor(query: Query, last: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(msgspec.json.encode(values)).decode().rstrip("=")
 
 
-def decode_cursor(query: Query) -> list[Any] | None:
+# What `encode_cursor` writes: the sort keys' values, JSON scalars (datetimes as strings).
+CursorValue = str | int | float | bool | None
+
+
+def decode_cursor(query: Query) -> list[CursorValue] | None:
+    """The values `after` holds; InvalidCursor when it is not what `encode_cursor` wrote
+    for this query (an object or an array among them would reach the store's comparisons)."""
     if query.after is None:
         return None
     try:
         padded = query.after + "=" * (-len(query.after) % 4)
-        values = msgspec.json.decode(base64.urlsafe_b64decode(padded), type=list[Any])
+        raw = base64.urlsafe_b64decode(padded)
+        values = msgspec.json.decode(raw, type=list[CursorValue])
     except (ValueError, msgspec.DecodeError):
         raise InvalidCursor("cursor is not valid") from None
     if len(values) != len(query.sort_keys()):

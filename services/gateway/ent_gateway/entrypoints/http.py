@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote, unquote
 
 import msgspec
 from ent_kit import texts as kit_texts
@@ -23,6 +24,29 @@ DOCS_HTML = """<!doctype html>
 <html><head><title>ENT API</title><meta charset="utf-8"/></head>
 <body><script id="api-reference" data-url="/api/openapi.json"></script>
 <script src="https://cdn.jsdelivr.net/npm/@scalar/api-reference"></script></body></html>"""
+
+
+# What a path segment may hold unencoded (RFC 3986 pchar); anything else is sent encoded.
+_PCHAR_SAFE = "!$&'()*+,;=:@~"
+
+
+def forwarded_path(raw_path: bytes, service: str) -> str | None:
+    """The path `/api/<service>/<rest>` asks the service for, `/<service>/<rest>` with each
+    segment percent-encoded again; None (a 404) when a segment, once decoded, is `.` or
+    `..`, holds a `/` or `\\`, or is empty but last: the service would route it elsewhere
+    (its internal routes, another prefix). Read from the raw path, as the client sent it."""
+    segments = raw_path.split(b"?", 1)[0].decode("latin-1").split("/")
+    if len(segments) < 4 or segments[:2] != ["", "api"] or unquote(segments[2]) != service:
+        return None
+    rest = [unquote(segment) for segment in segments[3:]]
+    for i, segment in enumerate(rest):
+        if segment in {".", ".."} or "/" in segment or "\\" in segment:
+            return None
+        if not segment and i < len(rest) - 1:
+            return None
+    if not rest[0] or rest[0].casefold().startswith("internal"):
+        return None
+    return f"/{service}/" + "/".join(quote(segment, safe=_PCHAR_SAFE) for segment in rest)
 
 
 class DevLogin(msgspec.Struct, frozen=True):
@@ -94,9 +118,11 @@ class ApiController(Controller):
         self, request: AnyRequest, upstreams: Upstreams, service: str, path: str
     ) -> Stream:
         base = upstreams.url(service)
-        if base is None or path.strip("/").startswith("internal"):
+        raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
+        forwarded = forwarded_path(raw_path, service)
+        if base is None or forwarded is None:
             raise Problem(404, "not_found", kit_texts.NOT_FOUND)
-        url = f"{base}/{service}{path}"
+        url = f"{base}{forwarded}"
         if request.url.query:
             url += f"?{request.url.query}"
         has_body = request.method in ("POST", "PUT", "PATCH")

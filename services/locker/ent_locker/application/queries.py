@@ -134,17 +134,31 @@ def _document(doc: dict[str, Any]) -> LockerDocument:
     return msgspec.convert(doc, LockerDocument)
 
 
+def unique_names(names: list[str]) -> list[str]:
+    """The names as they go in a zip: a name already taken, by an earlier file or by a name
+    made here, gets the first free " (n)" before its extension. Compared case-insensitively,
+    as Windows and macOS unzip them (`a.pdf`, `a (2).pdf`, `A.pdf` gives `a (3).pdf`)."""
+    taken: set[str] = set()
+    unique: list[str] = []
+    for name in names:
+        stem, dot, ext = name.rpartition(".")
+        if not stem:  # no extension (`notes`) or only a leading dot (`.notes`)
+            stem, dot, ext = name, "", ""
+        candidate, n = name, 1
+        while candidate.casefold() in taken:
+            n += 1
+            candidate = f"{stem} ({n}){dot}{ext}"
+        taken.add(candidate.casefold())
+        unique.append(candidate)
+    return unique
+
+
 def _zip(blobs: BlobStore, documents: list[LockerDocument]) -> AsyncIterator[bytes]:
     """Members streamed from the blob store one after the other; names made unique."""
 
     async def members() -> AsyncIterator[tuple[str, datetime, int, Any, AsyncIterator[bytes]]]:
-        seen: dict[str, int] = {}
-        for document in documents:
-            name = document.file_name
-            seen[name] = seen.get(name, 0) + 1
-            if seen[name] > 1:
-                stem, dot, ext = name.rpartition(".")
-                name = f"{stem} ({seen[name]}).{ext}" if dot else f"{name} ({seen[name]})"
+        names = unique_names([document.file_name for document in documents])
+        for name, document in zip(names, documents, strict=True):
             # Already-compressed formats (PDF, images) gain little: favour speed.
             method = ZIP_AUTO(document.size, level=1)
             yield name, document.deposited_at, 0o600, method, blobs.get(document.blob_key)

@@ -26,15 +26,26 @@ from ent_locker.domain.recipients import lockers_of
 MAX_FILE_NAME = 255
 
 
+# Control (Cc), format (Cf: bidi controls, BOM, soft hyphen...) and line or paragraph
+# separators (Zl, Zp); ZWNJ and ZWJ are format characters some scripts need in words.
+_FORBIDDEN_CATEGORIES = {"Cc", "Cf", "Zl", "Zp"}
+_JOINERS = {"\u200c", "\u200d"}
+
+
+def _forbidden(c: str) -> bool:
+    return c in "/\\" or (unicodedata.category(c) in _FORBIDDEN_CATEGORIES and c not in _JOINERS)
+
+
 def checked_name(name: str, field: str = "file", of: str = texts.OF_FILE) -> str:
     """A file's (or a folder's) name: trimmed, NFC, at most MAX_FILE_NAME characters, no
-    path separator nor control character, not `.` or `..`."""
+    path separator, control nor invisible format character (a bidi override
+    before `fdp.exe` in `invoicefdp.exe` shows `invoiceexe.pdf`), not `.` or `..`."""
     name = unicodedata.normalize("NFC", name.strip())
     if not name:
         raise Refused(field, "invalid_name", texts.NAME_EMPTY.format(of=of))
     if len(name) > MAX_FILE_NAME:
         raise Refused(field, "invalid_name", texts.NAME_TOO_LONG.format(of=of, max=MAX_FILE_NAME))
-    if any(c in "/\\" or unicodedata.category(c) == "Cc" for c in name) or name in {".", ".."}:
+    if any(_forbidden(c) for c in name) or name in {".", ".."}:
         raise Refused(field, "invalid_name", texts.NAME_FORBIDDEN.format(of=of))
     return name
 

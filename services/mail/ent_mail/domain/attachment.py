@@ -32,15 +32,26 @@ def content_stream(sha256: str) -> str:
     return f"content:{sha256}"
 
 
+# Control (Cc), format (Cf: bidi controls, BOM, soft hyphen...) and line or paragraph
+# separators (Zl, Zp); ZWNJ and ZWJ are format characters some scripts need in words.
+_FORBIDDEN_CATEGORIES = {"Cc", "Cf", "Zl", "Zp"}
+_JOINERS = {"\u200c", "\u200d"}
+
+
+def _forbidden(c: str) -> bool:
+    return c in "/\\" or (unicodedata.category(c) in _FORBIDDEN_CATEGORIES and c not in _JOINERS)
+
+
 def checked_name(name: str) -> str:
     """A file's name as the locker accepts it: trimmed, NFC, at most MAX_NAME characters,
-    no path separator nor control character, not `.` or `..`."""
+    no path separator, control nor invisible format character (a bidi override
+    before `fdp.exe` in `invoicefdp.exe` shows `invoiceexe.pdf`), not `.` or `..`."""
     name = unicodedata.normalize("NFC", name.strip())
     if not name:
         raise Refused("file", "invalid_name", texts.NAME_EMPTY)
     if len(name) > MAX_NAME:
         raise Refused("file", "invalid_name", texts.NAME_TOO_LONG.format(max=MAX_NAME))
-    if any(c in "/\\" or unicodedata.category(c) == "Cc" for c in name) or name in {".", ".."}:
+    if any(_forbidden(c) for c in name) or name in {".", ".."}:
         raise Refused("file", "invalid_name", texts.NAME_FORBIDDEN)
     return name
 
