@@ -596,13 +596,8 @@ async def upload(client: Client, data: bytes, **extra: str) -> Any:
     )
 
 
-async def test_over_http_an_upload_is_201_and_its_download_is_a_safe_attachment(
-    client: tuple[Client, Runtime, FakeWorkspace],
-) -> None:
-    http, runtime, _ = client
-    created = await upload(http, PDF)
-    assert created.status_code == 201, created.text
-    ref = msgspec.convert(created.json(), AttachmentRef)
+async def deliver_to_parent(runtime: Runtime, ref: AttachmentRef) -> None:
+    """Message m-1 from the teacher to the parent, with `ref` attached, in the read model."""
     sent = MessageSent(
         conversation_id="c-1",
         message_id="m-1",
@@ -617,6 +612,16 @@ async def test_over_http_an_upload_is_201_and_its_download_is_a_safe_attachment(
     )
     async with runtime.storage.documents.transaction() as tx:
         await MailboxProjection().apply(tx, envelope(sent, "c-1", 1), sent)
+
+
+async def test_over_http_an_upload_is_201_and_its_download_is_a_safe_attachment(
+    client: tuple[Client, Runtime, FakeWorkspace],
+) -> None:
+    http, runtime, _ = client
+    created = await upload(http, PDF)
+    assert created.status_code == 201, created.text
+    ref = msgspec.convert(created.json(), AttachmentRef)
+    await deliver_to_parent(runtime, ref)
 
     path = f"/mail/messages/m-1/attachments/{ref.attachment_id}"
     got = await http.get(path, headers=bearer(PARENT))
@@ -641,20 +646,7 @@ async def test_over_http_refusals_are_problems(
     extra_field = await upload(http, PDF, folder_id="f-1")
     empty = await upload(http, b"")
     ref = msgspec.convert(infected.json(), AttachmentRef)
-    sent = MessageSent(
-        conversation_id="c-1",
-        message_id="m-1",
-        sender_id=TEACHER.user_id,
-        to=[PARENT.user_id],
-        reply_mode="sender_only",
-        subject="Devoir",
-        body_html="<p>Ci-joint</p>",
-        body_text="Ci-joint",
-        attachments=[ref],
-        sent_at=datetime(2025, 3, 1, 8, 0, tzinfo=UTC),
-    )
-    async with runtime.storage.documents.transaction() as tx:
-        await MailboxProjection().apply(tx, envelope(sent, "c-1", 1), sent)
+    await deliver_to_parent(runtime, ref)
     removed = await http.get(
         f"/mail/messages/m-1/attachments/{ref.attachment_id}", headers=bearer(PARENT)
     )
