@@ -98,3 +98,6 @@ class SignInAccount(msgspec.Struct, frozen=True, kw_only=True):
     school_id: str
     active: bool
     frozen: bool
+    # Tokens carry it; a token older than the account's current version is refused
+    # (freeze, deactivation, password change, "sign out everywhere").
+    session_version: int = 0

@@ -23,6 +23,9 @@ class Identity(msgspec.Struct, frozen=True, kw_only=True):
     profile: Profile
     school_id: str = ""
     display_name: str = ""
+    # The account's session version when the token was issued (see ent_contracts
+    # SignInAccount): a later version ends this session.
+    session_version: int = 0
 
     @property
     def is_service(self) -> bool:
