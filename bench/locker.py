@@ -65,7 +65,6 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from bench.report import bench, p99
 
-SECRET = "x" * 40
 GROUP_SIZE = 1_000
 DOCUMENT_BYTES = 5 * 2**20
 CHUNK = 64 * 2**10
@@ -124,16 +123,28 @@ async def streamed(body: bytes) -> AsyncIterator[bytes]:
         yield body[start : start + CHUNK]
 
 
+OUT_OF_REACH = 10**9
+
+
 async def start_locker(tmp: Path) -> Runtime:
     """The service's runtime: store, blobs, projectors, indexes (`on_start`); no broker."""
     settings = LockerSettings(
         service_name="locker",
         store_url=f"sqlite://{tmp}/locker.db",
         blob_url=f"file://{tmp}/blobs",
-        auth_secret=SECRET,
+        receipt_key="x" * 40,
         directory_url="http://directory.invalid",  # never called: see GroupPolicy
         max_document_bytes=100 * 2**20,
         quota_bytes=2**50,
+        # Deposit limits that never interfere: the bench deposits to 1,000 again and again.
+        deposit_limit_per_hour=OUT_OF_REACH,
+        deposit_limit_per_day=OUT_OF_REACH,
+        deposit_limit_recipients_per_hour=OUT_OF_REACH,
+        deposit_limit_recipients_per_day=OUT_OF_REACH,
+        deposit_limit_elevated_per_hour=OUT_OF_REACH,
+        deposit_limit_elevated_per_day=OUT_OF_REACH,
+        deposit_limit_elevated_recipients_per_hour=OUT_OF_REACH,
+        deposit_limit_elevated_recipients_per_day=OUT_OF_REACH,
     )
     definition = dataclasses.replace(SERVICE, uses_broker=False, subscriptions=(), periodic=())
     runtime = Runtime(definition, settings, TracerProvider())

@@ -84,13 +84,15 @@ from ent_directory.domain.demo_school import SCHOOL_ID, DemoUser, demo_users
 from ent_directory.service import SERVICE as DIRECTORY
 from ent_directory.settings import DirectorySettings
 from ent_kit.aggregate import new_event_id
-from ent_kit.auth import Identity, issue_token
+from ent_kit.auth import Identity
+from ent_kit.dev_keys import DevKeys
 from ent_kit.http import IsolatedTraceContext, create_app
 from ent_kit.logging import setup_logging
 from ent_kit.peers import PeerClient
 from ent_kit.reachability import DirectoryPolicy
 from ent_kit.repository import Repository, envelope_for
 from ent_kit.runtime import Runtime
+from ent_kit.scopes import DIRECTORY_REACHABILITY
 from ent_kit.storage import Document, DocumentStore, Query
 from ent_mail.application.forms import MessageForm, SentReceipt
 from ent_mail.application.mailbox_projection import COPIES, FOLDER_COUNTS, MESSAGES, copy_id
@@ -109,7 +111,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from bench.report import bench, p99
 
 T = TypeVar("T")
-SECRET = "x" * 40
+KEYS = DevKeys.generate()  # this run's user-token and service keys
 ISSUER = "ent-gateway"
 SENDER_LOGIN = "prof.francais"  # teaches every class: may write to its students and parents
 READER_LOGIN = "prof.mathematiques"
@@ -161,7 +163,8 @@ def directory_app(tmp: Path) -> Litestar:
     """The directory with the demo collège, seeded at start; no broker, no blobs."""
     settings = DirectorySettings(
         service_name="directory",
-        auth_secret=SECRET,
+        user_token_public_key=KEYS.user_token_public_key,
+        peer_public_keys=KEYS.settings("directory")["peer_public_keys"],
         auth_issuer=ISSUER,
         store_url=f"sqlite://{tmp}/directory.db",
         demo_seed=True,
@@ -175,7 +178,8 @@ def mail_runtime(tmp: Path, directory_url: str) -> Runtime:
     subscriptions (names are fed by `register_people`), no periodic jobs."""
     settings = MailSettings(
         service_name="mail",
-        auth_secret=SECRET,
+        user_token_public_key=KEYS.user_token_public_key,
+        service_signing_key=KEYS.service_keys["mail"],
         auth_issuer=ISSUER,
         store_url=f"sqlite://{tmp}/mail.db",
         blob_url=f"file://{tmp}/blobs",
@@ -207,7 +211,7 @@ def bearer(user: DemoUser) -> dict[str, str]:
         school_id=SCHOOL_ID,
         display_name=f"{user.first_name} {user.last_name}",
     )
-    token = issue_token(SECRET, ISSUER, identity, timedelta(hours=1))
+    token = KEYS.user_token(identity, timedelta(hours=1))
     return {"authorization": f"Bearer {token}"}
 
 
@@ -404,7 +408,9 @@ async def sends(clients: Clients, users: list[DemoUser], directory_url: str) -> 
     body = msgspec.json.encode(
         MessageForm(to=recipients, subject=SUBJECT, body=BODY, reply_mode="sender_only")
     )
-    peer = PeerClient(directory_url, clients.runtime.settings)
+    peer = PeerClient(
+        directory_url, clients.runtime.settings, callee="directory", scope=DIRECTORY_REACHABILITY
+    )
     policy = DirectoryPolicy(peer, field="to")  # as mail's `dependencies` builds it
     await reachability(policy, sender.user_id, recipients)  # the directory agrees: 200 allowed
     sent: list[float] = []

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from typing import IO
 
 import httpx
 from ent_contracts import topics
+from ent_kit.dev_keys import DevKeys
 from ent_kit.messaging import ensure_topics
 
 from ent_devstack.processes import (
@@ -111,14 +111,10 @@ class Stack:
     def log_file(self, name: str) -> Path:
         return self.data_dir / "logs" / f"{name}.log"
 
-    def auth_secret(self) -> str:
-        """Kept in the data directory, so tokens survive a restart."""
-        path = self.data_dir / "auth-secret"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
-        return path.read_text().strip()
+    @property
+    def keys(self) -> DevKeys:
+        """Kept in the data directory, so tokens and receipts survive a restart."""
+        return DevKeys.kept_in(self.data_dir / "keys")
 
     def start(self, timeout: float = 60.0) -> None:
         busy = [
@@ -159,7 +155,8 @@ class Stack:
             "ENT_STORE_URL": f"sqlite://{self.data_dir}/{name}/store.db",
             "ENT_BLOB_URL": f"file://{self.data_dir}/{name}/blobs",
             "ENT_KAFKA_BOOTSTRAP": self.bootstrap,
-            "ENT_AUTH_SECRET": self.auth_secret(),
+            # Its own private key and the public keys it needs, nothing else.
+            **self.keys.environ(name),
             "ENT_DEMO_SEED": "true",
             "ENT_DEV_LOGIN": "true",
             "ENT_UPSTREAMS": ",".join(f"{n}={self.service_url(n)}" for n in BACKEND_SERVICES),

@@ -1,19 +1,26 @@
-"""Signed identity: the gateway issues JWTs, every service verifies them itself.
+"""Signed identity: the gateway issues user tokens, services issue each other scoped
+service tokens, and every service verifies both itself (`ent_kit.tokens`: Ed25519, the
+user-token public key and its callers' public keys; no shared secret).
 
-Services never trust an unsigned header: the bearer token is forwarded unchanged and
-checked with the shared secret (HS256) and the expected issuer.
+Services never trust an unsigned header: the bearer token is forwarded unchanged.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Literal, Protocol
 
 import msgspec
 from ent_contracts import Actor
 from litestar.connection import ASGIConnection
 from litestar.security.jwt import JWTAuth, Token
+from litestar.security.jwt.token import JWTDecodeOptions
+
+from ent_kit.scopes import token_kind_guard
+from ent_kit.tokens import SERVICE_PREFIX, PrivateKey, TokenVerifier, issue_user_token
 
 Profile = Literal["student", "parent", "teacher", "staff", "guest", "service"]
 
@@ -48,43 +55,88 @@ def _prefix_patterns(paths: list[str]) -> list[str]:
     return [f"^{re.escape(p.rstrip('/'))}(/|$)" for p in paths]
 
 
+class SessionGate(Protocol):
+    """Whether a user's session (the account's session version in their token) still
+    holds: a later version (password change, sign-out everywhere) ends older tokens."""
+
+    async def is_current(self, user_id: str, session_version: int) -> bool: ...
+
+
 def identity_from_token(token: Token) -> Identity | None:
+    """Who a verified token speaks for. A service token's identity is built from its
+    issuer alone; a user token may not claim to be a service."""
+    if token.iss is not None and token.iss.startswith(SERVICE_PREFIX):
+        return service_identity(token.iss.removeprefix(SERVICE_PREFIX))
+    if token.sub.startswith(SERVICE_PREFIX):
+        return None
     try:
-        return msgspec.convert({"user_id": token.sub, **token.extras}, Identity)
+        identity = msgspec.convert({"user_id": token.sub, **token.extras}, Identity)
     except msgspec.ValidationError:
         return None
+    return None if identity.is_service else identity
 
 
-async def _retrieve_identity(
-    token: Token, _: ASGIConnection[Any, Any, Any, Any]
-) -> Identity | None:
-    return identity_from_token(token)
+def _token_class(verifier: TokenVerifier) -> type[Token]:
+    """Litestar's Token, verified by `verifier` (which key depends on the issuer) instead
+    of with one secret and one algorithm."""
+
+    @dataclass
+    class VerifiedToken(Token):
+        @classmethod
+        def decode_payload(
+            cls,
+            encoded_token: str,
+            secret: str,
+            algorithms: list[str],
+            issuer: str | Sequence[str] | None = None,
+            audience: str | Sequence[str] | None = None,
+            options: JWTDecodeOptions | None = None,
+        ) -> Any:
+            return verifier.claims(encoded_token)
+
+    return VerifiedToken
 
 
 def jwt_auth(
-    secret: str, issuer: str, exclude: list[str] | None = None
+    verifier: TokenVerifier,
+    exclude: list[str] | None = None,
+    sessions: SessionGate | None = None,
 ) -> JWTAuth[Identity, Token]:
+    """Bearer tokens on every route but the public ones; `sessions`, when given, ends user
+    tokens of a session that is no longer current (service tokens are not sessions)."""
+
+    async def retrieve(token: Token, _: ASGIConnection[Any, Any, Any, Any]) -> Identity | None:
+        identity = identity_from_token(token)
+        if identity is None or identity.is_service or sessions is None:
+            return identity
+        current = await sessions.is_current(identity.user_id, identity.session_version)
+        return identity if current else None
+
     return JWTAuth[Identity, Token](
-        retrieve_user_handler=_retrieve_identity,
-        token_secret=secret,
-        accepted_issuers=[issuer],
-        require_claims=["exp", "iss"],
+        retrieve_user_handler=retrieve,
+        # Never used: decoding is VerifiedToken's, and this configuration signs nothing.
+        token_secret="",
+        algorithm="EdDSA",
+        token_cls=_token_class(verifier),
+        guards=[token_kind_guard],
         exclude=_prefix_patterns([*PUBLIC_PATHS, *(exclude or [])]),
-        description="Bearer token issued by the gateway (dev login in embedded mode).",
+        description=(
+            "Bearer token: a user's, issued by the gateway (dev login in embedded mode), or"
+            " a service's, scoped to one operation of this service."
+        ),
     )
 
 
-def issue_token(secret: str, issuer: str, identity: Identity, ttl: timedelta) -> str:
-    extras = msgspec.to_builtins(identity)
-    extras.pop("user_id")
-    token = Token(
-        sub=identity.user_id,
-        exp=datetime.now(UTC) + ttl,
-        iss=issuer,
-        extras=extras,
-    )
-    return token.encode(secret=secret, algorithm="HS256")
+def issue_token(key: PrivateKey, issuer: str, identity: Identity, ttl: timedelta) -> str:
+    """A user token (the gateway's user-token private key: only the gateway has it)."""
+    if identity.is_service:
+        raise ValueError("services call each other with service tokens (ent_kit.peers)")
+    claims = msgspec.to_builtins(identity)
+    subject = claims.pop("user_id")
+    return issue_user_token(key, issuer, subject, claims, ttl)
 
 
 def service_identity(service_name: str) -> Identity:
-    return Identity(user_id=f"service:{service_name}", profile="service", display_name=service_name)
+    return Identity(
+        user_id=f"{SERVICE_PREFIX}{service_name}", profile="service", display_name=service_name
+    )

@@ -9,16 +9,17 @@ from typing import Any
 from litestar import Litestar, Response, get
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
 from litestar.types import ASGIApp, Receive, Scope, Send
 from opentelemetry import context as otel_context
 
 from ent_kit import texts
+from ent_kit.api_docs import PinnedScalar
 from ent_kit.auth import jwt_auth
 from ent_kit.metrics import http_metrics
 from ent_kit.problems import EXCEPTION_HANDLERS, MEDIA_TYPE
 from ent_kit.runtime import Runtime
+from ent_kit.tokens import token_verifier
 
 
 @get("/health/live", tags=["health"], summary="Liveness: the process serves requests")
@@ -78,7 +79,10 @@ def create_app(runtime: Runtime) -> Litestar:
         "runtime": Provide(lambda: runtime, sync_to_thread=False),
         **definition.dependencies(runtime),
     }
-    auth = jwt_auth(settings.auth_secret, settings.auth_issuer, list(definition.public_paths))
+    # A service that keeps the accounts' session versions ends the tokens of old sessions.
+    auth = jwt_auth(
+        token_verifier(settings), list(definition.public_paths), sessions=runtime.sessions
+    )
     metrics_config, metrics_controller = http_metrics(definition.name)
     # With a metrics port of its own, /metrics is served there (ent_kit.metrics.serve).
     own_routes = [live, ready] if settings.metrics_port else [live, ready, metrics_controller]
@@ -104,7 +108,7 @@ def create_app(runtime: Runtime) -> Litestar:
             title=f"ENT {definition.name}",
             version="1.0.0",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[PinnedScalar()],
         ),
         logging_config=None,
         # Every body a handler reads is bounded; the upload routes, which stream and enforce

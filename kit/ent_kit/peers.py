@@ -1,6 +1,8 @@
 """Calls to another service's API as this service: a short-lived signed service token,
 and a client span whose context travels in the headers, so the callee both verifies the
-caller and joins the trace.
+caller and joins the trace. A service token names its callee (`aud`) and the one
+operation asked (`scope`, see `ent_kit.scopes`), and is signed with this service's own key
+(ENT_SERVICE_SIGNING_KEY): the callee checks it with this service's public key.
 
 Every service-to-service call goes through `PeerClient.call`: bodies and answers are
 the msgspec Structs of `ent_contracts`, never loose dicts."""
@@ -13,9 +15,10 @@ from typing import Any, TypeVar
 import httpx
 import msgspec
 
-from ent_kit.auth import issue_token, service_identity
-from ent_kit.settings import ServiceSettings
+from ent_kit import keys
+from ent_kit.settings import ServiceSettings, SettingsError, env_name
 from ent_kit.telemetry import traced
+from ent_kit.tokens import issue_service_token
 
 TOKEN_TTL = timedelta(minutes=1)
 T = TypeVar("T")
@@ -40,32 +43,51 @@ class PeerRejected(Exception):
 
 
 class PeerClient:
+    """Calls to the service `callee` at `base_url`. `scope` is the operation asked when a
+    call names none (a client used for one operation only)."""
+
     def __init__(
         self,
         base_url: str,
         settings: ServiceSettings,
+        *,
+        callee: str,
+        scope: str | None = None,
         timeout_s: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,  # tests: a peer answering in-process
     ) -> None:
+        if not settings.service_signing_key:
+            # At start, not at the first call: a service that calls peers needs its key.
+            raise SettingsError(
+                f"missing setting {env_name('service_signing_key')}:"
+                f" {settings.service_name} calls {callee}"
+            )
         self._base_url = base_url.rstrip("/")
-        self._settings = settings
+        self._caller = settings.service_name
+        self._key = keys.private_key(settings.service_signing_key)
+        self._callee = callee
+        self._scope = scope
         self._client = traced(
             httpx.AsyncClient(timeout=httpx.Timeout(timeout_s, connect=3.0), transport=transport)
         )
 
-    def _headers(self) -> dict[str, str]:
-        s = self._settings
-        identity = service_identity(s.service_name)
-        token = issue_token(s.auth_secret, s.auth_issuer, identity, TOKEN_TTL)
+    def _headers(self, scope: str) -> dict[str, str]:
+        token = issue_service_token(self._key, self._caller, self._callee, scope, TOKEN_TTL)
         return {"authorization": f"Bearer {token}", "content-type": "application/json"}
 
-    async def call(self, method: str, path: str, into: type[T], body: Any = None) -> T:
-        """`body` (a Struct, or None) sent as JSON; the answer decoded into `into`."""
+    async def call(
+        self, method: str, path: str, into: type[T], body: Any = None, *, scope: str | None = None
+    ) -> T:
+        """`body` (a Struct, or None) sent as JSON; the answer decoded into `into`. The
+        token is scoped to `scope`, else to the client's own."""
+        asked = scope or self._scope
+        if asked is None:
+            raise ValueError(f"no scope for {method} {path}: name the operation asked")
         content = None if body is None else msgspec.json.encode(body)
         url = f"{self._base_url}{path}"
         try:
             response = await self._client.request(
-                method, url, content=content, headers=self._headers()
+                method, url, content=content, headers=self._headers(asked)
             )
         except httpx.TransportError as exc:
             raise PeerUnavailable(f"{self._base_url}: {exc}") from exc

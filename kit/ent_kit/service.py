@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+import msgspec
 import uvicorn
 
 from ent_kit import ops_cli
@@ -12,8 +13,6 @@ from ent_kit.logging import setup_logging
 from ent_kit.runtime import Runtime, ServiceDefinition
 from ent_kit.settings import ServiceSettings, load_settings
 from ent_kit.telemetry import setup_tracing
-
-_NOT_SIGNING = "operator-commands-sign-nothing-" + "x" * 8
 
 
 def default_settings(name: str) -> dict[str, object]:
@@ -37,10 +36,10 @@ def run(definition: ServiceDefinition) -> None:
     """Serve, or with arguments run an operator's command (`ent_kit.ops_cli`)."""
     if sys.argv[1:]:
         # The kit's settings only (store, broker, lease): the commands touch read models,
-        # never the service's own peers, and sign nothing.
-        settings = load_settings(
-            ServiceSettings,
-            defaults={**default_settings(definition.name), "auth_secret": _NOT_SIGNING},
+        # never the service's own peers, and sign nothing: the pod's key is dropped.
+        settings = msgspec.structs.replace(
+            load_settings(ServiceSettings, defaults=default_settings(definition.name)),
+            service_signing_key="",
         )
         setup_logging(definition.name, settings.log_level)
         raise SystemExit(ops_cli.main(definition, settings, sys.argv[1:]))

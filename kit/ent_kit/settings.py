@@ -13,6 +13,8 @@ from typing import Annotated, TypeVar
 
 import msgspec
 
+from ent_kit import keys
+
 PREFIX = "ENT_"
 
 Url = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9+.-]*://")]
@@ -38,8 +40,16 @@ class ServiceSettings(msgspec.Struct, kw_only=True, frozen=True):
     # chart passes 3), and how long the broker keeps events (None: the broker's default).
     kafka_replication_factor: Annotated[int, msgspec.Meta(ge=1)] = 1
     kafka_retention_ms: Annotated[int, msgspec.Meta(ge=-1)] | None = None
-    auth_secret: Secret
+    # Tokens are Ed25519-signed (`ent_kit.tokens`), never with a shared secret. The public
+    # key of the gateway's user-token pair (PEM; empty: no user token is accepted), and the
+    # `iss` the gateway puts in user tokens.
+    user_token_public_key: str = ""
     auth_issuer: str = "ent-gateway"
+    # This service's own private key (PEM) for its calls to other services; empty: it calls
+    # none and can sign nothing.
+    service_signing_key: str = ""
+    # The services allowed to call this one: a JSON object of service name to PEM public key.
+    peer_public_keys: str = ""
     otlp_endpoint: str = ""
     traces_file: str = ""
     log_level: Annotated[str, msgspec.Meta(pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")] = "INFO"
@@ -57,6 +67,20 @@ class ServiceSettings(msgspec.Struct, kw_only=True, frozen=True):
     # The largest request body a route reads (413 beyond); the routes that stream uploads
     # set no limit here and enforce their own.
     max_body_bytes: Annotated[int, msgspec.Meta(ge=1024)] = 64 * 1024
+
+    def __post_init__(self) -> None:
+        # A key that cannot be read stops the service at start, naming its variable.
+        for name, read in (
+            ("user_token_public_key", keys.public_key),
+            ("service_signing_key", keys.private_key),
+            ("peer_public_keys", keys.public_keys),
+        ):
+            value = getattr(self, name)
+            if value:
+                try:
+                    read(value)
+                except keys.BadKey as exc:
+                    raise ValueError(f"{env_name(name)}: {exc}") from None
 
     def store_is_sqlite(self) -> bool:
         """The embedded profile's store (`make run`, tests): the only one on which a

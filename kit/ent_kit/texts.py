@@ -34,3 +34,5 @@ FORM_LIMITS = {  # code: (title, detail naming the limit)
 
 BODY_TOO_LARGE = "Corps de requête trop volumineux"
 BODY_TOO_LARGE_DETAIL = "le corps de la requête dépasse {limit} octets"
+SERVICES_ONLY = "Réservé aux services de la plateforme"
+NOT_FOR_SERVICES = "Cette opération n'est pas permise à ce service"

@@ -8,6 +8,7 @@ manifest against the bundled Kubernetes OpenAPI schemas (strict: unknown fields 
 from __future__ import annotations
 
 import copy
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,14 @@ import helm_python as helm
 import kubernetes_validate
 import pytest
 import yaml
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+    load_pem_private_key,
+)
 
 CHART = Path(__file__).resolve().parents[2] / "deploy" / "helm" / "ent"
 RELEASE = "ent"
@@ -31,7 +40,12 @@ PER_SERVICE_KINDS = (
     "ConfigMap",
     "NetworkPolicy",
 )
-SECRET_ENV = ("ENT_STORE_URL", "ENT_S3_ACCESS_KEY", "ENT_S3_SECRET_KEY", "ENT_AUTH_SECRET")
+STORE_ENV = ("ENT_STORE_URL", "ENT_S3_ACCESS_KEY", "ENT_S3_SECRET_KEY")
+KEY_ENV = ("ENT_USER_TOKEN_SIGNING_KEY", "ENT_SERVICE_SIGNING_KEY", "ENT_RECEIPT_KEY")
+SECRET_ENV = STORE_ENV + KEY_ENV
+# Who calls whom (ent_kit.scopes.CALLERS, the chart's default global.serviceKeys.callers).
+CALLERS = {"directory": ["gateway", "mail", "locker"]}
+CALLING = ("gateway", "mail", "locker")
 # The oldest version Chart.yaml accepts (kubeVersion >=1.27) and the newest bundled schemas.
 KUBE_VERSIONS = ("1.27", kubernetes_validate.latest_version())
 RELEASE_SELECTOR = {"app.kubernetes.io/name": "ent", "app.kubernetes.io/instance": RELEASE}
@@ -58,6 +72,48 @@ SCRAPE_PORTS = [{"port": "metrics", "protocol": "TCP"}]
 Manifest = dict[str, Any]
 
 
+def private_pem() -> str:
+    key = Ed25519PrivateKey.generate()
+    return key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
+
+
+def public_pem(private: str) -> str:
+    key = load_pem_private_key(private.encode(), password=None)
+    return key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+# What the operator generates: the private keys go to Secrets, the public ones to values.
+PRIVATE_PEMS = {name: private_pem() for name in ("user-token", *CALLING)}
+PUBLIC_PEMS = {name: public_pem(pem) for name, pem in PRIVATE_PEMS.items()}
+KEY_VALUES: dict[str, Any] = {
+    "global": {
+        "auth": {"userTokenPublicKey": PUBLIC_PEMS["user-token"]},
+        "serviceKeys": {"publicKeys": {name: PUBLIC_PEMS[name] for name in CALLING}},
+    }
+}
+
+
+def merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merged(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def without_key(path: str) -> dict[str, Any]:
+    """KEY_VALUES with one of its public keys emptied (`global.auth.userTokenPublicKey`)."""
+    values = copy.deepcopy(KEY_VALUES)
+    *parents, last = path.split(".")
+    node = values
+    for parent in parents:
+        node = node[parent]
+    node[last] = ""
+    return values
+
+
 # ---------------------------------------------------------------- helpers
 
 
@@ -70,8 +126,9 @@ def chart() -> Iterator[helm.Chart]:
 def render(
     chart: helm.Chart, values: dict[str, Any] | None = None, release: str = RELEASE
 ) -> list[Manifest]:
-    """Render like `helm template` and parse every manifest (NOTES.txt skipped)."""
-    rendered = chart.render(values, name=release, namespace=NAMESPACE)
+    """Render like `helm template` and parse every manifest (NOTES.txt skipped). The public
+    keys an operator must give come first (KEY_VALUES); `values` may override them."""
+    rendered = chart.render(merged(KEY_VALUES, values or {}), name=release, namespace=NAMESPACE)
     manifests: list[Manifest] = []
     for path, text in sorted(rendered.items()):
         if path.endswith((".yaml", ".yml")):
@@ -180,7 +237,7 @@ FULL_VALUES: dict[str, Any] = {
 
 
 def test_lint_passes_in_strict_mode() -> None:
-    report = helm.lint(CHART, strict=True, namespace=NAMESPACE, kube_version="v1.27.0")
+    report = helm.lint(CHART, KEY_VALUES, strict=True, namespace=NAMESPACE, kube_version="v1.27.0")
 
     assert report["total_charts_linted"] == 1
     assert report["errors"] == []
@@ -442,6 +499,31 @@ def test_kafka_durability_and_lease_come_from_values(
         assert tuple(data[key] for key in keys) == expected
 
 
+# What the operator's Secrets hold, by (Secret, key), as the chart's defaults name them.
+SECRETS = {
+    ("ent-mongodb", "url"): "mongodb://user:pw@mongo:27017/?replicaSet=rs0",
+    ("ent-s3", "access-key"): "access-" + "x" * 32,
+    ("ent-s3", "secret-key"): "secret-" + "x" * 32,
+    ("ent-user-token", "private.pem"): PRIVATE_PEMS["user-token"],
+    ("ent-locker-receipts", "key"): "receipts-" + "x" * 32,
+    **{(f"ent-service-key-{name}", "private.pem"): PRIVATE_PEMS[name] for name in CALLING},
+}
+
+
+def pod_environment(manifests: list[Manifest], service: str) -> dict[str, str]:
+    """The variables the service's process sees: its ConfigMap, then its Secret refs."""
+    env = dict(config(manifests, service))
+    for variable in container(of_kind(manifests, "Deployment")[f"{RELEASE}-{service}"])["env"]:
+        ref = variable["valueFrom"]["secretKeyRef"]
+        env[variable["name"]] = SECRETS[ref["name"], ref["key"]]
+    return env
+
+
+def secret_refs(manifests: list[Manifest], service: str) -> dict[str, dict[str, str]]:
+    deployment = of_kind(manifests, "Deployment")[f"{RELEASE}-{service}"]
+    return {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container(deployment)["env"]}
+
+
 def test_rendered_environment_is_accepted_by_the_service_settings(
     default_manifests: list[Manifest],
 ) -> None:
@@ -449,20 +531,20 @@ def test_rendered_environment_is_accepted_by_the_service_settings(
     settings = pytest.importorskip("ent_kit.settings")
     msgspec = pytest.importorskip("msgspec")
     fields = {f.name for f in msgspec.structs.fields(settings.ServiceSettings)}
-    from_secrets = {name: f"value-of-{name.lower()}-" + "x" * 32 for name in SECRET_ENV}
-    from_secrets["ENT_STORE_URL"] = "mongodb://user:pw@mongo:27017/?replicaSet=rs0"
 
     for service in SERVICES:
-        data = config(default_manifests, service)
-        unknown = set(data) - {settings.env_name(field) for field in fields}
+        env = pod_environment(default_manifests, service)
+        unknown = set(env) - {settings.env_name(field) for field in fields}
         # Read only by the services that need them (gateway; services that ask the directory).
         assert unknown <= {
             "ENT_UPSTREAMS",
             "ENT_DEV_LOGIN",
             "ENT_DIRECTORY_URL",
             "ENT_LOCKER_URL",
+            "ENT_USER_TOKEN_SIGNING_KEY",
+            "ENT_RECEIPT_KEY",
         }, service
-        loaded = settings.load_settings(settings.ServiceSettings, {**data, **from_secrets})
+        loaded = settings.load_settings(settings.ServiceSettings, env)
         assert loaded.service_name == service
         assert loaded.http_host == "0.0.0.0"
         assert (loaded.http_port, loaded.metrics_port) == (HTTP_PORT, METRICS_PORT)
@@ -470,8 +552,22 @@ def test_rendered_environment_is_accepted_by_the_service_settings(
         assert loaded.kafka_replication_factor == 3
         assert loaded.kafka_retention_ms == 30 * 24 * 3600 * 1000
         assert loaded.lease_ttl_s == 10
-        assert loaded.store_url.startswith("mongodb://")
         assert loaded.blob_url.startswith("s3://")
+        assert loaded.user_token_public_key == PUBLIC_PEMS["user-token"]
+        if service != "gateway":
+            assert loaded.store_url.startswith("mongodb://")
+
+
+@pytest.mark.parametrize("service", ["gateway", "locker"])
+def test_the_services_own_settings_accept_the_rendered_environment(
+    default_manifests: list[Manifest], service: str
+) -> None:
+    settings = pytest.importorskip("ent_kit.settings")
+    own = pytest.importorskip(f"ent_{service}.settings")
+    settings_type = own.GatewaySettings if service == "gateway" else own.LockerSettings
+    # The gateway checks that its public key is the half of its private one.
+    loaded = settings.load_settings(settings_type, pod_environment(default_manifests, service))
+    assert loaded.service_signing_key == PRIVATE_PEMS[service]
 
 
 def test_secrets_are_secret_key_refs_never_literal_values(chart: helm.Chart) -> None:
@@ -479,29 +575,110 @@ def test_secrets_are_secret_key_refs_never_literal_values(chart: helm.Chart) -> 
         "global": {
             "mongodb": {"existingSecret": "academy-mongo", "urlKey": "connection-string"},
             "s3": {"existingSecret": "academy-s3", "accessKeyKey": "ak", "secretKeyKey": "sk"},
-            "auth": {"existingSecret": "academy-auth", "secretKey": "jwt"},
+            "auth": {"userTokenSigningKey": {"existingSecret": "academy-jwt", "key": "ed25519"}},
+            "serviceKeys": {"secretPrefix": "academy-key-", "key": "pem"},
+            "receipts": {"existingSecret": "academy-receipts", "key": "hmac"},
         }
     }
     manifests = render(chart, values)
-    expected = {
+    store = {
         "ENT_STORE_URL": {"name": "academy-mongo", "key": "connection-string"},
         "ENT_S3_ACCESS_KEY": {"name": "academy-s3", "key": "ak"},
         "ENT_S3_SECRET_KEY": {"name": "academy-s3", "key": "sk"},
-        "ENT_AUTH_SECRET": {"name": "academy-auth", "key": "jwt"},
+    }
+    expected = {
+        "gateway": {
+            "ENT_USER_TOKEN_SIGNING_KEY": {"name": "academy-jwt", "key": "ed25519"},
+            "ENT_SERVICE_SIGNING_KEY": {"name": "academy-key-gateway", "key": "pem"},
+        },
+        "directory": store,
+        "mail": {**store, "ENT_SERVICE_SIGNING_KEY": {"name": "academy-key-mail", "key": "pem"}},
+        "locker": {
+            **store,
+            "ENT_SERVICE_SIGNING_KEY": {"name": "academy-key-locker", "key": "pem"},
+            "ENT_RECEIPT_KEY": {"name": "academy-receipts", "key": "hmac"},
+        },
+        "schoollife": store,
+        "transfer": store,
     }
 
+    for service, refs in expected.items():
+        assert secret_refs(manifests, service) == refs, service
     for deployment in of_kind(manifests, "Deployment").values():
-        env = {e["name"]: e for e in container(deployment)["env"]}
-        for name, ref in expected.items():
-            assert env[name] == {"name": name, "valueFrom": {"secretKeyRef": ref}}
+        for variable in container(deployment)["env"]:
+            assert set(variable) == {"name", "valueFrom"}
     for configmap in of_kind(manifests, "ConfigMap").values():
         assert set(SECRET_ENV).isdisjoint(configmap["data"])
         for key, value in configmap["data"].items():
             assert "SECRET" not in key
             assert "PASSWORD" not in key
             assert not value.startswith("mongodb"), key
+            assert "PRIVATE KEY" not in value, key
     # The chart only references Secrets; it never creates one holding a value.
     assert of_kind(manifests, "Secret") == {}
+
+
+def test_each_pod_gets_only_the_secrets_its_service_uses(
+    default_manifests: list[Manifest],
+) -> None:
+    refs = {service: secret_refs(default_manifests, service) for service in SERVICES}
+
+    # The gateway keeps no data: no database nor S3 credentials; it alone signs user tokens.
+    assert set(refs["gateway"]) == {"ENT_USER_TOKEN_SIGNING_KEY", "ENT_SERVICE_SIGNING_KEY"}
+    assert [s for s in SERVICES if "ENT_USER_TOKEN_SIGNING_KEY" in refs[s]] == ["gateway"]
+    # Only the services that call others have a key to sign with, each its own.
+    signing = {
+        s: r["ENT_SERVICE_SIGNING_KEY"] for s, r in refs.items() if "ENT_SERVICE_SIGNING_KEY" in r
+    }
+    assert signing == {s: {"name": f"ent-service-key-{s}", "key": "private.pem"} for s in CALLING}
+    assert [s for s in SERVICES if "ENT_RECEIPT_KEY" in refs[s]] == ["locker"]
+    for service in ("directory", "schoollife", "transfer"):
+        assert set(refs[service]) == set(STORE_ENV), service
+
+
+def test_every_service_verifies_user_tokens_with_the_public_key(
+    default_manifests: list[Manifest],
+) -> None:
+    for service in SERVICES:
+        assert (
+            config(default_manifests, service)["ENT_USER_TOKEN_PUBLIC_KEY"]
+            == (PUBLIC_PEMS["user-token"])
+        )
+
+
+def test_a_callee_holds_the_public_keys_of_its_callers_only(
+    default_manifests: list[Manifest],
+) -> None:
+    peers = json.loads(config(default_manifests, "directory")["ENT_PEER_PUBLIC_KEYS"])
+    assert peers == {name: PUBLIC_PEMS[name] for name in CALLERS["directory"]}
+    for service in SERVICES:
+        if service != "directory":
+            assert "ENT_PEER_PUBLIC_KEYS" not in config(default_manifests, service), service
+
+
+def test_a_disabled_caller_is_neither_trusted_nor_given_a_key(chart: helm.Chart) -> None:
+    manifests = render(chart, disabled("mail"))
+    peers = json.loads(config(manifests, "directory")["ENT_PEER_PUBLIC_KEYS"])
+    assert set(peers) == {"gateway", "locker"}
+    # Without the directory, nobody calls anybody: no service key at all.
+    alone = render(chart, disabled("directory"))
+    assert all(
+        "ENT_SERVICE_SIGNING_KEY" not in secret_refs(alone, s) for s in SERVICES if s != "directory"
+    )
+
+
+@pytest.mark.parametrize(
+    ("missing", "complaint"),
+    [
+        ("global.auth.userTokenPublicKey", "global.auth.userTokenPublicKey is required"),
+        ("global.serviceKeys.publicKeys.mail", "global.serviceKeys.publicKeys.mail is required"),
+    ],
+)
+def test_rendering_without_a_public_key_is_refused(
+    chart: helm.Chart, missing: str, complaint: str
+) -> None:
+    with pytest.raises(Exception, match=complaint):
+        chart.render(without_key(missing), name=RELEASE, namespace=NAMESPACE)
 
 
 def test_extra_secret_env_and_per_service_store_are_secret_key_refs(chart: helm.Chart) -> None:
@@ -936,7 +1113,22 @@ def test_default_values_satisfy_the_schema(chart: helm.Chart) -> None:
         ({"global": {"kafka": {"idempotence": "yes"}}}, "/global/kafka/idempotence': got string"),
         ({"global": {"kafka": {"bootstrap": "kafka"}}}, "/global/kafka/bootstrap"),
         ({"global": {"logLevel": "TRACE"}}, "/global/logLevel"),
-        ({"global": {"auth": {"existingSecret": ""}}}, "/global/auth/existingSecret"),
+        (
+            {"global": {"auth": {"userTokenSigningKey": {"existingSecret": ""}}}},
+            "/global/auth/userTokenSigningKey/existingSecret",
+        ),
+        (
+            {"global": {"auth": {"userTokenPublicKey": "ssh-ed25519 AAAA"}}},
+            "/global/auth/userTokenPublicKey",
+        ),
+        (
+            {"global": {"serviceKeys": {"publicKeys": {"mail": PRIVATE_PEMS["mail"]}}}},
+            "/global/serviceKeys/publicKeys/mail",
+        ),
+        (
+            {"global": {"serviceKeys": {"callers": {"directory": ["chat"]}}}},
+            "/global/serviceKeys/callers/directory/0",
+        ),
         ({"global": {"mongodb": {"urlKey": None}}}, "missing property 'urlKey'"),
         ({"global": {"s3": {"secure": "true"}}}, "/global/s3/secure': got string"),
         ({"global": {"httpPort": 80}}, "/global/httpPort': minimum"),
@@ -991,8 +1183,8 @@ def test_default_values_satisfy_the_schema(chart: helm.Chart) -> None:
             "/services/mail/pdb/minAvailable",
         ),
         (
-            {"services": {"mail": {"extraEnv": {"ENT_AUTH_SECRET": "x" * 40}}}},
-            "/services/mail/extraEnv/ENT_AUTH_SECRET",
+            {"services": {"mail": {"extraEnv": {"ENT_SERVICE_SIGNING_KEY": "x" * 40}}}},
+            "/services/mail/extraEnv/ENT_SERVICE_SIGNING_KEY",
         ),
         (
             {"services": {"gateway": {"extraEnv": {"ENT_DEV_LOGIN": True}}}},
@@ -1029,7 +1221,7 @@ def test_invalid_values_are_rejected_by_the_schema(
     assert complaint in str(direct.value)
 
     with pytest.raises(helm.HelmValuesError) as on_render:
-        chart.render(values, name=RELEASE, namespace=NAMESPACE)
+        chart.render(merged(KEY_VALUES, values), name=RELEASE, namespace=NAMESPACE)
     assert complaint in str(on_render.value)
 
 
@@ -1038,7 +1230,7 @@ def test_set_gateway_dev_login_fails_schema_validation(chart: helm.Chart) -> Non
     values = {"services": {"gateway": {"extraEnv": {"ENT_DEV_LOGIN": "true"}}}}
 
     with pytest.raises(helm.HelmValuesError, match="/services/gateway/extraEnv/ENT_DEV_LOGIN"):
-        chart.render(values, name=RELEASE, namespace=NAMESPACE)
+        chart.render(merged(KEY_VALUES, values), name=RELEASE, namespace=NAMESPACE)
 
 
 @pytest.mark.parametrize(
@@ -1061,14 +1253,14 @@ def test_dev_conveniences_are_refused_at_render_without_the_schema(
 
     with helm.Chart.load(unchecked) as loaded:
         with pytest.raises(helm.HelmRenderError, match=rf"services\.{service}: {variable}"):
-            loaded.render(values, name=RELEASE, namespace=NAMESPACE)
+            loaded.render(merged(KEY_VALUES, values), name=RELEASE, namespace=NAMESPACE)
 
 
 def test_hpa_max_below_min_is_refused_at_render(chart: helm.Chart) -> None:
     values = {"services": {"mail": {"autoscaling": {"minReplicas": 4, "maxReplicas": 2}}}}
 
     with pytest.raises(helm.HelmRenderError, match=r"services\.mail\.autoscaling\.maxReplicas"):
-        chart.render(values, name=RELEASE, namespace=NAMESPACE)
+        chart.render(merged(KEY_VALUES, values), name=RELEASE, namespace=NAMESPACE)
 
 
 @pytest.mark.parametrize("port", [8000, 9464])
@@ -1078,12 +1270,14 @@ def test_metrics_port_equal_to_the_http_port_is_refused_at_render(
     values = {"global": {"httpPort": port, "metricsPort": port}}
 
     with pytest.raises(helm.HelmRenderError, match=rf"global\.metricsPort \({port}\)"):
-        chart.render(values, name=RELEASE, namespace=NAMESPACE)
+        chart.render(merged(KEY_VALUES, values), name=RELEASE, namespace=NAMESPACE)
 
 
 def test_notes_warn_when_a_pdb_would_block_node_drains(chart: helm.Chart) -> None:
     def notes(values: dict[str, Any]) -> str:
-        return chart.render(values, name=RELEASE, namespace=NAMESPACE)["ent/templates/NOTES.txt"]
+        return chart.render(merged(KEY_VALUES, values), name=RELEASE, namespace=NAMESPACE)[
+            "ent/templates/NOTES.txt"
+        ]
 
     fixed = {"services": {"gateway": {"autoscaling": {"enabled": False}, "replicas": 2}}}
     assert "services.gateway: pdb.minAvailable (2) >= replicas (2)" in notes(fixed)

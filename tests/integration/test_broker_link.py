@@ -66,7 +66,6 @@ async def service(tmp_path: Path) -> AsyncIterator[tuple[Runtime, Seen]]:
     )
     settings = ServiceSettings(
         service_name="linked",
-        auth_secret=SECRET,
         store_url=f"sqlite://{tmp_path}/linked.db",
         kafka_bootstrap=f"127.0.0.1:{free_port()}",  # nobody there yet
     )

@@ -17,13 +17,13 @@ from typing import Any
 import pytest
 from ent_directory.service import SERVICE
 from ent_directory.settings import DirectorySettings
-from ent_kit.auth import Identity, issue_token
+from ent_kit.auth import Identity
 from ent_kit.http import create_app
 from ent_kit.runtime import Runtime
+from kit_fixtures import TEST_KEYS
 from litestar.testing import AsyncTestClient
 from opentelemetry.sdk.trace import TracerProvider
 
-SECRET = "s" * 32
 Client = AsyncTestClient[Any]
 
 
@@ -33,7 +33,7 @@ async def running_directory(store: Path, *, demo_seed: bool = False) -> AsyncIte
     definition = dataclasses.replace(SERVICE, uses_broker=False, uses_blobs=False)
     settings = DirectorySettings(
         service_name="directory",
-        auth_secret=SECRET,
+        **TEST_KEYS.settings("directory"),
         store_url=f"sqlite://{store}",
         demo_seed=demo_seed,
     )
@@ -51,5 +51,9 @@ async def client(tmp_path: Path) -> AsyncIterator[Client]:
 
 def bearer(identity: Identity) -> dict[str, str]:
     # Module constants are made at import: the token must outlive the whole test run.
-    token = issue_token(SECRET, "ent-gateway", identity, timedelta(hours=6))
-    return {"authorization": f"Bearer {token}"}
+    return {"authorization": f"Bearer {TEST_KEYS.user_token(identity, timedelta(hours=6))}"}
+
+
+def service_bearer(caller: str, callee: str, scope: str) -> dict[str, str]:
+    """A service token as `caller` signs it, for `scope` on `callee`."""
+    return {"authorization": f"Bearer {TEST_KEYS.service_token(caller, callee, scope)}"}

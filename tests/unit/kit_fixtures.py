@@ -15,10 +15,16 @@ import pytest
 from ent_contracts import Actor, DomainEvent, Envelope, payload_dict
 from ent_contracts.directory import UserRegistered
 from ent_kit.aggregate import Aggregate, new_event_id
+from ent_kit.dev_keys import DevKeys
 from ent_kit.storage import DocumentWriter, Query, Storage, StoredEvent, open_storage
 from opentelemetry import trace
 
 ALICE = Actor(kind="user", id="alice")
+
+# One key set for the whole test run (tokens made at import must stay valid): give a
+# service in-process `**TEST_KEYS.settings(name)`, sign with `TEST_KEYS.user_token(...)`
+# and `TEST_KEYS.service_token(...)`.
+TEST_KEYS = DevKeys.generate()
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from ent_locker.domain.model import Document, StoredFile
 from ent_locker.domain.workspace import Workspace
 from ent_locker.service import SERVICE
 from ent_locker.settings import LockerSettings
+from kit_fixtures import TEST_KEYS
 from litestar.testing import AsyncTestClient
 from opentelemetry.sdk.trace import TracerProvider
 
@@ -63,7 +64,7 @@ async def locker(tmp_path: Path) -> AsyncIterator[AsyncTestClient[Any]]:
     none; deposits cannot be checked). Tokens: `directory_fixtures.bearer`."""
     settings = LockerSettings(
         service_name="locker",
-        auth_secret="s" * 32,
+        **TEST_KEYS.settings("locker"),
         store_url=f"sqlite://{tmp_path}/locker.db",
         blob_url=f"file://{tmp_path}/blobs",
         directory_url="http://127.0.0.1:9",

@@ -24,7 +24,6 @@ from ent_kit.storage import DocumentStore, open_storage
 from opentelemetry.sdk.trace import TracerProvider
 
 PASSWORD = "correct horse battery"
-SECRET = "s" * 32
 
 
 class CountingHasher:
@@ -157,9 +156,7 @@ async def test_a_hash_of_todays_parameters_is_left_alone(documents: DocumentStor
 
 
 def test_argon2_defaults_fit_the_pod_memory() -> None:
-    settings = load_settings(
-        DirectorySettings, {}, {"service_name": "directory", "auth_secret": SECRET}
-    )
+    settings = load_settings(DirectorySettings, {}, {"service_name": "directory"})
     assert (settings.argon2_memory_kib, settings.argon2_time_cost) == (19456, 2)
     assert settings.argon2_parallelism == 1
     hashing_mib = settings.password_hash_workers * settings.argon2_memory_kib / 1024
@@ -167,14 +164,14 @@ def test_argon2_defaults_fit_the_pod_memory() -> None:
     custom = load_settings(
         DirectorySettings,
         {"ENT_ARGON2_MEMORY_KIB": "12288", "ENT_PASSWORD_HASH_WORKERS": "3"},
-        {"service_name": "directory", "auth_secret": SECRET},
+        {"service_name": "directory"},
     )
     assert (custom.argon2_memory_kib, custom.password_hash_workers) == (12288, 3)
 
 
 async def test_the_service_builds_one_pool_from_its_settings() -> None:
     settings = DirectorySettings(
-        service_name="directory", auth_secret=SECRET, argon2_memory_kib=8192, argon2_time_cost=1
+        service_name="directory", argon2_memory_kib=8192, argon2_time_cost=1
     )
     runtime = Runtime(SERVICE, settings, TracerProvider())
     pool = hashing(runtime)

@@ -19,6 +19,7 @@ from ent_gateway.settings import GatewaySettings
 from ent_kit.errors import TooMany
 from ent_kit.peers import PeerUnavailable
 from ent_kit.problems import EXCEPTION_HANDLERS
+from kit_fixtures import TEST_KEYS
 from litestar import Litestar
 from litestar.datastructures import Headers
 from litestar.di import Provide
@@ -147,7 +148,7 @@ def test_the_number_of_keys_is_bounded() -> None:
 
 def test_the_settings_make_the_throttle() -> None:
     settings = GatewaySettings(
-        service_name="gateway", auth_secret=SECRET, upstreams="directory=http://d:1"
+        service_name="gateway", **TEST_KEYS.settings("gateway"), upstreams="directory=http://d:1"
     )
     made = throttle(settings)
 
@@ -188,7 +189,7 @@ class CountingAccounts:
 def sign_in(accounts: CountingAccounts, clock: Clock) -> SignIn:
     return SignIn(
         accounts,
-        secret=SECRET,
+        signing_key=TEST_KEYS.user_token_key,
         issuer="ent-test",
         token_ttl=timedelta(hours=1),
         dev_login=False,

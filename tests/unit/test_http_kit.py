@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,12 +11,15 @@ from typing import Any
 import jwt
 import msgspec
 import pytest
-from ent_kit.auth import Identity, issue_token, service_identity
+from ent_kit import keys
+from ent_kit.api_docs import SCALAR_JS_INTEGRITY, SCALAR_JS_URL
+from ent_kit.auth import Identity, issue_token
 from ent_kit.http import create_app
 from ent_kit.problems import MEDIA_TYPE, Problem
 from ent_kit.runtime import Runtime, ServiceDefinition
 from ent_kit.settings import ServiceSettings
 from httpx import Response
+from kit_fixtures import TEST_KEYS
 from litestar import Request, get, post
 from litestar.params import Parameter
 from litestar.testing import AsyncTestClient
@@ -26,7 +30,6 @@ pytestmark = pytest.mark.filterwarnings(
     "ignore::litestar.exceptions.base_exceptions.LitestarDeprecationWarning"
 )
 
-SECRET = "k" * 32
 ISSUER = "ent-gateway"
 TEACHER = Identity(user_id="u-42", profile="teacher", school_id="s1", display_name="M. Prof")
 
@@ -113,7 +116,9 @@ def make_runtime(tmp_path: Path) -> Runtime:
         public_paths=["/public"],
     )
     settings = ServiceSettings(
-        service_name="t", auth_secret=SECRET, store_url=f"sqlite://{tmp_path}/t.db"
+        service_name="t",
+        user_token_public_key=TEST_KEYS.user_token_public_key,
+        store_url=f"sqlite://{tmp_path}/t.db",
     )
     return Runtime(definition, settings, TracerProvider())
 
@@ -135,14 +140,14 @@ def bearer(token: str) -> dict[str, str]:
 
 def good_token(identity: Identity = TEACHER) -> str:
     # Made at import by module constants: it must outlive the whole test run.
-    return issue_token(SECRET, ISSUER, identity, timedelta(hours=6))
+    return TEST_KEYS.user_token(identity)
 
 
 AUTH = bearer(good_token())
 
 
 def raw_token(
-    *, secret: str = SECRET, algorithm: str = "HS256", drop: tuple[str, ...] = (), **claims: Any
+    *, key: Any = None, algorithm: str = "EdDSA", drop: tuple[str, ...] = (), **claims: Any
 ) -> str:
     """A JWT built by hand (issue_token refuses to build bad ones)."""
     now = datetime.now(UTC)
@@ -156,7 +161,9 @@ def raw_token(
     payload.update(claims)
     for claim in drop:
         payload.pop(claim)
-    return jwt.encode(payload, secret, algorithm=algorithm)
+    if key is None:
+        key = keys.private_key(TEST_KEYS.user_token_key)
+    return jwt.encode(payload, key, algorithm=algorithm)
 
 
 def assert_problem(response: Response, status: int, code: str) -> dict[str, Any]:
@@ -189,21 +196,30 @@ async def test_hand_built_valid_token_is_accepted(client: AsyncTestClient[Any]) 
     assert response.status_code == 200
 
 
-async def test_service_identity_token_is_accepted(client: AsyncTestClient[Any]) -> None:
-    response = await client.get("/me", headers=bearer(good_token(service_identity("mail"))))
-    assert response.json() == {"user_id": "service:mail", "profile": "service"}
+async def test_user_token_may_not_claim_a_service_identity(client: AsyncTestClient[Any]) -> None:
+    # Signed with the right key: the gateway's key makes user tokens, never service ones.
+    for token in (raw_token(extras={"profile": "service"}), raw_token(sub="service:mail")):
+        assert_problem(await client.get("/me", headers=bearer(token)), 401, "unauthenticated")
 
 
 @pytest.mark.parametrize(
     "token",
     [
-        pytest.param(issue_token("o" * 32, ISSUER, TEACHER, timedelta(hours=6)), id="secret"),
-        pytest.param(issue_token(SECRET, "evil-gw", TEACHER, timedelta(minutes=5)), id="issuer"),
+        pytest.param(
+            issue_token(keys.new_private_key(), ISSUER, TEACHER, timedelta(hours=6)), id="key"
+        ),
+        pytest.param(
+            issue_token(TEST_KEYS.user_token_key, "evil-gw", TEACHER, timedelta(minutes=5)),
+            id="issuer",
+        ),
+        # The shared-secret tokens of before: no longer accepted.
+        pytest.param(raw_token(key="k" * 32, algorithm="HS256"), id="hs256"),
+        pytest.param(raw_token(aud="t"), id="audience"),
         pytest.param(raw_token(exp=int(datetime.now(UTC).timestamp()) - 5), id="expired"),
         pytest.param(raw_token(drop=("exp",)), id="no-exp"),
         pytest.param(raw_token(drop=("iss",)), id="no-iss"),
         pytest.param(raw_token(extras={"profile": "admin"}), id="unknown-profile"),
-        pytest.param(raw_token(algorithm="none", secret=""), id="alg-none"),
+        pytest.param(raw_token(algorithm="none", key=""), id="alg-none"),
         pytest.param("not.a.jwt", id="garbage"),
         pytest.param(good_token()[:-4] + "AAAA", id="tampered-signature"),
     ],
@@ -366,3 +382,25 @@ async def test_lifespan_opens_and_closes_the_store(tmp_path: Path) -> None:
     assert (tmp_path / "t.db").exists()
     with pytest.raises(ConnectionError, match="closed"):
         await runtime.storage.ping()
+
+
+# --- API reference page -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/schema", "/schema/scalar"])
+async def test_api_reference_page_loads_one_pinned_script_checked_by_integrity(
+    client: AsyncTestClient[Any], path: str
+) -> None:
+    response = await client.get(path)
+    assert response.status_code == 200
+    page = response.text
+    # Everything the page loads from elsewhere: one script, one exact version, with its hash.
+    loaded = re.findall(r"""(?:src|href)=["']?(https?://[^"'\s>]+)""", page)
+    assert loaded == [SCALAR_JS_URL]
+    assert re.search(r"@\d+\.\d+\.\d+/", SCALAR_JS_URL)
+    script = re.search(r"<script src=[^>]*>", page)
+    assert script is not None
+    assert f'integrity="{SCALAR_JS_INTEGRITY}"' in script.group(0)
+    assert SCALAR_JS_INTEGRITY.startswith("sha384-")
+    assert "@latest" not in page
+    assert "@main" not in page

@@ -19,7 +19,7 @@ from typing import Any
 import msgspec
 import pytest
 import uvicorn
-from directory_fixtures import SECRET, Client, bearer
+from directory_fixtures import Client, bearer
 from ent_contracts import Envelope
 from ent_contracts.directory_api import Recipient, Verdict
 from ent_contracts.mail import AttachmentQuarantined, AttachmentRef, AttachmentStored, MessageSent
@@ -58,7 +58,7 @@ from ent_mail.application.workspace_port import WorkspaceFiles
 from ent_mail.domain.attachment import Attachment, Content
 from ent_mail.domain.conversation import Conversation
 from ent_mail.entrypoints.attachments import AttachmentsController
-from kit_fixtures import all_docs, envelope, storage
+from kit_fixtures import TEST_KEYS, all_docs, envelope, storage
 from litestar import Litestar, Request, get
 from litestar.response import Stream
 from litestar.testing import AsyncTestClient
@@ -578,7 +578,7 @@ async def client(tmp_path: Path) -> AsyncIterator[tuple[Client, Runtime, FakeWor
     )
     settings = ServiceSettings(
         service_name="mail",
-        auth_secret=SECRET,
+        **TEST_KEYS.settings("mail"),
         store_url=f"sqlite://{tmp_path}/mail.db",
         blob_url=f"file://{tmp_path}/blobs",
     )

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from directory_fixtures import SECRET, Client, bearer
+from directory_fixtures import Client, bearer
 from ent_contracts import decode_payload
 from ent_contracts.mail import (
     MessageSent,
@@ -59,7 +59,7 @@ from ent_mail.domain.notification_settings import (
     notification_settings_id,
 )
 from ent_mail.entrypoints.notifications_settings import NotificationSettingsController
-from kit_fixtures import StorageOpener, storage, storage_opener
+from kit_fixtures import TEST_KEYS, StorageOpener, storage, storage_opener
 from litestar.testing import AsyncTestClient
 from opentelemetry.sdk.trace import TracerProvider
 
@@ -654,7 +654,7 @@ def settings_service() -> ServiceDefinition:
 @pytest.fixture
 async def client(tmp_path: Path) -> AsyncIterator[Client]:
     settings = ServiceSettings(
-        service_name="mail", auth_secret=SECRET, store_url=f"sqlite://{tmp_path}/mail.db"
+        service_name="mail", **TEST_KEYS.settings("mail"), store_url=f"sqlite://{tmp_path}/mail.db"
     )
     runtime = Runtime(settings_service(), settings, TracerProvider())
     async with AsyncTestClient(create_app(runtime)) as test_client:

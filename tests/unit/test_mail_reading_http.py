@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from directory_fixtures import SECRET, Client, bearer
+from directory_fixtures import Client, bearer
 from ent_contracts.mail import MessageSent
 from ent_kit.auth import Identity
 from ent_kit.http import create_app
@@ -23,7 +23,7 @@ from ent_mail.entrypoints.drafts import DraftsController
 from ent_mail.entrypoints.folders import FoldersController
 from ent_mail.entrypoints.reading import MailReadingController
 from ent_mail.service import mailbox_commands
-from kit_fixtures import envelope
+from kit_fixtures import TEST_KEYS, envelope
 from litestar.testing import AsyncTestClient
 from opentelemetry.sdk.trace import TracerProvider
 
@@ -50,7 +50,7 @@ def reading_service() -> ServiceDefinition:
 @pytest.fixture
 async def client(tmp_path: Path) -> AsyncIterator[Client]:
     settings = ServiceSettings(
-        service_name="mail", auth_secret=SECRET, store_url=f"sqlite://{tmp_path}/mail.db"
+        service_name="mail", **TEST_KEYS.settings("mail"), store_url=f"sqlite://{tmp_path}/mail.db"
     )
     runtime = Runtime(reading_service(), settings, TracerProvider())
     async with AsyncTestClient(create_app(runtime)) as test_client:

@@ -7,11 +7,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from ent_kit.auth import Identity, issue_token
+from ent_kit.auth import Identity
 from ent_kit.http import create_app
 from ent_kit.metrics import PipelineSample, record
 from ent_kit.runtime import Runtime, ServiceDefinition
 from ent_kit.settings import ServiceSettings
+from kit_fixtures import TEST_KEYS
 from litestar import get
 from litestar.testing import AsyncTestClient
 from opentelemetry.sdk.trace import TracerProvider
@@ -20,8 +21,6 @@ from prometheus_client import REGISTRY
 pytestmark = pytest.mark.filterwarnings(
     "ignore::litestar.exceptions.base_exceptions.LitestarDeprecationWarning"
 )
-
-SECRET = "m" * 32
 
 
 @get("/things/{thing_id:str}")
@@ -40,7 +39,9 @@ async def client() -> AsyncIterator[AsyncTestClient[Any]]:
         uses_broker=False,
         uses_blobs=False,
     )
-    settings = ServiceSettings(service_name="metered", auth_secret=SECRET)
+    settings = ServiceSettings(
+        service_name="metered", user_token_public_key=TEST_KEYS.user_token_public_key
+    )
     runtime = Runtime(definition, settings, TracerProvider())
     async with AsyncTestClient(create_app(runtime)) as test_client:
         yield test_client
@@ -54,9 +55,7 @@ def value(name: str, **labels: str) -> float:
 async def test_requests_are_counted_per_route_template_and_scraped_without_token(
     client: AsyncTestClient[Any],
 ) -> None:
-    token = issue_token(
-        SECRET, "ent-gateway", Identity(user_id="u", profile="teacher"), timedelta(minutes=5)
-    )
+    token = TEST_KEYS.user_token(Identity(user_id="u", profile="teacher"), timedelta(minutes=5))
     auth = {"Authorization": f"Bearer {token}"}
     labels = {
         "app_name": "ent-metered",

@@ -25,8 +25,11 @@ from ent_kit.errors import (
 )
 from ent_kit.peers import PeerClient, PeerRejected, PeerUnavailable
 from ent_kit.problems import EXCEPTION_HANDLERS, MEDIA_TYPE
+from ent_kit.scopes import DIRECTORY_REACHABILITY, service_route
 from ent_kit.settings import ServiceSettings
 from ent_kit.storage import ConcurrencyConflict, InvalidCursor
+from ent_kit.tokens import token_verifier
+from kit_fixtures import TEST_KEYS
 from litestar import Litestar, Request, get, post
 from litestar.testing import AsyncTestClient
 
@@ -34,8 +37,8 @@ pytestmark = pytest.mark.filterwarnings(
     "ignore::litestar.exceptions.base_exceptions.LitestarDeprecationWarning"
 )
 
-SECRET = "s" * 32
-ISSUER = "ent-gateway"
+# The peer answers as the directory does, to the locker's reachability checks.
+PEER_SCOPE = service_route(DIRECTORY_REACHABILITY)
 RAISED: dict[str, Exception] = {
     "refused": Refused("name", "name_taken", "un dossier porte déjà ce nom ici"),
     "not_found": NotFound("document_id", "document_not_found", "Document introuvable"),
@@ -186,17 +189,17 @@ class Echo(msgspec.Struct, frozen=True):
     word: str
 
 
-@post("/echo", status_code=200)
+@post("/echo", status_code=200, opt=PEER_SCOPE)
 async def echo(request: Request[Identity, Any, Any], data: dict[str, str]) -> Echo:
     return Echo(caller=request.user.user_id, profile=request.user.profile, word=data["word"])
 
 
-@post("/refuse", status_code=200)
+@post("/refuse", status_code=200, opt=PEER_SCOPE)
 async def refuse() -> None:
     raise Refused("recipients", "invalid_role", "rôle inconnu")
 
 
-@post("/crash", status_code=200)
+@post("/crash", status_code=200, opt=PEER_SCOPE)
 async def crash() -> None:
     raise RuntimeError("boom")
 
@@ -210,7 +213,8 @@ def free_port() -> int:
 
 @pytest.fixture
 async def peer_url() -> AsyncIterator[str]:
-    auth = jwt_auth(SECRET, ISSUER)
+    peer = ServiceSettings(service_name="directory", **TEST_KEYS.settings("directory"))
+    auth = jwt_auth(token_verifier(peer))
     app = Litestar(
         [echo, refuse, crash], exception_handlers=EXCEPTION_HANDLERS, on_app_init=[auth.on_app_init]
     )
@@ -226,13 +230,15 @@ async def peer_url() -> AsyncIterator[str]:
 
 
 def settings() -> ServiceSettings:
-    return ServiceSettings(service_name="locker", auth_secret=SECRET, auth_issuer=ISSUER)
+    return ServiceSettings(
+        service_name="locker", service_signing_key=TEST_KEYS.service_keys["locker"]
+    )
 
 
 async def test_peer_call_is_signed_as_the_service_and_decoded_into_the_contract(
     peer_url: str,
 ) -> None:
-    client = PeerClient(peer_url, settings())
+    client = PeerClient(peer_url, settings(), callee="directory", scope=DIRECTORY_REACHABILITY)
     try:
         answer = await client.call("POST", "/echo", Echo, {"word": "bonjour"})
     finally:
@@ -241,7 +247,7 @@ async def test_peer_call_is_signed_as_the_service_and_decoded_into_the_contract(
 
 
 async def test_a_peer_refusal_carries_its_problem(peer_url: str) -> None:
-    client = PeerClient(peer_url, settings())
+    client = PeerClient(peer_url, settings(), callee="directory", scope=DIRECTORY_REACHABILITY)
     try:
         with pytest.raises(PeerRejected) as rejected:
             await client.call("POST", "/refuse", Echo)
@@ -252,8 +258,13 @@ async def test_a_peer_refusal_carries_its_problem(peer_url: str) -> None:
 
 
 async def test_a_peer_error_or_silence_is_unavailable(peer_url: str) -> None:
-    crashing = PeerClient(peer_url, settings())
-    silent = PeerClient(f"http://127.0.0.1:{free_port()}", settings())
+    crashing = PeerClient(peer_url, settings(), callee="directory", scope=DIRECTORY_REACHABILITY)
+    silent = PeerClient(
+        f"http://127.0.0.1:{free_port()}",
+        settings(),
+        callee="directory",
+        scope=DIRECTORY_REACHABILITY,
+    )
     try:
         with pytest.raises(PeerUnavailable):
             await crashing.call("POST", "/crash", Echo)

@@ -26,7 +26,6 @@ async def test_ready_without_the_broker_names_it_non_blocking(
     definition = ServiceDefinition(name="t", topics=[topics.MAIL], uses_blobs=False)
     settings = ServiceSettings(
         service_name="t",
-        auth_secret=SECRET,
         store_url=f"sqlite://{tmp_path}/t.db",
         kafka_bootstrap=f"127.0.0.1:{free_port()}",  # nothing listens there
     )

@@ -105,7 +105,6 @@ async def replicas(tmp_path: Path) -> AsyncIterator[StartReplica]:
         roster, published = Roster(), RecordingPublisher()
         settings = ServiceSettings(
             service_name="roster",
-            auth_secret=SECRET,
             store_url=f"sqlite://{tmp_path}/store.db",
             lease_ttl_s=ttl,
         )

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from directory_fixtures import Client, bearer, client
+from directory_fixtures import Client, bearer, client, running_directory, service_bearer
 from ent_contracts import SYSTEM, Actor
 from ent_contracts.directory import UserRegistered
 from ent_directory.application.commands import DirectoryCommands
@@ -22,8 +22,10 @@ from ent_directory.domain.import_rows import (
     parse_csv,
     user_id,
 )
-from ent_kit.auth import Identity, service_identity
+from ent_directory.import_csv import import_school
+from ent_kit.auth import Identity
 from ent_kit.projections import LocalProjector
+from ent_kit.scopes import DIRECTORY_REACHABILITY
 from ent_kit.signal import AppendSignal
 from ent_kit.storage import Query, Storage
 from kit_fixtures import storage
@@ -366,29 +368,35 @@ async def test_profile_and_taken_login_are_refused_per_row(directory: Directory)
 # --- HTTP -------------------------------------------------------------------------------------
 
 
+@pytest.fixture
+async def imported(tmp_path: Path) -> AsyncIterator[Client]:
+    """The directory once the school's first file went in, as the operator's command does
+    it (`python -m ent_directory.import_csv`): its direction exists from then on."""
+    store = tmp_path / "imported.db"
+    await import_school(f"sqlite://{store}", SCHOOL, parse(sample_text()))
+    async with running_directory(store) as test_client:
+        yield test_client
+
+
+DIRECTION = bearer(Identity(user_id=user_id(SCHOOL, "P001"), profile="staff", school_id=SCHOOL))
+
+
 def csv_body(text: str) -> dict[str, Any]:
     return {"content": text.encode(), "headers": {"content-type": "text/csv; charset=utf-8"}}
 
 
-async def test_http_import_by_service_then_by_the_schools_direction(
-    client: Client,
-) -> None:
+async def test_http_import_by_the_schools_direction_only(imported: Client) -> None:
+    client = imported
     url = f"/directory/schools/{SCHOOL}/import"
-    service = bearer(service_identity("gateway"))
     body = csv_body(sample_text())
+    # No service imports: a service token, even one this service accepts, is refused.
+    service = service_bearer("mail", "directory", DIRECTORY_REACHABILITY)
+    by_service = await client.post(
+        url, content=body["content"], headers={**body["headers"], **service}
+    )
+    assert by_service.status_code == 403, by_service.text
 
-    first = await client.post(url, content=body["content"], headers={**body["headers"], **service})
-    assert first.status_code == 200, first.text
-    assert first.json() == {
-        "created": 24,
-        "updated": 0,
-        "unchanged": 0,
-        "deactivated": 0,
-        "linked": 9,
-        "errors": [],
-    }
-
-    direction = bearer(Identity(user_id=user_id(SCHOOL, "P001"), profile="staff", school_id=SCHOOL))
+    direction = DIRECTION
     again = await client.post(
         url, content=body["content"], headers={**body["headers"], **direction}
     )
@@ -408,7 +416,7 @@ async def test_http_import_by_service_then_by_the_schools_direction(
     assert other_school.status_code == 403
 
     bad_header = await client.post(
-        url, content=b"nom;prenom\nA;B\n", headers={"content-type": "text/csv", **service}
+        url, content=b"nom;prenom\nA;B\n", headers={"content-type": "text/csv", **direction}
     )
     assert bad_header.status_code == 400
     unreadable = bad_header.json()
@@ -416,23 +424,19 @@ async def test_http_import_by_service_then_by_the_schools_direction(
     assert [(e["field"], e["reason"]) for e in unreadable["errors"]] == [
         ("file", "invalid_import_file")
     ]
-    not_csv = await client.post(url, json={"rows": []}, headers=service)
+    not_csv = await client.post(url, json={"rows": []}, headers=direction)
     assert not_csv.status_code == 415
 
     schema = (await client.get("/schema/openapi.json")).json()
     assert "/directory/schools/{school_id}/import" in schema["paths"]
 
 
-async def test_http_import_checks_the_caller_before_what_they_sent(client: Client) -> None:
+async def test_http_import_checks_the_caller_before_what_they_sent(imported: Client) -> None:
     """Who may not import learns 403, never whether the media type or the declared length
     would have been refused (415, 413): those come only after the caller's right."""
+    client = imported
     url = f"/directory/schools/{SCHOOL}/import"
-    service = bearer(service_identity("gateway"))
-    body = csv_body(sample_text())
-    imported = await client.post(
-        url, content=body["content"], headers={**body["headers"], **service}
-    )
-    assert imported.status_code == 200, imported.text
+    direction = DIRECTION
     teacher = bearer(Identity(user_id=user_id(SCHOOL, "E001"), profile="teacher", school_id=SCHOOL))
     too_long = {"content-type": "text/csv", "content-length": str(MAX_IMPORT_BYTES + 1)}
 
@@ -444,7 +448,7 @@ async def test_http_import_checks_the_caller_before_what_they_sent(client: Clien
     assert declared_too_long.json()["code"] == "reserved_to_direction"
 
     # The same requests from who may import: refused for what they sent.
-    assert (await client.post(url, json={"rows": []}, headers=service)).status_code == 415
-    too_large = await client.post(url, content=b"", headers={**too_long, **service})
+    assert (await client.post(url, json={"rows": []}, headers=direction)).status_code == 415
+    too_large = await client.post(url, content=b"", headers={**too_long, **direction})
     assert too_large.status_code == 413, too_large.text
     assert too_large.json()["code"] == "too_large"

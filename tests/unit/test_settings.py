@@ -8,8 +8,7 @@ import msgspec
 import pytest
 from ent_kit.settings import ServiceSettings, SettingsError, env_name, load_settings
 
-SECRET = "s" * 32
-BASE = {"ENT_SERVICE_NAME": "locker", "ENT_AUTH_SECRET": SECRET}
+BASE = {"ENT_SERVICE_NAME": "locker"}
 
 
 class MailSettings(ServiceSettings, kw_only=True, frozen=True):
@@ -27,7 +26,8 @@ def fails_with(environ: dict[str, str], cls: type[ServiceSettings] = ServiceSett
 def test_defaults_apply_when_only_required_values_are_set() -> None:
     settings = load_settings(ServiceSettings, BASE)
     assert settings.service_name == "locker"
-    assert settings.auth_secret == SECRET
+    # No key: this service verifies no user token and signs nothing.
+    assert (settings.user_token_public_key, settings.service_signing_key) == ("", "")
     assert settings.http_port == 8000
     assert settings.kafka_idempotence is False
     assert settings.log_level == "INFO"
@@ -57,7 +57,7 @@ def test_strings_are_parsed_into_field_types() -> None:
 def test_environment_overrides_defaults_and_defaults_fill_the_rest() -> None:
     settings = load_settings(
         ServiceSettings,
-        {"ENT_AUTH_SECRET": SECRET, "ENT_HTTP_PORT": "9000"},
+        {"ENT_HTTP_PORT": "9000"},
         defaults={"service_name": "mail", "http_port": 8100, "store_url": "sqlite://m.db"},
     )
     assert settings.service_name == "mail"
@@ -67,7 +67,6 @@ def test_environment_overrides_defaults_and_defaults_fill_the_rest() -> None:
 
 def test_reads_os_environ_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ENT_SERVICE_NAME", "from-env")
-    monkeypatch.setenv("ENT_AUTH_SECRET", SECRET)
     monkeypatch.setenv("ENT_HTTP_PORT", "8123")
     settings = load_settings(ServiceSettings)
     assert (settings.service_name, settings.http_port) == ("from-env", 8123)
@@ -101,7 +100,6 @@ def test_service_specific_subclass_fields_are_read() -> None:
         ("ENT_BLOB_URL", "/no/scheme"),
         ("ENT_LOG_LEVEL", "verbose"),
         ("ENT_SHUTDOWN_GRACE_S", "-3"),
-        ("ENT_AUTH_SECRET", "too-short"),
     ],
 )
 def test_bad_value_exits_with_a_message_naming_the_variable(variable: str, value: str) -> None:
@@ -117,13 +115,13 @@ def test_bad_subclass_value_names_its_variable() -> None:
 
 
 def test_bad_secret_is_not_echoed() -> None:
-    leaked = "hunter2-but-too-short"
-    message = fails_with({**BASE, "ENT_AUTH_SECRET": leaked})
-    assert "ENT_AUTH_SECRET" in message
-    assert leaked not in message
+    leaked = "-----BEGIN PRIVATE KEY-----\nhunter2\n-----END PRIVATE KEY-----"
+    message = fails_with({**BASE, "ENT_SERVICE_SIGNING_KEY": leaked})
+    assert "ENT_SERVICE_SIGNING_KEY" in message
+    assert "hunter2" not in message
 
 
-@pytest.mark.parametrize("missing", ["ENT_AUTH_SECRET", "ENT_SERVICE_NAME"])
+@pytest.mark.parametrize("missing", ["ENT_SERVICE_NAME"])
 def test_missing_required_setting_names_the_variable(missing: str) -> None:
     environ = {k: v for k, v in BASE.items() if k != missing}
     assert fails_with(environ) == f"missing setting {missing}"

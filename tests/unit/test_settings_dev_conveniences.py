@@ -14,19 +14,18 @@ from ent_directory.settings import DirectorySettings
 from ent_gateway.settings import GatewaySettings
 from ent_kit.service import default_settings
 from ent_kit.settings import SettingsError, load_settings
+from kit_fixtures import TEST_KEYS
 
-SECRET = "s" * 32
 LOCAL_UPSTREAMS = "directory=http://127.0.0.1:8101,locker=http://localhost:8102"
 CLUSTER_UPSTREAMS = "directory=http://ent-directory:8080,locker=http://ent-locker:8080"
 
 
 def directory(environ: dict[str, str]) -> DirectorySettings:
-    env = {"ENT_AUTH_SECRET": SECRET, **environ}
-    return load_settings(DirectorySettings, env, defaults=default_settings("directory"))
+    return load_settings(DirectorySettings, environ, defaults=default_settings("directory"))
 
 
 def gateway(environ: dict[str, str]) -> GatewaySettings:
-    env = {"ENT_AUTH_SECRET": SECRET, **environ}
+    env = {**TEST_KEYS.environ("gateway"), **environ}
     return load_settings(GatewaySettings, env, defaults=default_settings("gateway"))
 
 
@@ -79,9 +78,7 @@ def test_the_dev_login_starts_on_loopback_and_a_cluster_starts_without_it() -> N
 
 def test_direct_construction_refuses_too() -> None:
     with pytest.raises(ValueError, match="ENT_DEMO_SEED"):
-        DirectorySettings(
-            service_name="directory", auth_secret=SECRET, store_url="mongodb://db", demo_seed=True
-        )
+        DirectorySettings(service_name="directory", store_url="mongodb://db", demo_seed=True)
 
 
 def test_make_run_environment_starts_with_both_on(tmp_path: Path) -> None:

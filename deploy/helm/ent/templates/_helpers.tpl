@@ -151,6 +151,11 @@ metadata:
 {{- with $g.otlp.endpoint -}}
 {{- $_ := set $data "ENT_OTLP_ENDPOINT" . -}}
 {{- end -}}
+{{- /* Public keys: not secret, but without them no token is accepted. */ -}}
+{{- $_ := set $data "ENT_USER_TOKEN_PUBLIC_KEY" (required "global.auth.userTokenPublicKey is required (the public half of the gateway's user-token key, PEM)" $g.auth.userTokenPublicKey) -}}
+{{- with include "ent.peerPublicKeys" . -}}
+{{- $_ := set $data "ENT_PEER_PUBLIC_KEYS" . -}}
+{{- end -}}
 {{- if not (has .name (list "gateway" "directory")) -}}
 {{- $directory := include "ent.fullname" (dict "root" .root "name" "directory") -}}
 {{- $_ := set $data "ENT_DIRECTORY_URL" (printf "http://%s:%s" $directory (include "ent.httpPort" .root)) -}}
@@ -181,11 +186,15 @@ data:
   {{- toYaml $data | nindent 2 }}
 {{- end -}}
 
-{{/* Environment read from Secrets: always secretKeyRef, never a literal value. */}}
+{{/* Environment read from Secrets: always secretKeyRef, never a literal value. Each
+service gets only the ones it uses: no store nor S3 credentials for the gateway, the
+user-token private key for the gateway only, a service key for the services that call
+others only, the receipt key for the locker only. */}}
 {{- define "ent.secretEnv" -}}
 {{- $g := .root.Values.global -}}
 {{- $mongo := $g.mongodb -}}
 {{- with .svc.mongodb -}}{{- $mongo = . -}}{{- end -}}
+{{- if include "ent.usesStore" . }}
 - name: ENT_STORE_URL
   valueFrom:
     secretKeyRef: {name: {{ $mongo.existingSecret | quote }}, key: {{ $mongo.urlKey | quote }}}
@@ -195,14 +204,58 @@ data:
 - name: ENT_S3_SECRET_KEY
   valueFrom:
     secretKeyRef: {name: {{ $g.s3.existingSecret | quote }}, key: {{ $g.s3.secretKeyKey | quote }}}
-- name: ENT_AUTH_SECRET
+{{- end }}
+{{- if eq .name "gateway" }}
+- name: ENT_USER_TOKEN_SIGNING_KEY
   valueFrom:
-    secretKeyRef: {name: {{ $g.auth.existingSecret | quote }}, key: {{ $g.auth.secretKey | quote }}}
+    secretKeyRef: {name: {{ $g.auth.userTokenSigningKey.existingSecret | quote }}, key: {{ $g.auth.userTokenSigningKey.key | quote }}}
+{{- end }}
+{{- if include "ent.callsPeers" . }}
+- name: ENT_SERVICE_SIGNING_KEY
+  valueFrom:
+    secretKeyRef: {name: {{ printf "%s%s" $g.serviceKeys.secretPrefix .name | quote }}, key: {{ $g.serviceKeys.key | quote }}}
+{{- end }}
+{{- if eq .name "locker" }}
+- name: ENT_RECEIPT_KEY
+  valueFrom:
+    secretKeyRef: {name: {{ $g.receipts.existingSecret | quote }}, key: {{ $g.receipts.key | quote }}}
+{{- end }}
 {{- range $envName, $ref := .svc.extraSecretEnv }}
 - name: {{ $envName }}
   valueFrom:
     secretKeyRef: {name: {{ $ref.secretName | quote }}, key: {{ $ref.key | quote }}}
 {{- end }}
+{{- end -}}
+
+{{/* Whether a service keeps a store and blobs (ServiceDefinition.uses_storage/uses_blobs):
+all but the gateway, which routes and signs in and keeps nothing (service context). */}}
+{{- define "ent.usesStore" -}}
+{{- if ne .name "gateway" -}}true{{- end -}}
+{{- end -}}
+
+{{/* Whether a service calls another: it is among the callers of an enabled service. */}}
+{{- define "ent.callsPeers" -}}
+{{- $name := .name -}}
+{{- $services := .root.Values.services -}}
+{{- range $callee, $callers := .root.Values.global.serviceKeys.callers -}}
+{{- $enabled := and (hasKey $services $callee) (get $services $callee).enabled -}}
+{{- if and $enabled (has $name $callers) -}}true{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* ENT_PEER_PUBLIC_KEYS of a callee: {"<caller>": "<PEM>"} of its enabled callers; empty
+for a service nobody calls (service context). */}}
+{{- define "ent.peerPublicKeys" -}}
+{{- $g := .root.Values.global -}}
+{{- $services := .root.Values.services -}}
+{{- $keys := dict -}}
+{{- range $caller := (get $g.serviceKeys.callers .name | default list) -}}
+{{- if and (hasKey $services $caller) (get $services $caller).enabled -}}
+{{- $pem := get $g.serviceKeys.publicKeys $caller | default "" -}}
+{{- $_ := set $keys $caller (required (printf "global.serviceKeys.publicKeys.%s is required (%s calls %s)" $caller $caller $.name) $pem) -}}
+{{- end -}}
+{{- end -}}
+{{- if $keys -}}{{- toJson $keys -}}{{- end -}}
 {{- end -}}
 
 {{/* ---------------------------------------------------------------- Deployment */}}

@@ -37,10 +37,10 @@ class SignedReceipt(ReceiptFields, frozen=True, kw_only=True):
 
 
 class ReceiptSigner:
-    def __init__(self, platform_secret: str) -> None:
-        # A key of its own, derived: leaking receipts never helps forge tokens, and the
-        # operator has no extra secret to manage.
-        self._key = hmac.new(platform_secret.encode(), b"ent-locker-receipt-v1", "sha256").digest()
+    def __init__(self, receipt_key: str) -> None:
+        # The locker's own receipt key (ENT_RECEIPT_KEY), derived once more so a receipt
+        # key is never used as is.
+        self._key = hmac.new(receipt_key.encode(), b"ent-locker-receipt-v1", "sha256").digest()
 
     def sign(self, fields: ReceiptFields) -> SignedReceipt:
         values = msgspec.structs.asdict(fields)
@@ -48,7 +48,9 @@ class ReceiptSigner:
 
     def is_genuine(self, receipt: SignedReceipt) -> bool:
         fields = msgspec.convert(msgspec.to_builtins(receipt), ReceiptFields)
-        return hmac.compare_digest(self._signature(fields), receipt.signature)
+        # Bytes: compare_digest refuses a str with non-ASCII characters (a TypeError, a 500).
+        expected = self._signature(fields).encode()
+        return hmac.compare_digest(expected, receipt.signature.encode())
 
     def _signature(self, fields: ReceiptFields) -> str:
         digest = hmac.new(self._key, _canonical(fields), hashlib.sha256).digest()

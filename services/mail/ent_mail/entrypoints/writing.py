@@ -4,6 +4,7 @@ folders. Each handler makes one call; refusals become problem+json in the kit.""
 from __future__ import annotations
 
 from ent_kit.controllers import AnyRequest
+from ent_kit.scopes import MAIL_SYSTEM_MESSAGE, service_route
 from litestar import Controller, post
 
 from ent_mail.application.drafts import DraftCommands
@@ -120,6 +121,7 @@ class MailInternalController(Controller):
     path = "/mail/internal"
     tags = ["mail"]
     include_in_schema = False
+    opt = service_route(MAIL_SYSTEM_MESSAGE)
 
     @post(
         "/system-messages",
