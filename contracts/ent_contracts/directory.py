@@ -73,7 +73,8 @@ class UserUpdated(DirectoryEvent, frozen=True, kw_only=True):
 
 @register
 class UserFrozen(DirectoryEvent, frozen=True, kw_only=True):
-    """The account may still sign in and read, but every send is refused."""
+    """Every send is refused, and the account may no longer sign in (its sessions end:
+    `SessionsEnded`)."""
 
     event_type: ClassVar[str] = "directory.UserFrozen"
 
@@ -97,6 +98,24 @@ class UserDeactivated(DirectoryEvent, frozen=True, kw_only=True):
     event_type: ClassVar[str] = "directory.UserDeactivated"
 
     user_id: str
+
+
+SessionsEndReason = Literal[
+    "frozen", "deactivated", "password_changed", "password_reset", "signed_out_everywhere"
+]
+
+
+@register
+class SessionsEnded(DirectoryEvent, frozen=True, kw_only=True):
+    """Every token the account holds is void: tokens carry the session version they were
+    issued with, and one below `session_version` is refused by every service. Versions
+    only rise (1, 2, ...); a token issued from now on carries this one."""
+
+    event_type: ClassVar[str] = "directory.SessionsEnded"
+
+    user_id: str
+    session_version: int
+    reason: SessionsEndReason
 
 
 @register

@@ -14,6 +14,7 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
+from ent_contracts import topics as contract_topics
 from faststream.kafka import KafkaBroker
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
@@ -34,8 +35,11 @@ from ent_kit.messaging import (
 from ent_kit.operations import prune_markers
 from ent_kit.outbox import OutboxRelay, read_checkpoint
 from ent_kit.parking import ParkedEvent, PoisonPolicy, parked_count
+from ent_kit.periodic import Periodic as Periodic  # services declare their jobs from here
+from ent_kit.periodic import Repeating
 from ent_kit.pipeline import LeasedPipeline
 from ent_kit.projections import PROCESSED, LocalProjector, Projection
+from ent_kit.sessions import PROJECTION_NAME, SessionsProjection, StoredSessions
 from ent_kit.settings import ServiceSettings
 from ent_kit.signal import AppendSignal
 from ent_kit.storage import Storage, open_storage
@@ -67,48 +71,6 @@ class Subscription:
     projection: Projection
 
 
-@dataclass(frozen=True)
-class Periodic:
-    """Housekeeping run every `interval_s` (e.g. a retention purge), on one replica: the
-    lease holder's. A failing run is logged and tried again at the next interval."""
-
-    name: str
-    work: Callable[[Runtime], Awaitable[object]]
-    interval_s: Callable[[Runtime], float]
-
-
-class _Repeating:
-    """A periodic job as a follower of the pipeline, so it runs where the lease is held."""
-
-    def __init__(self, job: Periodic, runtime: Runtime) -> None:
-        self._job = job
-        self._runtime = runtime
-        self._stopping = asyncio.Event()
-
-    async def run(self) -> None:
-        job = self._job
-        try:
-            while not self._stopping.is_set():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), job.interval_s(self._runtime))
-                if self._stopping.is_set():
-                    return
-                try:
-                    result = await job.work(self._runtime)
-                    # A run that found nothing to do is not news (some jobs run every few s).
-                    report = log.info if result else log.debug
-                    report("periodic job done", job=job.name, result=result)
-                except Exception:
-                    log.exception(
-                        "periodic job failed; next try at the next interval", job=job.name
-                    )
-        finally:
-            self._stopping = asyncio.Event()  # a stop() seen; the next run() starts afresh
-
-    async def stop(self) -> None:
-        self._stopping.set()
-
-
 @dataclass(frozen=True, kw_only=True)
 class ServiceDefinition:
     """Everything that differs between services; the kit does the rest the same way."""
@@ -126,6 +88,24 @@ class ServiceDefinition:
     on_start: Callable[[Runtime], Awaitable[None]] | None = None
     periodic: Sequence[Periodic] = ()
     public_paths: Sequence[str] = ()
+
+    def __post_init__(self) -> None:
+        """Every service with a store keeps the session versions its token check reads
+        (`ent_kit.sessions`): the directory from its own log, the others from its topic.
+        Here, not in the runtime, so that the operators' tools see it too."""
+        if self.keeps_sessions or not self.uses_storage:
+            return
+        if contract_topics.DIRECTORY in self.topics:
+            local = [*self.local_projections, SessionsProjection()]
+            object.__setattr__(self, "local_projections", local)
+        elif self.uses_broker:
+            feed = Subscription(contract_topics.DIRECTORY, SessionsProjection())
+            object.__setattr__(self, "subscriptions", [*self.subscriptions, feed])
+
+    @property
+    def keeps_sessions(self) -> bool:
+        every = [*self.local_projections, *(sub.projection for sub in self.subscriptions)]
+        return any(p.name == PROJECTION_NAME for p in every)
 
 
 class Runtime:
@@ -147,6 +127,10 @@ class Runtime:
         self._pipeline: LeasedPipeline | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._closers: list[Callable[[], Awaitable[None]]] = []
+        # The token check's session gate; None without a store (the gateway forwards tokens).
+        self.sessions: StoredSessions | None = None
+        if definition.uses_storage and definition.keeps_sessions:
+            self.sessions = StoredSessions(lambda: self.storage.documents)
 
     def close_on_stop(self, close: Callable[[], Awaitable[None]]) -> None:
         """Register a service-specific resource (e.g. an HTTP client) to close at shutdown."""
@@ -209,9 +193,9 @@ class Runtime:
             await d.on_start(self)
         for job in [*d.periodic, *self._kit_jobs()]:
             if d.uses_storage:
-                self.pipeline.add(f"periodic:{job.name}", _Repeating(job, self))
+                self.pipeline.add(f"periodic:{job.name}", Repeating(job, self))
             else:
-                self._spawn(_Repeating(job, self).run(), f"periodic:{job.name}")
+                self._spawn(Repeating(job, self).run(), f"periodic:{job.name}")
         if s.metrics_port:
             metrics.serve(s.metrics_port, s.http_host)
         self._spawn(self._sample_metrics(), "metrics")

@@ -15,6 +15,7 @@ from ent_contracts.directory import (
     GroupMembershipChanged,
     Profile,
     RecipientRef,
+    SessionsEnded,
     SubstitutionScheduled,
     UserDeactivated,
     UserFrozen,
@@ -118,7 +119,11 @@ def test_update_after_deactivation_reactivates() -> None:
     assert not u.active
     assert u.update(same_details("u1")) is True
     assert u.active
-    assert u.pending() == [UserDeactivated(user_id="u1"), same_details("u1")]
+    assert u.pending() == [
+        UserDeactivated(user_id="u1"),
+        SessionsEnded(user_id="u1", session_version=1, reason="deactivated"),
+        same_details("u1"),
+    ]
 
 
 def test_update_of_an_unregistered_user_is_refused() -> None:
@@ -135,22 +140,26 @@ def test_freeze_and_unfreeze_are_idempotent() -> None:
     u.freeze(by="admin", reason="hijacked")
     u.freeze(by="admin", reason="hijacked again")
     assert u.frozen
-    assert u.pending() == [UserFrozen(user_id="u1", by="admin", reason="hijacked")]
+    frozen = [
+        UserFrozen(user_id="u1", by="admin", reason="hijacked"),
+        SessionsEnded(user_id="u1", session_version=1, reason="frozen"),
+    ]
+    assert u.pending() == frozen
 
     u.unfreeze(by="admin")
     u.unfreeze(by="admin")
     assert not u.frozen
-    assert u.pending() == [
-        UserFrozen(user_id="u1", by="admin", reason="hijacked"),
-        UserUnfrozen(user_id="u1", by="admin"),
-    ]
+    assert u.pending() == [*frozen, UserUnfrozen(user_id="u1", by="admin")]
 
 
 def test_deactivate_twice_triggers_once() -> None:
     u = user("u1")
     assert u.deactivate() is True
     assert u.deactivate() is False
-    assert u.pending() == [UserDeactivated(user_id="u1")]
+    assert u.pending() == [
+        UserDeactivated(user_id="u1"),
+        SessionsEnded(user_id="u1", session_version=1, reason="deactivated"),
+    ]
 
 
 def test_link_child_links_a_parent_to_a_student_once() -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from directory_fixtures import Client, bearer, running_directory
+from directory_fixtures import Client, bearer, running_directory, service_bearer
 from ent_contracts.directory_api import (
     ACCOUNT_PATH,
     REACHABILITY_PATH,
@@ -23,7 +23,8 @@ from ent_contracts.directory_api import (
 )
 from ent_directory import texts
 from ent_directory.domain.demo_school import CLASS_IDS, DEMO_PASSWORD, SCHOOL_ID, demo_users
-from ent_kit.auth import Identity, service_identity
+from ent_kit.auth import Identity
+from ent_kit.scopes import DIRECTORY_ACCOUNT, DIRECTORY_REACHABILITY, DIRECTORY_SIGN_IN
 
 USERS = {u.login: u for u in demo_users()}
 STUDENTS = [u for u in USERS.values() if u.profile == "student"]
@@ -42,7 +43,10 @@ def as_user(login: str) -> dict[str, str]:
     return bearer(Identity(user_id=user.user_id, profile=user.profile, school_id=SCHOOL_ID))
 
 
-SERVICE_TOKEN = bearer(service_identity("mail"))
+# What mail and the gateway send: each a token for the one operation it asks.
+REACHABILITY_TOKEN = service_bearer("mail", "directory", DIRECTORY_REACHABILITY)
+SIGN_IN_TOKEN = service_bearer("gateway", "directory", DIRECTORY_SIGN_IN)
+ACCOUNT_TOKEN = service_bearer("gateway", "directory", DIRECTORY_ACCOUNT)
 DIRECTOR = "claire.directrice"
 
 
@@ -96,8 +100,9 @@ async def test_freeze_is_reserved_to_the_direction_of_the_school(client: Client)
     absent = problem(await client.post(unknown, headers=as_user(DIRECTOR)), 404)
     assert absent["code"] == "user_not_found"
     assert absent["title"] == texts.USER_NOT_FOUND
-    by_service = problem(await client.post(unknown, headers=SERVICE_TOKEN), 404)
-    assert same_answer(absent, by_service)
+    # No service manages accounts: a service token opens no management route.
+    by_service = problem(await client.post(unknown, headers=REACHABILITY_TOKEN), 403)
+    assert by_service["code"] == "scope_missing"
 
 
 # --- rules ----------------------------------------------------------------------------------
@@ -115,6 +120,27 @@ async def test_revoking_an_unknown_rule_names_the_rule(client: Client) -> None:
     )
 
 
+async def test_granting_a_permission_granted_under_another_list_answers_that_rule(
+    client: Client,
+) -> None:
+    """Once answered with a new id no rule had, which the direction could then not revoke."""
+    url = f"/directory/schools/{SCHOOL_ID}/rules"
+    headers = as_user(DIRECTOR)
+    permits = {
+        "sender_scope": SCHOOL_ID,
+        "sender_role": "parents",
+        "recipient_scope": SCHOOL_ID,
+        "recipient_role": "teachers",
+    }
+    first = await client.post(url, headers=headers, json={"list_kind": "family", **permits})
+    again = await client.post(url, headers=headers, json={"list_kind": "pedagogical", **permits})
+
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    revoked = await client.delete(f"{url}/{again.json()['rule_id']}", headers=headers)
+    assert revoked.status_code == 204
+
+
 # --- the reachability contract ----------------------------------------------------------------
 
 
@@ -130,7 +156,7 @@ async def test_reachability_decodes_the_request_and_answers_a_verdict(client: Cl
         ],
     )
     response = await client.post(
-        REACHABILITY_PATH, headers=SERVICE_TOKEN, content=msgspec.json.encode(request)
+        REACHABILITY_PATH, headers=REACHABILITY_TOKEN, content=msgspec.json.encode(request)
     )
     assert response.status_code == 200, response.text
     verdict = msgspec.json.decode(response.content, type=Verdict)
@@ -148,7 +174,7 @@ async def test_reachability_says_whom_each_audience_stood_for(client: Client) ->
     audience = Recipient(group_id=CLASS_IDS["6A"], role="students")
     request = ReachabilityRequest(sender_id=director.user_id, recipients=[audience])
     response = await client.post(
-        REACHABILITY_PATH, headers=SERVICE_TOKEN, content=msgspec.json.encode(request)
+        REACHABILITY_PATH, headers=REACHABILITY_TOKEN, content=msgspec.json.encode(request)
     )
     verdict = msgspec.json.decode(response.content, type=Verdict)
     assert audience.entry() == f"group:{CLASS_IDS['6A']}:students"
@@ -158,7 +184,9 @@ async def test_reachability_says_whom_each_audience_stood_for(client: Client) ->
 async def test_reachability_refusals_name_the_field_in_french(client: Client) -> None:
     one = {"recipients": [{"user_id": STUDENTS[0].user_id}]}
 
-    no_sender = problem(await client.post(REACHABILITY_PATH, headers=SERVICE_TOKEN, json=one), 400)
+    no_sender = problem(
+        await client.post(REACHABILITY_PATH, headers=REACHABILITY_TOKEN, json=one), 400
+    )
     assert no_sender["errors"] == [
         {"field": "sender_id", "reason": "missing", "message": texts.SENDER_REQUIRED}
     ]
@@ -191,7 +219,7 @@ async def test_sign_in_answers_a_sign_in_account_to_services_only(client: Client
     student = STUDENTS[0]
     good = PasswordCheck(login=student.login.upper(), password=DEMO_PASSWORD)
     response = await client.post(
-        SIGN_IN_PATH, headers=SERVICE_TOKEN, content=msgspec.json.encode(good)
+        SIGN_IN_PATH, headers=SIGN_IN_TOKEN, content=msgspec.json.encode(good)
     )
     assert response.status_code == 200, response.text
     account = msgspec.json.decode(response.content, type=SignInAccount)
@@ -208,7 +236,7 @@ async def test_sign_in_answers_a_sign_in_account_to_services_only(client: Client
     wrong = {"login": student.login, "password": "nope-nope"}
     unknown = {"login": "nobody.here", "password": "nope-nope"}
     refusals = [
-        problem(await client.post(SIGN_IN_PATH, headers=SERVICE_TOKEN, json=body), 401)
+        problem(await client.post(SIGN_IN_PATH, headers=SIGN_IN_TOKEN, json=body), 401)
         for body in (wrong, unknown)
     ]
     assert refusals[0]["code"] == "invalid_credentials"
@@ -224,15 +252,16 @@ async def test_account_by_login_answers_a_sign_in_account_to_services_only(
     director = USERS[DIRECTOR]
     url = ACCOUNT_PATH.format(login=director.login)
 
-    response = await client.get(url, headers=SERVICE_TOKEN)
+    response = await client.get(url, headers=ACCOUNT_TOKEN)
     assert response.status_code == 200, response.text
     account = msgspec.json.decode(response.content, type=SignInAccount)
     assert (account.user_id, account.profile, account.active) == (director.user_id, "staff", True)
     missing = ACCOUNT_PATH.format(login="nobody.here")
-    assert problem(await client.get(missing, headers=SERVICE_TOKEN), 404)["code"] == (
+    assert problem(await client.get(missing, headers=ACCOUNT_TOKEN), 404)["code"] == (
         "account_not_found"
     )
-    assert problem(await client.get(url, headers=as_user(DIRECTOR)), 403)["code"] == "forbidden"
+    refused = problem(await client.get(url, headers=as_user(DIRECTOR)), 403)
+    assert refused["code"] == "services_only"
 
 
 # --- favourites --------------------------------------------------------------------------------

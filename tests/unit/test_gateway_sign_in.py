@@ -15,13 +15,18 @@ from ent_gateway.adapters.directory import DirectoryAccounts
 from ent_gateway.application.sign_in import InvalidCredentials, SignIn
 from ent_gateway.entrypoints.client_address import ClientAddresses
 from ent_gateway.entrypoints.http import AuthController
+from ent_kit import keys
 from ent_kit.auth import Identity, identity_from_token
 from ent_kit.errors import NotFound
 from ent_kit.peers import PeerClient, PeerRejected, PeerUnavailable
 from ent_kit.problems import EXCEPTION_HANDLERS
+from ent_kit.scopes import GRANTS
 from ent_kit.settings import ServiceSettings
+from ent_kit.tokens import TokenVerifier
+from kit_fixtures import TEST_KEYS
 from litestar import Litestar
 from litestar.di import Provide
+from litestar.exceptions import NotAuthorizedException
 from litestar.security.jwt import Token
 from litestar.testing import AsyncTestClient
 
@@ -30,7 +35,6 @@ pytestmark = pytest.mark.filterwarnings(
     "ignore::litestar.exceptions.base_exceptions.LitestarDeprecationWarning"
 )
 
-SECRET = "s" * 32
 ISSUER = "ent-test"
 PASSWORD = "correct horse"
 
@@ -44,6 +48,7 @@ def account(login: str, *, active: bool = True, frozen: bool = False) -> SignInA
         school_id="school-1",
         active=active,
         frozen=frozen,
+        session_version=3,
     )
 
 
@@ -67,7 +72,8 @@ ACCOUNTS = FakeAccounts(
 
 def sign_in(*, dev_login: bool = False) -> SignIn:
     ttl = timedelta(hours=2)
-    return SignIn(ACCOUNTS, secret=SECRET, issuer=ISSUER, token_ttl=ttl, dev_login=dev_login)
+    key = TEST_KEYS.user_token_key
+    return SignIn(ACCOUNTS, signing_key=key, issuer=ISSUER, token_ttl=ttl, dev_login=dev_login)
 
 
 async def test_a_good_password_gets_a_token_naming_the_account() -> None:
@@ -78,19 +84,23 @@ async def test_a_good_password_gets_a_token_naming_the_account() -> None:
         profile="student",
         school_id="school-1",
         display_name="Lucas Martin",
+        session_version=3,
     )
     assert signed_in.user == expected
     assert signed_in.expires_in == 7200
     assert signed_in.token_type == "Bearer"
-    token = Token.decode(signed_in.access_token, secret=SECRET, algorithm="HS256")
+    # Anyone with the public key can check it; it is signed with the gateway's private key.
+    public_key = TEST_KEYS.user_token_public_key
+    token = Token.decode(signed_in.access_token, secret=public_key, algorithm="EdDSA")
     assert token.iss == ISSUER
     assert identity_from_token(token) == expected
+    with pytest.raises(NotAuthorizedException):
+        Token.decode(signed_in.access_token, secret="s" * 32, algorithm="HS256")
 
 
-async def test_a_frozen_account_may_still_sign_in() -> None:
-    signed_in = await sign_in().with_password("gele.compte", PASSWORD)
-
-    assert signed_in.user.user_id == "id-gele.compte"
+async def test_a_frozen_account_may_not_sign_in() -> None:
+    with pytest.raises(InvalidCredentials):
+        await sign_in().with_password("gele.compte", PASSWORD)
 
 
 @pytest.mark.parametrize(
@@ -183,15 +193,27 @@ async def test_dev_login_answers_404_when_not_allowed(client: AsyncTestClient[Li
 PROBLEM = {"content-type": "application/problem+json"}
 
 
+DIRECTORY_VERIFIER = TokenVerifier(
+    issuer=ISSUER,
+    audience="directory",
+    user_key=None,
+    peer_keys={"gateway": keys.public_key(keys.public_key_of(TEST_KEYS.service_keys["gateway"]))},
+    grants=GRANTS["directory"],
+)
+
+
 class FakeDirectory:
     """The directory's internal sign-in API, answering as the real one does."""
 
     def __init__(self) -> None:
         self.requests: list[httpx.Request] = []
+        self.scopes: list[str] = []  # of the service tokens received, checked as it would
         self.service_token_refused = False
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
+        token = request.headers["authorization"].removeprefix("Bearer ")
+        self.scopes.append(DIRECTORY_VERIFIER.claims(token)["scope"])
         if self.service_token_refused:
             return httpx.Response(403, json={"code": "forbidden"}, headers=PROBLEM)
         if request.url.path == "/directory/internal/authenticate":
@@ -214,8 +236,11 @@ def answer(value: SignInAccount) -> dict[str, object]:
 @pytest.fixture
 async def directory() -> AsyncIterator[tuple[DirectoryAccounts, FakeDirectory]]:
     fake = FakeDirectory()
-    settings = ServiceSettings(service_name="gateway", auth_secret=SECRET, auth_issuer=ISSUER)
-    peer = PeerClient("http://directory.test", settings, transport=httpx.MockTransport(fake))
+    settings = ServiceSettings(
+        service_name="gateway", service_signing_key=TEST_KEYS.service_keys["gateway"]
+    )
+    transport = httpx.MockTransport(fake)
+    peer = PeerClient("http://directory.test", settings, callee="directory", transport=transport)
     try:
         yield DirectoryAccounts(peer), fake
     finally:
@@ -230,7 +255,7 @@ async def test_the_directory_vouches_for_a_good_password(
     assert await accounts.by_password("lucas.martin", PASSWORD) == account("lucas.martin")
     assert await accounts.by_password("lucas.martin", "wrong") is None
     assert fake.requests[0].method == "POST"
-    assert fake.requests[0].headers["authorization"].startswith("Bearer ")
+    assert fake.scopes == ["directory:sign_in", "directory:sign_in"]
 
 
 async def test_an_account_is_looked_up_by_its_login_quoted(
@@ -241,6 +266,7 @@ async def test_an_account_is_looked_up_by_its_login_quoted(
     assert await accounts.by_login("lucas.martin") == account("lucas.martin")
     assert await accounts.by_login("nobody/../here") is None
     assert fake.requests[-1].url.raw_path == b"/directory/internal/accounts/nobody%2F..%2Fhere"
+    assert set(fake.scopes) == {"directory:account"}
 
 
 async def test_other_refusals_of_the_directory_are_not_taken_for_a_wrong_password(

@@ -2,3 +2,4 @@
 
 INVALID_CREDENTIALS = "Identifiant ou mot de passe incorrect"
 TOO_MANY_SIGN_IN_ATTEMPTS = "Trop de tentatives de connexion : réessayez dans quelques instants"
+SESSION_ENDED = "Session terminée : reconnectez-vous"

@@ -13,12 +13,13 @@ from collections.abc import AsyncIterator
 import msgspec
 from ent_kit.auth import Identity
 from ent_kit.projections import LocalProjector
-from ent_kit.storage import DocumentReader, EventStore
+from ent_kit.sessions import StoredSessions
+from ent_kit.storage import DocumentReader, EventStore, Query
 
 from ent_directory.application.commands import DirectoryCommands
 from ent_directory.application.csv_stream import MAX_IMPORT_BYTES, decode_lines
 from ent_directory.application.management import Management
-from ent_directory.application.projections import USERS
+from ent_directory.application.projections import RULES, USERS
 from ent_directory.application.school_import import ImportReport, SchoolImport
 from ent_directory.application.views import Account, RuleBody, RuleView, account
 from ent_directory.domain.defaults import permission
@@ -35,17 +36,22 @@ class Administration:
         reader: DocumentReader,
         events: EventStore,
         projector: LocalProjector,
+        sessions: LocalProjector | None = None,
+        gate: StoredSessions | None = None,
     ) -> None:
         self._commands = commands
         self._management = management
         self._reader = reader
         self._events = events
         self._projector = projector
+        self._sessions = sessions  # the session versions this service's token check reads
+        self._gate = gate
 
     # --- accounts -----------------------------------------------------------------------
 
     async def freeze(self, caller: Identity, user_id: str, reason: str = "") -> Account:
-        """The account may still sign in and read; every send is refused."""
+        """Every send is refused, and the account's sessions end: it may no longer sign in,
+        and its tokens are refused within seconds everywhere (here, once this answers)."""
         await self._management.user(caller, user_id)
         position = await self._commands.freeze(user_id, caller.actor, reason)
         return await self._account(user_id, position)
@@ -58,7 +64,12 @@ class Administration:
     async def _account(self, user_id: str, position: int) -> Account:
         # Nothing saved (already in that state): the event that put it there may still be
         # on its way to the read model.
-        await self._projector.caught_up(position or await self._events.last_position())
+        position = position or await self._events.last_position()
+        await self._projector.caught_up(position)
+        if self._sessions is not None:
+            await self._sessions.caught_up(position)
+        if self._gate is not None:
+            self._gate.forget(user_id)  # here at once; other replicas within the cache's second
         doc = await self._reader.get(USERS, user_id)
         assert doc is not None, "checked by the management rules, and never deleted"
         return account(doc)
@@ -77,7 +88,16 @@ class Administration:
         )
         position = await self._commands.grant(school_id, rule, caller.actor)
         await self._projector.caught_up(position)
-        return RuleView(rule_id=rule.rule_id, **msgspec.structs.asdict(body))
+        return await self._granting(school_id, body)
+
+    async def _granting(self, school_id: str, body: RuleBody) -> RuleView:
+        """The rule that grants this permission: the new one, or the one that already did
+        (under another list maybe), never an id no rule has."""
+        permits = msgspec.structs.asdict(body)
+        del permits["list_kind"]
+        query = Query(where={"school_id": school_id, **permits}, limit=1)
+        found = (await self._reader.find(RULES, query)).items[0]
+        return msgspec.convert({**found, "rule_id": found["id"]}, RuleView)
 
     async def revoke(self, caller: Identity, school_id: str, rule_id: str) -> None:
         await self._management.school(caller, school_id)

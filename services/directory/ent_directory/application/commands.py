@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from ent_contracts import Actor
-from ent_contracts.directory import GroupKind, UserRegistered, UserUpdated
+from ent_contracts.directory import GroupKind, SessionsEndReason, UserRegistered, UserUpdated
 from ent_kit.errors import Refused
 from ent_kit.repository import Repository
 from ent_kit.signal import AppendSignal
@@ -55,6 +55,11 @@ class DirectoryCommands:
 
     async def unfreeze(self, user_id: str, actor: Actor) -> int:
         saved = await self.users.update(user_id, lambda u: u.unfreeze(actor.id), actor)
+        return saved.position
+
+    async def end_sessions(self, user_id: str, reason: SessionsEndReason, actor: Actor) -> int:
+        """Void every token the account holds (a new password, "sign out everywhere")."""
+        saved = await self.users.update(user_id, lambda u: u.end_sessions(reason), actor)
         return saved.position
 
     async def link_family(self, parent_id: str, student_id: str, actor: Actor) -> int:

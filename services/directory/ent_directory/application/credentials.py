@@ -17,12 +17,14 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
 
+import msgspec
 from argon2.exceptions import InvalidHashError, VerificationError
 from ent_contracts.directory_api import PasswordCheck, SignInAccount
 from ent_kit.auth import Identity
 from ent_kit.errors import Refused, Unauthenticated
 from ent_kit.logging import get_logger
-from ent_kit.storage import DocumentStore, Query
+from ent_kit.sessions import current_version
+from ent_kit.storage import DocumentReader, DocumentStore, Query
 
 from ent_directory import texts
 from ent_directory.application.management import require_service
@@ -30,7 +32,10 @@ from ent_directory.application.projections import USERS
 from ent_directory.application.views import sign_in_account
 
 CREDENTIALS = "credentials"
-MIN_PASSWORD_LENGTH = 8
+# ANSSI's floor for a password that alone protects an account; the cap keeps a pasted
+# novel from being hashed (argon2 reads it all).
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256
 # What an unknown login is checked against: never anyone's password.
 _DUMMY_PASSWORD = "ent-no-such-account"
 
@@ -101,11 +106,12 @@ class Credentials:
     async def hash(self, password: str) -> str:
         return await self._hashing.hash(password)
 
-    async def set_password(self, user_ids: list[str], password: str) -> None:
-        """One hash for all (demo accounts share a password; real ones get one each)."""
-        if len(password) < MIN_PASSWORD_LENGTH:
-            message = texts.PASSWORD_TOO_SHORT.format(min=MIN_PASSWORD_LENGTH)
-            raise Refused("password", "too_short", message, min=MIN_PASSWORD_LENGTH)
+    async def set_password(
+        self, user_ids: list[str], password: str, *, field: str = "password"
+    ) -> None:
+        """One hash for all (demo accounts share a password; real ones get one each).
+        Refused, naming `field`, unless the password is strong enough."""
+        check_strength(password, field)
         password_hash = await self.hash(password)
         async with self._documents.transaction() as tx:
             for user_id in user_ids:
@@ -135,18 +141,19 @@ class Credentials:
         user = await self.authenticate(check.login, check.password)
         if user is None:
             raise Unauthenticated("login", "invalid_credentials", texts.INVALID_CREDENTIALS)
-        return sign_in_account(user)
+        return await sign_in_answer(self._documents, user)
 
     async def authenticate(self, login: str, password: str) -> dict[str, Any] | None:
         """The account's user document, or None: an unknown login and a wrong password
-        are indistinguishable to the caller, in the answer and in the time it takes.
+        are indistinguishable to the caller, in the answer and in the time it takes, and
+        so are a departed or frozen account (which may not sign in).
         A good password whose hash has older parameters is hashed again with today's."""
         page = await self._documents.find(
             USERS, Query(where={"login": login.strip().lower()}, limit=1)
         )
         user = page.items[0] if page.items else None
         stored = await self._documents.get(CREDENTIALS, user["id"]) if user else None
-        if user is None or stored is None or not user["active"]:
+        if user is None or stored is None or not user["active"] or user.get("frozen"):
             await self._hashing.burn(password)  # same cost as a real check
             return None
         if not await self._hashing.verify(stored["hash"], password):
@@ -154,6 +161,14 @@ class Credentials:
         if self._hashing.needs_rehash(stored["hash"]):
             await self._rehash(user["id"], stored["hash"], password)
         return user
+
+    async def verify(self, user_id: str, password: str) -> bool:
+        """Whether `password` is the account's (a signed-in user confirming who they are)."""
+        stored = await self._documents.get(CREDENTIALS, user_id)
+        if stored is None:
+            await self._hashing.burn(password)
+            return False
+        return await self._hashing.verify(stored["hash"], password)
 
     async def _rehash(self, user_id: str, old_hash: str, password: str) -> None:
         new_hash = await self.hash(password)
@@ -163,3 +178,20 @@ class Credentials:
                 return  # changed meanwhile (a new password): keep it
             await tx.put(CREDENTIALS, user_id, {**current, "hash": new_hash})
         log.info("password rehashed", user_id=user_id)
+
+
+async def sign_in_answer(reader: DocumentReader, user: dict[str, Any]) -> SignInAccount:
+    """A user document as the gateway needs it to issue a token, with the session version
+    every service will check that token against (`ent_kit.sessions`)."""
+    version = await current_version(reader, user["id"])
+    return msgspec.structs.replace(sign_in_account(user), session_version=version)
+
+
+def check_strength(password: str, field: str) -> None:
+    """Refused, naming `field`, unless MIN_PASSWORD_LENGTH to MAX_PASSWORD_LENGTH long."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        message = texts.PASSWORD_TOO_SHORT.format(min=MIN_PASSWORD_LENGTH)
+        raise Refused(field, "too_short", message, min=MIN_PASSWORD_LENGTH)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        message = texts.PASSWORD_TOO_LONG.format(max=MAX_PASSWORD_LENGTH)
+        raise Refused(field, "too_long", message, max=MAX_PASSWORD_LENGTH)

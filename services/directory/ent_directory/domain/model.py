@@ -19,6 +19,8 @@ from ent_contracts.directory import (
     GroupMembershipChanged,
     Profile,
     RecipientRef,
+    SessionsEnded,
+    SessionsEndReason,
     SubstitutionScheduled,
     UserDeactivated,
     UserFrozen,
@@ -50,6 +52,8 @@ class User(Aggregate):
         self.frozen = False
         self.active = False
         self.children: set[str] = set()
+        # Raised each time the account's sessions end; tokens carry the one they got.
+        self.session_version = 0
 
     @property
     def profile(self) -> Profile | None:
@@ -70,8 +74,10 @@ class User(Aggregate):
         return True
 
     def freeze(self, by: str, reason: str = "") -> None:
+        """Sends refused and sessions ended: a frozen account is locked out at once."""
         if not self.frozen:
             self.trigger(UserFrozen(user_id=self.id, by=by, reason=reason))
+            self.end_sessions("frozen")
 
     def unfreeze(self, by: str) -> None:
         if self.frozen:
@@ -81,7 +87,16 @@ class User(Aggregate):
         if not self.active:
             return False
         self.trigger(UserDeactivated(user_id=self.id))
+        self.end_sessions("deactivated")
         return True
+
+    def end_sessions(self, reason: SessionsEndReason) -> int:
+        """Void every token the account holds (freeze, departure, a new password, "sign
+        out everywhere"): the session version rises. Answers the new version."""
+        self._require()
+        version = self.session_version + 1
+        self.trigger(SessionsEnded(user_id=self.id, session_version=version, reason=reason))
+        return version
 
     def link_child(self, student: User) -> None:
         if self.profile != "parent":
@@ -108,6 +123,8 @@ class User(Aggregate):
                 self.frozen = False
             case UserDeactivated():
                 self.active = False
+            case SessionsEnded():
+                self.session_version = max(self.session_version, event.session_version)
             case FamilyLinked():
                 self.children.add(event.student_id)
 

@@ -9,6 +9,7 @@ import msgspec
 from ent_contracts.directory import Role
 from ent_contracts.directory_api import REACHABILITY_PATH, ReachabilityRequest, Verdict
 from ent_kit.controllers import AnyRequest
+from ent_kit.scopes import DIRECTORY_REACHABILITY, service_route
 from litestar import Controller, get, post
 from litestar.params import Parameter
 
@@ -65,7 +66,7 @@ class PeopleController(Controller):
     @post(
         "/users/{user_id:str}/freeze",
         status_code=200,
-        summary="Freeze an account (direction): it may still read, every send is refused",
+        summary="Freeze an account (direction): every send is refused, its sessions end",
     )
     async def freeze(
         self,
@@ -89,6 +90,8 @@ class ReachabilityController(Controller):
 
     path = REACHABILITY_PATH
     tags = ["directory"]
+    # Users check for themselves; mail and locker for a sender they name.
+    opt = service_route(DIRECTORY_REACHABILITY, users=True)
 
     @post(
         "/",

@@ -15,6 +15,7 @@ from ent_kit import texts as kit_texts
 from ent_kit.auth import Identity, issue_token
 from ent_kit.errors import NotFound, TooMany, Unauthenticated
 from ent_kit.logging import get_logger
+from ent_kit.tokens import PrivateKey
 
 from ent_gateway import texts
 from ent_gateway.application.ports import Accounts
@@ -43,7 +44,7 @@ class SignIn:
         self,
         accounts: Accounts,
         *,
-        secret: str,
+        signing_key: PrivateKey,
         issuer: str,
         token_ttl: timedelta,
         dev_login: bool,
@@ -51,7 +52,7 @@ class SignIn:
     ) -> None:
         self._accounts = accounts
         self._throttle = throttle
-        self._secret = secret
+        self._signing_key = signing_key
         self._issuer = issuer
         self._ttl = token_ttl
         self._dev_login = dev_login
@@ -92,16 +93,17 @@ class SignIn:
         return self._signed_in(await self._accounts.by_login(login))
 
     def _signed_in(self, account: SignInAccount | None) -> SignedIn:
-        # A frozen account may sign in to read (its sends are refused); a departed one may not.
-        if account is None or not account.active:
+        # A departed or frozen account may not sign in (freezing also ends its sessions).
+        if account is None or not account.active or account.frozen:
             raise InvalidCredentials()
         identity = Identity(
             user_id=account.user_id,
             profile=account.profile,
             school_id=account.school_id,
             display_name=account.display_name,
+            session_version=account.session_version,
         )
-        token = issue_token(self._secret, self._issuer, identity, self._ttl)
+        token = issue_token(self._signing_key, self._issuer, identity, self._ttl)
         return SignedIn(
             access_token=token, expires_in=int(self._ttl.total_seconds()), user=identity
         )
