@@ -63,3 +63,21 @@ class DocumentPurged(LockerEvent, frozen=True, kw_only=True):
     document_id: str
     owner_id: str
     reason: Literal["deleted", "retention"]
+
+
+DepositLimitName = Literal[
+    "deposits_per_hour", "deposits_per_day", "recipients_per_hour", "recipients_per_day"
+]
+
+
+@register
+class DepositLimitReached(LockerEvent, frozen=True, kw_only=True):
+    """A sender hit a deposit limit (the March 2024 mass sendings from hijacked accounts):
+    nothing was deposited. Operators alert on it; the directory counts them and freezes
+    an account that keeps hitting limits."""
+
+    event_type: ClassVar[str] = "locker.DepositLimitReached"
+    sender_id: str
+    limit: DepositLimitName
+    allowed: int
+    attempted: int

@@ -252,7 +252,8 @@ class NotificationFailed(MailEvent, frozen=True, kw_only=True):
 @register
 class SendLimitReached(MailEvent, frozen=True, kw_only=True):
     """A sender hit a send limit (the March 2024 mass mailings from hijacked accounts):
-    nothing was delivered; operators alert on this."""
+    nothing was delivered. Operators alert on this; the directory counts them and freezes
+    an account that keeps hitting limits."""
 
     event_type: ClassVar[str] = "mail.SendLimitReached"
     sender_id: str

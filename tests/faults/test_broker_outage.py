@@ -51,11 +51,21 @@ LOAD_AFTER_S = 10.0
 SENDERS = ("lucas.martin", "emma.richard", "louis.simon")
 RECIPIENTS = ("prof.francais", "prof.mathematiques")
 PROBED = ("locker", "mail", "directory")
+# The load is a steady stream of deposits from three students: not the mass sending the
+# per-sender limits stop (60 deposits an hour each by default).
+NO_SENDING_LIMITS = {
+    "ENT_DEPOSIT_LIMIT_PER_HOUR": "1000000",
+    "ENT_DEPOSIT_LIMIT_PER_DAY": "1000000",
+    "ENT_DEPOSIT_LIMIT_RECIPIENTS_PER_HOUR": "1000000",
+    "ENT_DEPOSIT_LIMIT_RECIPIENTS_PER_DAY": "1000000",
+}
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    platform = Stack(tmp_path_factory.mktemp("broker-outage"), Ports.free())
+    platform = Stack(
+        tmp_path_factory.mktemp("broker-outage"), Ports.free(), extra_env=NO_SENDING_LIMITS
+    )
     platform.start()
     yield platform
     platform.stop()

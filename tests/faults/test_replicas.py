@@ -237,7 +237,12 @@ def lockers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lockers]:
     platform = Stack(
         tmp_path_factory.mktemp("replicas"),
         Ports.free(),
-        extra_env={"ENT_LEASE_TTL_S": str(TTL_S)},
+        extra_env={
+            "ENT_LEASE_TTL_S": str(TTL_S),
+            # One sender deposits hundreds of times: not a mass sending to refuse.
+            "ENT_DEPOSIT_LIMIT_PER_HOUR": "1000000",
+            "ENT_DEPOSIT_LIMIT_PER_DAY": "1000000",
+        },
     )
     platform.start()
     try:

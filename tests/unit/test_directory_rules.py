@@ -290,6 +290,24 @@ def test_deactivated_recipient_is_refused_as_inactive(sender: str) -> None:
     assert outcome(sender, "student_left") == "recipient_inactive"
 
 
+@pytest.mark.parametrize(
+    ("sender", "recipient"),
+    [
+        ("student_5b", "student_left"),  # a student of another class
+        ("parent_5b", "student_left"),
+        ("teacher_5b", "student_left"),
+        ("student_6a_2", "frozen_teacher"),  # frozen, left or not: unreachable first
+    ],
+)
+def test_an_unreachable_recipient_is_not_allowed_whatever_their_state(
+    sender: str, recipient: str
+) -> None:
+    """The rules come before the account's state: nobody learns that someone they may
+    not write to has left (issue #10, item 9)."""
+    assert outcome(sender, recipient) == "not_allowed"
+    assert outcome(sender, recipient) == outcome(sender, "nobody-42")
+
+
 @pytest.mark.parametrize("recipient", ["outsider", "outsider_left", "nobody-42"])
 def test_other_school_and_unknown_ids_answer_alike(recipient: str) -> None:
     assert outcome("teacher_6a", recipient) == "not_allowed"

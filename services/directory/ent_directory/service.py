@@ -4,22 +4,32 @@ the controllers as dependencies."""
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from ent_contracts import topics
 from ent_kit.projections import LocalProjector
 from ent_kit.repository import Repository
-from ent_kit.runtime import Runtime, ServiceDefinition, provide
+from ent_kit.runtime import Periodic, Runtime, ServiceDefinition, Subscription, provide
+from ent_kit.sessions import PROJECTION_NAME as SESSIONS_PROJECTION
 from litestar.di import Provide
 
 from ent_directory.application.administration import Administration
+from ent_directory.application.auto_freeze import (
+    LOCKER_HITS,
+    LOCKER_LIMIT_HITS,
+    MAIL_HITS,
+    MAIL_LIMIT_HITS,
+    RUN_INTERVAL_S,
+    AutoFreeze,
+)
 from ent_directory.application.commands import DirectoryCommands
 from ent_directory.application.credentials import Credentials, PasswordHashing
 from ent_directory.application.demo import seed_demo_school
 from ent_directory.application.favourites import FavouriteCommands
 from ent_directory.application.management import Management
+from ent_directory.application.passwords import RESETS, Passwords
 from ent_directory.application.projections import (
     FAVOURITES,
     GROUPS,
@@ -34,6 +44,11 @@ from ent_directory.domain.model import Favourite
 from ent_directory.entrypoints.favourites import FavouritesController
 from ent_directory.entrypoints.imports import ImportController
 from ent_directory.entrypoints.internal import InternalController
+from ent_directory.entrypoints.passwords import (
+    REDEEM_PATH,
+    PasswordResetController,
+    PasswordsController,
+)
 from ent_directory.entrypoints.people import PeopleController, ReachabilityController
 from ent_directory.entrypoints.rules import RulesController
 from ent_directory.settings import DirectorySettings
@@ -80,6 +95,12 @@ def queries(runtime: Runtime) -> DirectoryQueries:
     return DirectoryQueries(runtime.storage.documents, people, Management(people))
 
 
+def sessions_projector(runtime: Runtime) -> LocalProjector:
+    """The session versions of this service's token check (`ent_kit.sessions`), kept from
+    the directory's own log (the kit adds it to the local projections)."""
+    return runtime.projectors[SESSIONS_PROJECTION]
+
+
 def administration(runtime: Runtime) -> Administration:
     storage = runtime.storage
     return Administration(
@@ -88,7 +109,36 @@ def administration(runtime: Runtime) -> Administration:
         storage.documents,
         storage.events,
         projector(runtime),
+        sessions_projector(runtime),
+        runtime.sessions,
     )
+
+
+def passwords(
+    runtime: Runtime, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> Passwords:
+    settings = runtime.settings
+    assert isinstance(settings, DirectorySettings)
+    return Passwords(
+        credentials(runtime),
+        commands(runtime),
+        Management(reachability(runtime)),
+        runtime.storage.documents,
+        sessions_projector(runtime),
+        gate=runtime.sessions,
+        reset_ttl=timedelta(seconds=settings.password_reset_ttl_s),
+        clock=clock,
+    )
+
+
+async def auto_freeze(runtime: Runtime) -> int:
+    """Freeze the accounts that keep hitting the send limits (ENT_AUTO_FREEZE_*)."""
+    settings = runtime.settings
+    assert isinstance(settings, DirectorySettings)
+    job = AutoFreeze(
+        runtime.storage.documents, commands(runtime), settings.auto_freeze_after_limit_hits
+    )
+    return await job.run_once(datetime.now(UTC))
 
 
 def favourites(runtime: Runtime) -> FavouriteCommands:
@@ -105,6 +155,9 @@ async def on_start(runtime: Runtime) -> None:
     await documents.ensure_index(RULES, ["school_id"])
     await documents.ensure_index(GROUPS, ["school_id"])
     await documents.ensure_index(FAVOURITES, ["owner_id", "name_key"])
+    await documents.ensure_index(RESETS, ["user_id"])
+    await documents.ensure_index(MAIL_HITS, ["last_at"])
+    await documents.ensure_index(LOCKER_HITS, ["last_at"])
     settings = runtime.settings
     if isinstance(settings, DirectorySettings) and settings.demo_seed:
         await seed_demo_school(commands(runtime), datetime.now(UTC).date())
@@ -124,6 +177,7 @@ def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
         "administration": provide(lambda: administration(runtime)),
         "favourites": provide(lambda: favourites(runtime)),
         "credentials": provide(lambda: credentials(runtime)),
+        "passwords": provide(lambda: passwords(runtime)),
     }
 
 
@@ -137,9 +191,18 @@ SERVICE = ServiceDefinition(
         ImportController,
         FavouritesController,
         InternalController,
+        PasswordsController,
+        PasswordResetController,
     ],
     dependencies=dependencies,
     topics=[topics.DIRECTORY],
     local_projections=[PROJECTION],
+    # Limit hits of the sending services, counted to freeze repeated offenders.
+    subscriptions=[
+        Subscription(topics.MAIL, MAIL_LIMIT_HITS),
+        Subscription(topics.LOCKER, LOCKER_LIMIT_HITS),
+    ],
+    periodic=[Periodic("auto-freeze", auto_freeze, lambda _: RUN_INTERVAL_S)],
     on_start=on_start,
+    public_paths=[REDEEM_PATH],
 )

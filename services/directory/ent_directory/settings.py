@@ -17,8 +17,14 @@ class DirectorySettings(ServiceSettings, frozen=True, kw_only=True):
     argon2_time_cost: Annotated[int, msgspec.Meta(ge=1, le=10)] = 2
     argon2_parallelism: Annotated[int, msgspec.Meta(ge=1, le=8)] = 1
     password_hash_workers: Annotated[int, msgspec.Meta(ge=1, le=16)] = 2
+    # How long a password reset code (single-use, given by the school's direction) works.
+    password_reset_ttl_s: Annotated[int, msgspec.Meta(ge=60, le=86400)] = 1800
+    # An account whose sends hit the mail or locker limits this many times within 24 hours
+    # is frozen automatically (a hijacked account sending in bulk); 0: never.
+    auto_freeze_after_limit_hits: Annotated[int, msgspec.Meta(ge=0)] = 3
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if self.demo_seed and not self.store_is_sqlite():
             raise ValueError(
                 "ENT_DEMO_SEED: the demo seed is for the embedded profile only, refused"

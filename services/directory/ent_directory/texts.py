@@ -16,6 +16,7 @@ GROUP_EXISTS: Final = "le groupe {group_id} existe déjà"
 GROUP_NAME_REQUIRED: Final = "un groupe doit avoir un nom"
 MAIN_TEACHER_TEACHES: Final = "le professeur principal doit enseigner dans le groupe"
 UNKNOWN_RULE: Final = "aucune règle de ce nom dans l'établissement"
+ALREADY_GRANTED: Final = "cette permission est déjà donnée par une autre règle"
 SUBSTITUTION_BETWEEN_TEACHERS: Final = "un remplacement se fait entre deux enseignants"
 SUBSTITUTION_TEACHERS_UNKNOWN: Final = "les deux enseignants doivent exister"
 PERIOD_REVERSED: Final = "la période se termine avant de commencer"
@@ -34,11 +35,22 @@ OWN_SENDS_ONLY: Final = "Vous ne pouvez vérifier que vos propres envois"
 SENDER_REQUIRED: Final = "obligatoire quand un service fait la vérification"
 TOO_MANY_RECIPIENTS: Final = "au plus {max} destinataires"
 SEARCH_TOO_SHORT: Final = "au moins 3 lettres"
+AUDIENCE_NOT_FOUND: Final = "Groupe introuvable"
+WHOLE_SCHOOL_RESERVED: Final = (
+    "Écrire à tout l'établissement est réservé à la direction et à la vie scolaire"
+)
 
 # --- sign-in --------------------------------------------------------------------------
 ACCOUNT_NOT_FOUND: Final = "Identifiant inconnu"
 INVALID_CREDENTIALS: Final = "Identifiant ou mot de passe incorrect"
 PASSWORD_TOO_SHORT: Final = "un mot de passe a au moins {min} caractères"
+PASSWORD_TOO_LONG: Final = "un mot de passe a au plus {max} caractères"
+WRONG_PASSWORD: Final = "Mot de passe actuel incorrect"
+SAME_PASSWORD: Final = "le nouveau mot de passe doit différer de l'actuel"
+NO_LOCAL_ACCOUNT: Final = "Ce compte n'a pas de mot de passe local"
+RESET_TOKEN_INVALID: Final = "Code de réinitialisation invalide ou déjà utilisé"
+RESET_TOKEN_EXPIRED: Final = "Code de réinitialisation expiré : demandez-en un nouveau"
+ACCOUNTS_ONLY: Final = "Réservé aux comptes des personnes"
 
 # --- the recipient assistant ----------------------------------------------------------
 WHOLE_SCHOOL: Final = "Tout l'établissement"

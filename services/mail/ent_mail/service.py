@@ -11,6 +11,7 @@ from ent_kit.peers import PeerClient
 from ent_kit.reachability import DirectoryPolicy
 from ent_kit.repository import Repository
 from ent_kit.runtime import Periodic, Runtime, ServiceDefinition, Subscription, provide
+from ent_kit.scopes import DIRECTORY_REACHABILITY
 from litestar.di import Provide
 
 from ent_mail.adapters.antivirus import open_antivirus
@@ -182,7 +183,9 @@ def mailbox_commands(runtime: Runtime) -> MailboxCommands:
 
 def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
     settings = settings_of(runtime)
-    directory = PeerClient(settings.directory_url, settings)
+    directory = PeerClient(
+        settings.directory_url, settings, callee="directory", scope=DIRECTORY_REACHABILITY
+    )
     runtime.close_on_stop(directory.close)
     policy = DirectoryPolicy(directory, field="to")
     antivirus = open_antivirus(settings.antivirus_url)

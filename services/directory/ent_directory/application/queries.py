@@ -15,6 +15,7 @@ from ent_kit.errors import Forbidden, NotFound, Refused
 from ent_kit.storage import DocumentReader, Query, Range
 
 from ent_directory import texts
+from ent_directory.application.credentials import sign_in_answer
 from ent_directory.application.management import (
     Management,
     require_service,
@@ -32,7 +33,6 @@ from ent_directory.application.views import (
     card,
     favourite,
     rule_view,
-    sign_in_account,
 )
 from ent_directory.domain.rules import Reachability
 
@@ -75,7 +75,7 @@ class DirectoryQueries:
         page = await self._reader.find(USERS, Query(where={"login": login.lower()}, limit=1))
         if not page.items:
             raise NotFound("login", "account_not_found", texts.ACCOUNT_NOT_FOUND)
-        return sign_in_account(page.items[0])
+        return await sign_in_answer(self._reader, page.items[0])
 
     # --- search and the recipient assistant -------------------------------------------
 
@@ -107,8 +107,12 @@ class DirectoryQueries:
         return await self._audiences(await self._reach(caller))
 
     async def members(self, caller: Identity, group_id: str, role: Role) -> list[AudienceMember]:
-        """An audience's members the caller may write to, its main teacher flagged."""
+        """An audience's members the caller may write to, its main teacher flagged; only
+        for an audience the assistant lists to the caller (the rule reachability applies
+        to a whole-audience send), so that a hijacked account cannot list a whole school
+        or another class, one person at a time, to write to them by the hundred."""
         reach = await self._reach(caller)
+        _may_expand(reach, group_id, role)
         audience = Recipient(group_id=group_id, role=role)
         ids = await self._reachability.audience_members(reach.sender.school_id, audience)
         people = await self._reachability.people(ids)
@@ -169,3 +173,14 @@ class DirectoryQueries:
         )
         page = await self._reader.find(FAVOURITES, query)
         return [favourite(d) for d in page.items if d["name_key"].startswith(prefix.casefold())]
+
+
+def _may_expand(reach: Reachability, group_id: str, role: Role) -> None:
+    """The whole school, which every account knows, is refused as reserved (403, the
+    reason the reachability check gives); any group not the caller's to address answers
+    like an unknown group (404), so that group ids cannot be probed."""
+    if reach.may_write_to_audience(group_id, role):
+        return
+    if group_id == reach.sender.school_id:
+        raise Forbidden("group_id", "reserved_to_management", texts.WHOLE_SCHOOL_RESERVED)
+    raise NotFound("group_id", "audience_not_found", texts.AUDIENCE_NOT_FOUND)

@@ -162,7 +162,11 @@ class Reachability:
         return None
 
     def may_write_to_audience(self, scope: str, role: Role) -> bool:
-        """Whole-audience sends (a group as recipient) need a rule naming that audience."""
+        """Whole-audience sends (a group as recipient) need a rule naming that audience.
+        The recipient assistant lists, and expands, these audiences only: so that a
+        hijacked account cannot list a whole school it may not address as a whole."""
+        if role == "family":
+            return False  # one's own relatives, never an audience of its own
         if scope == self.sender.school_id and not self._may_write_to_whole_school():
             return False
         return any(r.recipient_scope == scope and r.recipient_role == role for r in self.rules)
@@ -177,27 +181,27 @@ class Reachability:
         lists: dict[str, ListKind] = {}
         for recipient in recipients:
             user_id = recipient if isinstance(recipient, str) else recipient.user_id
-            reason = self._refusal(recipient)
-            if reason:
-                refused.append(Refusal(user_id, reason))
-                continue
-            assert isinstance(recipient, Person)
-            list_kind = self.may_write_to(recipient)
+            list_kind, reason = self._verdict(recipient)
             if list_kind is None:
-                refused.append(Refusal(user_id, "not_allowed"))
+                refused.append(Refusal(user_id, reason or "not_allowed"))
             else:
                 allowed.append(user_id)
                 lists[user_id] = list_kind
         return Decision(allowed, refused, lists)
 
-    def _refusal(self, recipient: Person | str) -> RefusalReason | None:
+    def _verdict(self, recipient: Person | str) -> tuple[ListKind | None, RefusalReason | None]:
         if self.sender.frozen:
-            return "sender_frozen"
+            return None, "sender_frozen"
         if not self.sender.active:
-            return "sender_inactive"
-        # An unknown id and someone of another school answer alike: no enumeration.
-        if isinstance(recipient, str) or recipient.school_id != self.sender.school_id:
-            return "not_allowed"
+            return None, "sender_inactive"
+        # An unknown id, someone of another school and someone the rules keep from the
+        # sender answer alike, whatever their state: the rules are checked before an
+        # account's state is told, so that nobody probes which accounts exist or left.
+        if isinstance(recipient, str):
+            return None, "not_allowed"
+        list_kind = self.may_write_to(recipient)
+        if list_kind is None:
+            return None, "not_allowed"
         if not recipient.active:
-            return "recipient_inactive"
-        return None
+            return None, "recipient_inactive"
+        return list_kind, None

@@ -10,8 +10,10 @@ from datetime import datetime
 
 from ent_kit.auth import Identity
 from ent_kit.errors import TooMany
+from ent_kit.logging import get_logger
 from ent_kit.projections import LocalProjector
 from ent_kit.repository import Repository
+from ent_kit.send_limits import SendHistory
 from ent_kit.storage import DocumentReader
 
 from ent_mail import texts
@@ -22,6 +24,7 @@ from ent_mail.domain.limits import Exceeded, Limits, SendLog, exceeded, limits_s
 # Functions whose work is writing to many: direction and vie scolaire (the issue's "higher
 # ones"); everyone else has the ordinary limits.
 ELEVATED_FUNCTIONS = frozenset({"direction", "vie_scolaire"})
+log = get_logger("ent.mail.limits")
 
 
 class SendLimits:
@@ -44,14 +47,8 @@ class SendLimits:
     async def check(self, me: Identity, recipients: Sequence[str], now: datetime) -> None:
         person = await self._reader.get(PEOPLE, me.user_id) or {}
         limits = self._limits_for(person.get("function") in ELEVATED_FUNCTIONS)
-        history = await self._reader.get(SEND_HISTORY, me.user_id) or {}
-        over = exceeded(
-            limits,
-            [datetime.fromisoformat(t) for t in history.get("sent_at", [])],
-            {u: datetime.fromisoformat(t) for u, t in history.get("recipients", {}).items()},
-            recipients,
-            now,
-        )
+        history = SendHistory.of(await self._reader.get(SEND_HISTORY, me.user_id))
+        over = exceeded(limits, history.sent_at, history.recipients, recipients, now)
         if over is not None:
             await self._record(me, over)
 
@@ -61,6 +58,14 @@ class SendLimits:
             lambda log: log.reached(me.user_id, over),
             me.actor,
             create=True,
+        )
+        log.warning(
+            "send refused: limit reached",
+            security_event="send_limit",
+            user_id=me.user_id,
+            limit=over.limit,
+            allowed=over.allowed,
+            attempted=over.attempted,
         )
         message = (
             texts.TOO_MANY_MESSAGES

@@ -4,10 +4,11 @@ a group appearing as the group)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from ent_contracts import DomainEvent, Envelope
 from ent_contracts.mail import ContactRemoved, MessageSent
+from ent_kit.send_limits import SendHistory
 from ent_kit.storage import DocumentWriter
 
 from ent_mail.domain.conversation import recipients_of
@@ -45,14 +46,6 @@ class SenderProjection:
 
 async def _remember_send(tx: DocumentWriter, event: MessageSent) -> None:
     """The sender's sends of the last day and whom they wrote to when, trimmed as it grows."""
-    history = await tx.get(SEND_HISTORY, event.sender_id) or {"sent_at": [], "recipients": {}}
-    since = event.sent_at - KEPT
-    sent_at = [t for t in history["sent_at"] if datetime.fromisoformat(t) > since]
-    recipients = {
-        u: t for u, t in history["recipients"].items() if datetime.fromisoformat(t) > since
-    }
-    at = event.sent_at.isoformat()
-    recipients.update(dict.fromkeys(recipients_of(event), at))
-    await tx.put(
-        SEND_HISTORY, event.sender_id, {"sent_at": [*sent_at, at], "recipients": recipients}
-    )
+    history = SendHistory.of(await tx.get(SEND_HISTORY, event.sender_id))
+    history = history.recorded(event.sent_at, recipients_of(event), KEPT)
+    await tx.put(SEND_HISTORY, event.sender_id, history.document())

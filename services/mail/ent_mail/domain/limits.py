@@ -1,22 +1,26 @@
 """Send limits per sender (the March 2024 mass mailings from hijacked ENT accounts): a
 number of messages per hour and of distinct recipients per day. Pure: the history comes
-from the read model, the decision is here."""
+from the read model; the counting is the kit's sliding windows (`ent_kit.send_limits`,
+shared with the locker's deposits), the Messagerie's limits and their names are here."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, TypeAlias
 
 from ent_contracts import DomainEvent
 from ent_contracts.mail import SendLimitReached
 from ent_kit.aggregate import Aggregate
+from ent_kit.send_limits import Exceeded as Over
+from ent_kit.send_limits import Limit, SendHistory
+from ent_kit.send_limits import exceeded as first_exceeded
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 LimitName = Literal["messages_per_hour", "recipients_per_day"]
+Exceeded: TypeAlias = Over[LimitName]
 
 
 @dataclass(frozen=True)
@@ -24,13 +28,22 @@ class Limits:
     messages_per_hour: int
     recipients_per_day: int
 
-
-@dataclass(frozen=True)
-class Exceeded:
-    limit: LimitName
-    allowed: int
-    attempted: int
-    retry_after_s: int
+    def windows(self) -> list[Limit[LimitName]]:
+        """The Messagerie's two limits, counted by the kit's sliding windows."""
+        return [
+            Limit(
+                name="messages_per_hour",
+                counts="sends",
+                window=HOUR,
+                allowed=self.messages_per_hour,
+            ),
+            Limit(
+                name="recipients_per_day",
+                counts="recipients",
+                window=DAY,
+                allowed=self.recipients_per_day,
+            ),
+        ]
 
 
 def exceeded(
@@ -42,22 +55,8 @@ def exceeded(
 ) -> Exceeded | None:
     """Whether one more message to `new_recipients` goes over a limit. `sent_at`: when the
     sender's earlier messages left; `recipients_at`: when each person was last written to."""
-    recent = sorted(t for t in sent_at if now - t < HOUR)
-    if len(recent) + 1 > limits.messages_per_hour:
-        wait = recent[len(recent) - limits.messages_per_hour] + HOUR - now if recent else HOUR
-        return Exceeded("messages_per_hour", limits.messages_per_hour, len(recent) + 1, _s(wait))
-    today = {u: t for u, t in recipients_at.items() if now - t < DAY}
-    distinct = set(today) | set(new_recipients)
-    if len(distinct) > limits.recipients_per_day:
-        oldest = min(today.values(), default=now)
-        return Exceeded(
-            "recipients_per_day", limits.recipients_per_day, len(distinct), _s(oldest + DAY - now)
-        )
-    return None
-
-
-def _s(delta: timedelta) -> int:
-    return max(1, math.ceil(delta.total_seconds()))
+    history = SendHistory(sent_at=list(sent_at), recipients=dict(recipients_at))
+    return first_exceeded(limits.windows(), history, new_recipients, now)
 
 
 class SendLog(Aggregate):
