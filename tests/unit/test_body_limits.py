@@ -10,11 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
-from directory_fixtures import SECRET, Client, bearer
+from directory_fixtures import Client, bearer
 from directory_fixtures import client as directory_client
 from ent_directory.service import SERVICE as DIRECTORY
 from ent_gateway import service as gateway_service
-from ent_gateway.adapters.upstreams import Upstreams
+from ent_gateway.adapters.upstreams import PoolLimits, Upstreams
 from ent_gateway.settings import GatewaySettings
 from ent_kit import texts
 from ent_kit.auth import Identity
@@ -25,6 +25,7 @@ from ent_locker.service import SERVICE as LOCKER
 from ent_mail.domain.composition import MAX_BODY
 from ent_mail.entrypoints.writing import MAX_MESSAGE_FORM_BYTES
 from ent_mail.service import SERVICE as MAIL
+from kit_fixtures import TEST_KEYS
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
@@ -144,8 +145,8 @@ async def test_a_body_under_the_limit_is_read(directory_client: Client) -> None:
 class EchoUpstreams(Upstreams):
     """The services behind the gateway, as one that answers how many bytes it received."""
 
-    def __init__(self, urls: Any, timeout_s: float) -> None:
-        super().__init__(urls, timeout_s)
+    def __init__(self, urls: Any, timeout_s: float, limits: PoolLimits | None = None) -> None:
+        super().__init__(urls, timeout_s, limits)
 
         async def echo(request: httpx.Request) -> httpx.Response:
             size = 0
@@ -163,7 +164,7 @@ async def gateway(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Client]:
     monkeypatch.setattr(gateway_service, "Upstreams", EchoUpstreams)
     settings = GatewaySettings(
         service_name="gateway",
-        auth_secret=SECRET,
+        **TEST_KEYS.settings("gateway"),
         upstreams="directory=http://directory.test,locker=http://locker.test",
     )
     runtime = Runtime(gateway_service.SERVICE, settings, TracerProvider())

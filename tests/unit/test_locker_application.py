@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+import msgspec
 import pytest
 from ent_contracts import SYSTEM
 from ent_contracts.directory import UserUpdated
@@ -25,7 +26,7 @@ from ent_kit.repository import Repository
 from ent_kit.signal import AppendSignal
 from ent_kit.storage import Page, Query, Storage
 from ent_locker.application.casier import Casier
-from ent_locker.application.deposits import DepositForm, DepositReceipt, DepositService, Limits
+from ent_locker.application.deposits import DepositForm, DepositReceipt, DepositService
 from ent_locker.application.housekeeping import purge_expired_trash
 from ent_locker.application.projections import (
     ENTRIES,
@@ -34,6 +35,7 @@ from ent_locker.application.projections import (
     PeopleProjection,
 )
 from ent_locker.application.queries import CasierQueries, WorkspaceQueries, unique_names
+from ent_locker.application.quota import Quota
 from ent_locker.application.receipts import ReceiptChecks, ReceiptSigner
 from ent_locker.application.views import Authenticity
 from ent_locker.application.workspace import UploadForm, WorkspaceService
@@ -107,6 +109,7 @@ class Locker:
     queries: CasierQueries
     receipts: ReceiptChecks
     workspace: WorkspaceService
+    quota: Quota
 
     async def deposit(
         self, upload: Upload, recipients: list[str], sender: Identity = STUDENT, **form: str
@@ -132,15 +135,13 @@ async def locker(storage: Storage, tmp_path: Path) -> AsyncIterator[Locker]:
     queries = CasierQueries(storage.documents, blobs)
     policy = FakePolicy()
     signer = ReceiptSigner("s" * 40)
-    limits = Limits(max_document_bytes=MAX_BYTES, quota_bytes=QUOTA)
+    quota = Quota(storage.documents, QUOTA, reservation_ttl_s=3600)
     yield Locker(
         storage=storage,
         blobs=blobs,
         blob_root=tmp_path / "blobs",
         policy=policy,
-        deposits=DepositService(
-            documents, policy, blobs, projectors[0], signer, storage.documents, limits
-        ),
+        deposits=DepositService(documents, policy, blobs, projectors[0], signer, quota, MAX_BYTES),
         casier=Casier(documents, projectors[0]),
         queries=queries,
         receipts=ReceiptChecks(signer, storage.documents),
@@ -150,8 +151,10 @@ async def locker(storage: Storage, tmp_path: Path) -> AsyncIterator[Locker]:
             blobs,
             WorkspaceQueries(storage.documents, blobs),
             queries,
+            quota,
             MAX_BYTES,
         ),
+        quota=quota,
     )
     for projector in projectors:
         await projector.stop()
@@ -180,6 +183,14 @@ async def test_a_deposit_is_stored_signed_and_listed_when_it_answers(locker: Loc
     assert history.items[0].recipient_ids == [TEACHER.user_id]
     assert [e.document_id for e in received.items] == [receipt.document_id]
     assert await content_of(locker, TEACHER, receipt.document_id) == b"%PDF " * 20
+
+
+async def test_a_signature_with_non_ascii_characters_is_not_genuine(locker: Locker) -> None:
+    """Once a TypeError in compare_digest, answered 500."""
+    receipt = await locker.deposit(Upload(b"%PDF "), [TEACHER.user_id])
+    forged = msgspec.structs.replace(receipt, signature="é" + receipt.signature[1:])
+
+    assert (await locker.receipts.verify(forged)).genuine is False
 
 
 async def test_fields_are_checked_before_a_byte_is_stored(locker: Locker) -> None:
@@ -235,20 +246,22 @@ async def test_a_new_version_links_to_my_earlier_deposit(locker: Locker) -> None
 # --- the quota ----------------------------------------------------------------------------
 
 
-async def test_room_left_is_the_size_limit_or_what_is_left_of_the_quota(locker: Locker) -> None:
-    room = locker.deposits.room_left
-    assert await room(STUDENT.user_id) == MAX_BYTES
+async def test_room_left_is_what_is_left_of_the_quota(locker: Locker) -> None:
+    async def room(user_id: str) -> int:
+        return (await locker.quota.usage(user_id)).room
+
+    assert await room(STUDENT.user_id) == QUOTA
     first = await locker.deposit(Upload(b"a" * 900), [TEACHER.user_id])
-    assert await room(STUDENT.user_id) == MAX_BYTES  # 1,600 left of the quota
+    assert await room(STUDENT.user_id) == QUOTA - 900
     await locker.deposit(Upload(b"b" * 900), [TEACHER.user_id])
-    assert await room(STUDENT.user_id) == QUOTA - 1800
     await locker.deposit(Upload(b"c" * 700), [TEACHER.user_id])
     assert await room(STUDENT.user_id) == 0
-    assert await room(TEACHER.user_id) == MAX_BYTES  # receiving costs nothing
-    # Purged from the sender's Historique, a deposit gives its bytes back.
-    await locker.casier.trash(STUDENT, [first.document_id])
-    assert await room(STUDENT.user_id) == 0  # the trash still counts
-    await locker.casier.purge(STUDENT, [first.document_id])
+    assert await room(TEACHER.user_id) == QUOTA  # receiving costs nothing
+    # Purged from every locker, a deposit gives its bytes back.
+    for owner in (STUDENT, TEACHER):
+        await locker.casier.trash(owner, [first.document_id])
+        assert await room(STUDENT.user_id) == 0  # the trash still counts
+        await locker.casier.purge(owner, [first.document_id])
     assert await room(STUDENT.user_id) == 900
 
 
@@ -260,7 +273,7 @@ async def test_a_deposit_beyond_the_quota_is_refused_whole(locker: Locker) -> No
         await locker.deposit(Upload(b"c" * 701), [TEACHER.user_id])
     assert (refused.value.reason, refused.value.details) == (
         "quota_exceeded",
-        {"quota_bytes": QUOTA},
+        {"quota_bytes": QUOTA, "used_bytes": 1800, "reserved_bytes": 0},
     )
     assert locker.stored_files() == files  # nothing kept, not even a temporary file
     assert await locker.storage.events.last_position() == position

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import timedelta
 
+from ent_kit import keys
 from ent_kit.peers import PeerClient
 from ent_kit.runtime import Runtime, ServiceDefinition, provide
 from litestar.di import Provide
 
 from ent_gateway.adapters.directory import DirectoryAccounts
-from ent_gateway.adapters.upstreams import Upstreams
+from ent_gateway.adapters.upstreams import Upstreams, pool_limits
 from ent_gateway.application.sign_in import SignIn
 from ent_gateway.application.throttle import SignInThrottle, ThrottlePolicy
 from ent_gateway.entrypoints.client_address import ClientAddresses
@@ -21,11 +22,15 @@ from ent_gateway.settings import GatewaySettings
 def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
     settings = runtime.settings
     assert isinstance(settings, GatewaySettings)
-    upstreams = Upstreams(settings.upstream_map(), settings.upstream_timeout_s)
+    upstreams = Upstreams(
+        settings.upstream_map(), settings.upstream_timeout_s, pool_limits(settings)
+    )
     runtime.close_on_stop(upstreams.close)
     directory_url = upstreams.url("directory")
     directory = (
-        PeerClient(directory_url, settings, timeout_s=settings.upstream_timeout_s)
+        PeerClient(
+            directory_url, settings, callee="directory", timeout_s=settings.upstream_timeout_s
+        )
         if directory_url
         else None
     )
@@ -33,7 +38,7 @@ def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
         runtime.close_on_stop(directory.close)
     sign_in = SignIn(
         DirectoryAccounts(directory),
-        secret=settings.auth_secret,
+        signing_key=keys.private_key(settings.user_token_signing_key),
         issuer=settings.auth_issuer,
         token_ttl=timedelta(seconds=settings.token_ttl_s),
         dev_login=settings.dev_login,
@@ -69,5 +74,12 @@ SERVICE = ServiceDefinition(
     uses_storage=False,
     uses_broker=False,
     uses_blobs=False,
-    public_paths=["/api/auth/dev-login", "/api/auth/login", "/api/openapi.json", "/api/docs"],
+    public_paths=[
+        "/api/auth/dev-login",
+        "/api/auth/login",
+        "/api/openapi.json",
+        "/api/docs",
+        # Redeeming a reset code: the code in the body is the credential.
+        "/api/directory/password-reset",
+    ],
 )

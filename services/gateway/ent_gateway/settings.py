@@ -3,6 +3,7 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 import msgspec
+from ent_kit import keys
 from ent_kit.settings import ServiceSettings
 
 
@@ -15,8 +16,23 @@ class GatewaySettings(ServiceSettings, frozen=True, kw_only=True):
     # store to tell the profile by, so it is refused unless every upstream is on this
     # machine's loopback (as `make run` starts them); in a cluster they never are.
     dev_login: bool = False
+    # The private half of the user-token pair (PEM, Ed25519): only the gateway signs user
+    # tokens; the services hold the public half (ENT_USER_TOKEN_PUBLIC_KEY).
+    user_token_signing_key: str
     token_ttl_s: Annotated[int, msgspec.Meta(ge=60, le=86400)] = 8 * 3600
+    # At most between two chunks of a service's answer (or two writes of a body to it).
     upstream_timeout_s: Annotated[float, msgspec.Meta(gt=0)] = 60.0
+    # The connection pool to the services (per replica), and each client's share of it.
+    upstream_connect_timeout_s: Annotated[float, msgspec.Meta(gt=0)] = 5.0
+    upstream_pool_wait_s: Annotated[float, msgspec.Meta(gt=0)] = 10.0  # then 503
+    upstream_max_connections: Annotated[int, msgspec.Meta(ge=1)] = 200
+    upstream_max_keepalive: Annotated[int, msgspec.Meta(ge=0)] = 50
+    # A client that has not taken a chunk of an answer within this loses its connection
+    # to the service (a slow reader cannot hold one of the pool for ever).
+    client_send_timeout_s: Annotated[float, msgspec.Meta(gt=0)] = 60.0
+    # Requests one client (the signed-in user, else the address) may have under way
+    # through the proxy at once; beyond, 429 with Retry-After.
+    max_concurrent_per_client: Annotated[int, msgspec.Meta(ge=1)] = 16
     # Sign-in throttling (per gateway replica): this many failures per login (per client
     # address) within the window go unpunished; then each attempt waits a delay that
     # starts at `first_delay_s` and doubles, up to `max_delay_s` (429 with Retry-After).
@@ -34,6 +50,19 @@ class GatewaySettings(ServiceSettings, frozen=True, kw_only=True):
     trusted_proxy_hops: Annotated[int, msgspec.Meta(ge=1, le=10)] = 1
 
     def __post_init__(self) -> None:
+        super().__post_init__()
+        try:
+            keys.private_key(self.user_token_signing_key)
+        except keys.BadKey as exc:
+            raise ValueError(f"ENT_USER_TOKEN_SIGNING_KEY: {exc}") from None
+        # The gateway verifies the tokens it signs (its own routes): a public key of
+        # another pair would lock every user out at the first request, not at start.
+        if self.user_token_public_key and not keys.same_pair(
+            self.user_token_signing_key, self.user_token_public_key
+        ):
+            raise ValueError(
+                "ENT_USER_TOKEN_PUBLIC_KEY: not the public half of ENT_USER_TOKEN_SIGNING_KEY"
+            )
         if self.dev_login and not all(map(_on_loopback, self.upstream_map().values())):
             raise ValueError(
                 "ENT_DEV_LOGIN: the dev login is for the embedded profile only, refused"

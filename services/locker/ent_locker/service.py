@@ -11,10 +11,11 @@ from ent_kit.peers import PeerClient
 from ent_kit.reachability import DirectoryPolicy
 from ent_kit.repository import Repository
 from ent_kit.runtime import Periodic, Runtime, ServiceDefinition, Subscription, provide
+from ent_kit.scopes import DIRECTORY_REACHABILITY
 from litestar.di import Provide
 
 from ent_locker.application.casier import Casier
-from ent_locker.application.deposits import DepositService, Limits
+from ent_locker.application.deposits import DepositService
 from ent_locker.application.housekeeping import purge_expired_trash
 from ent_locker.application.ports import RecipientPolicy
 from ent_locker.application.projections import (
@@ -23,13 +24,17 @@ from ent_locker.application.projections import (
     PeopleProjection,
 )
 from ent_locker.application.queries import CasierQueries, WorkspaceQueries
+from ent_locker.application.quota import Quota
 from ent_locker.application.receipts import ReceiptChecks, ReceiptSigner
+from ent_locker.application.send_history import DepositHistoryProjection
+from ent_locker.application.send_limits import DepositLimits
 from ent_locker.application.workspace import WorkspaceService
 from ent_locker.application.workspace_projection import (
     WORKSPACE_FOLDERS,
     WORKSPACE_ITEMS,
     WorkspaceProjection,
 )
+from ent_locker.domain.limits import DepositLog
 from ent_locker.domain.model import Document
 from ent_locker.domain.workspace import Workspace
 from ent_locker.entrypoints.http import LockerController
@@ -38,6 +43,7 @@ from ent_locker.settings import LockerSettings
 
 LOCKER = LockerProjection()
 WORKSPACE = WorkspaceProjection()
+DEPOSIT_HISTORY = DepositHistoryProjection()
 # Read models whose documents point at blobs: a blob still named in one of them stays.
 BLOB_IN_USE = referenced_by(ENTRIES, WORKSPACE_ITEMS)
 
@@ -58,7 +64,16 @@ def casier_queries(runtime: Runtime) -> CasierQueries:
 
 def receipt_signer(runtime: Runtime) -> ReceiptSigner:
     """Signs deposit receipts and checks them back (`dependencies` builds one for both)."""
-    return ReceiptSigner(settings_of(runtime).auth_secret)
+    return ReceiptSigner(settings_of(runtime).receipt_key)
+
+
+def deposit_limits(runtime: Runtime) -> DepositLimits:
+    return DepositLimits(
+        runtime.storage.documents,
+        Repository(runtime.storage.events, DepositLog, runtime.signal),
+        settings_of(runtime).deposit_limits,
+        runtime.projectors[DEPOSIT_HISTORY.name],
+    )
 
 
 def deposit_service(
@@ -71,9 +86,15 @@ def deposit_service(
         runtime.blobs,
         runtime.projectors[LOCKER.name],
         signer,
-        runtime.storage.documents,
-        Limits(max_document_bytes=settings.max_document_bytes, quota_bytes=settings.quota_bytes),
+        quota(runtime),
+        settings.max_document_bytes,
+        sender_limits=deposit_limits(runtime),
     )
+
+
+def quota(runtime: Runtime) -> Quota:
+    settings = settings_of(runtime)
+    return Quota(runtime.storage.documents, settings.quota_bytes, settings.quota_reservation_ttl_s)
 
 
 def workspace_queries(runtime: Runtime) -> WorkspaceQueries:
@@ -87,6 +108,7 @@ def workspace_service(runtime: Runtime) -> WorkspaceService:
         runtime.blobs,
         workspace_queries(runtime),
         casier_queries(runtime),
+        quota(runtime),
         settings_of(runtime).max_document_bytes,
     )
 
@@ -95,7 +117,9 @@ def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
     """What the controllers take, by parameter name. Built per request: the store and the
     blobs are opened only once the service has started."""
     settings = settings_of(runtime)
-    directory = PeerClient(settings.directory_url, settings)
+    directory = PeerClient(
+        settings.directory_url, settings, callee="directory", scope=DIRECTORY_REACHABILITY
+    )
     runtime.close_on_stop(directory.close)
     policy = DirectoryPolicy(directory, field="recipients")
     signer = receipt_signer(runtime)
@@ -106,6 +130,7 @@ def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
         "receipts": provide(lambda: ReceiptChecks(signer, runtime.storage.documents)),
         "workspace": provide(lambda: workspace_service(runtime)),
         "workspace_queries": provide(lambda: workspace_queries(runtime)),
+        "quota": provide(lambda: quota(runtime)),
     }
 
 
@@ -140,7 +165,7 @@ SERVICE = ServiceDefinition(
     controllers=[LockerController, WorkspaceController],
     dependencies=dependencies,
     topics=[topics.LOCKER],
-    local_projections=[LOCKER, WORKSPACE],
+    local_projections=[LOCKER, WORKSPACE, DEPOSIT_HISTORY],
     subscriptions=[Subscription(topics.DIRECTORY, PeopleProjection())],
     on_start=on_start,
     periodic=[

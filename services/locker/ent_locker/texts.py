@@ -22,6 +22,15 @@ NO_EARLIER_DEPOSIT = "aucun dépôt antérieur de votre part"
 PURGE_ONLY_FROM_TRASH = "seul un document de la corbeille se supprime"
 DOCUMENT_TOO_LARGE = "Document trop volumineux"
 QUOTA_EXCEEDED = "Quota de dépôt atteint"
+# The deposit limits (429): `allowed` is the limit reached.
+TOO_MANY_DEPOSITS_THIS_HOUR = "Vous avez fait {allowed} dépôts dans l'heure : réessayez plus tard"
+TOO_MANY_DEPOSITS_TODAY = "Vous avez fait {allowed} dépôts en 24 heures : réessayez plus tard"
+TOO_MANY_RECIPIENTS_THIS_HOUR = (
+    "Vous avez déposé pour {allowed} personnes différentes dans l'heure : réessayez plus tard"
+)
+TOO_MANY_RECIPIENTS_TODAY = (
+    "Vous avez déposé pour {allowed} personnes différentes en 24 heures : réessayez plus tard"
+)
 
 # --- Mes documents --------------------------------------------------------------------
 FOLDER_NOT_FOUND = "Dossier introuvable"

@@ -11,6 +11,10 @@ import httpx
 from ent_kit.peers import PeerUnavailable
 from ent_kit.telemetry import traced
 
+from ent_gateway.adapters.relay import relayed
+from ent_gateway.application.client_limits import ClientLimits, Slot
+from ent_gateway.settings import GatewaySettings
+
 # Connection-level headers belong to one hop and must not be forwarded (RFC 9110 §7.6.1).
 HOP_BY_HOP = frozenset(
     {
@@ -32,6 +36,31 @@ SET_BY_GATEWAY = frozenset({"date", "server"})
 
 
 @dataclass(frozen=True)
+class PoolLimits:
+    """The connection pool to the services, and how long each step may wait."""
+
+    connect_s: float = 5.0  # fails fast when a service is down
+    pool_wait_s: float = 10.0  # for a free connection, then 503
+    max_connections: int = 200
+    max_keepalive: int = 50
+    # A client must take each chunk of an answer within this, or its connection to the
+    # service is closed: a slow reader does not hold one of the pool for ever.
+    client_send_s: float = 60.0
+    max_concurrent_per_client: int = 16  # requests under way per client; beyond, 429
+
+
+def pool_limits(settings: GatewaySettings) -> PoolLimits:
+    return PoolLimits(
+        connect_s=settings.upstream_connect_timeout_s,
+        pool_wait_s=settings.upstream_pool_wait_s,
+        max_connections=settings.upstream_max_connections,
+        max_keepalive=settings.upstream_max_keepalive,
+        client_send_s=settings.client_send_timeout_s,
+        max_concurrent_per_client=settings.max_concurrent_per_client,
+    )
+
+
+@dataclass(frozen=True)
 class Forwarded:
     """A service's answer, streamed back as it arrives; `close` once it has been sent."""
 
@@ -39,17 +68,34 @@ class Forwarded:
     headers: dict[str, str]
     body: AsyncIterator[bytes]
     response: httpx.Response
+    slot: Slot | None = None  # the client's request under way, given back by `close`
 
     async def close(self) -> None:
-        await self.response.aclose()
+        try:
+            await self.response.aclose()
+        finally:
+            if self.slot is not None:
+                self.slot.release()
 
 
 class Upstreams:
-    def __init__(self, urls: Mapping[str, str], timeout_s: float) -> None:
+    def __init__(
+        self, urls: Mapping[str, str], timeout_s: float, limits: PoolLimits | None = None
+    ) -> None:
+        """`timeout_s`: at most between two chunks of an answer (or two writes of a body):
+        a large download streams through as long as it keeps moving."""
         self.urls = dict(urls)
-        # Long read timeout: large downloads stream through; connect fails fast.
+        self.limits = limits or PoolLimits()
+        self.clients = ClientLimits(self.limits.max_concurrent_per_client)
+        timeout = httpx.Timeout(
+            timeout_s, connect=self.limits.connect_s, pool=self.limits.pool_wait_s
+        )
+        pool = httpx.Limits(
+            max_connections=self.limits.max_connections,
+            max_keepalive_connections=self.limits.max_keepalive,
+        )
         self.client = traced(
-            httpx.AsyncClient(timeout=httpx.Timeout(timeout_s, connect=5.0), follow_redirects=False)
+            httpx.AsyncClient(timeout=timeout, limits=pool, follow_redirects=False)
         )
 
     def url(self, service: str) -> str | None:
@@ -66,22 +112,30 @@ class Upstreams:
         url: str,
         headers: Mapping[str, str],
         body: AsyncIterator[bytes] | None,
+        client: str | None = None,
     ) -> Forwarded:
-        """Send a client's request on, body streamed both ways. PeerUnavailable when the
-        service does not answer."""
+        """Send a client's request on, body streamed both ways. 429 when `client` (see
+        `client_key`) has too many under way; PeerUnavailable when the service does not
+        answer, or no connection to it frees up in time."""
+        slot = self.clients.take(client) if client is not None else None
         request = self.client.build_request(
             method, url, headers=self.forward_headers(headers), content=body
         )
         try:
             response = await self.client.send(request, stream=True)
-        except httpx.TransportError as exc:
-            raise PeerUnavailable(f"{url}: {exc}") from exc
+        except BaseException as exc:
+            if slot is not None:
+                slot.release()
+            if isinstance(exc, httpx.TransportError):
+                raise PeerUnavailable(f"{url}: {exc}") from exc
+            raise
         kept = {
             k: v
             for k, v in response.headers.items()
             if k.lower() not in HOP_BY_HOP | SET_BY_GATEWAY
         }
-        return Forwarded(response.status_code, kept, response.aiter_raw(), response)
+        body_out = relayed(response, self.limits.client_send_s)
+        return Forwarded(response.status_code, kept, body_out, response, slot)
 
     async def openapi_documents(self) -> dict[str, dict[str, Any]]:
         """Each service's OpenAPI document, by service name; a service that is down is left

@@ -18,7 +18,9 @@ from ent_kit.storage import DocumentWriter
 ENTRIES = "entries"  # one row per (document, owner, folder): what folder listings page through
 DOCUMENTS = "documents"  # one row per document: access checks and download
 PEOPLE = "people"  # names and profiles, from the directory's events
-USAGE = "usage"  # bytes each user has deposited and not yet purged from their Historique
+# Bytes of each user's deposits while any copy is kept (their Historique entry or a
+# recipient's): purging one's own entry does not free what recipients still hold.
+USAGE = "usage"
 
 RECEIVED = "received"  # Mon casier
 HISTORY = "history"  # Historique
@@ -59,12 +61,17 @@ class LockerProjection:
             return
         sender = document["sender_id"]
         await tx.delete(ENTRIES, entry_id(event.document_id, event.owner_id, sender))
-        if event.owner_id == sender:
-            await _add_usage(tx, sender, -document["size"])
         owners = [sender, *document["recipient_ids"]]
         remaining = await tx.existing(
             ENTRIES, [entry_id(event.document_id, o, sender) for o in owners]
         )
+        # Given back once the last copy is gone; a row recorded under the earlier rule (no
+        # `until_last_copy`) was given back when its sender purged it, and keeps that rule
+        # so that it is never given back twice.
+        legacy = not document.get("until_last_copy")
+        freed = event.owner_id == sender if legacy else not remaining
+        if freed:
+            await _add_usage(tx, sender, -document["size"])
         if not remaining:
             await mark_candidate(tx, document["blob_key"], envelope.occurred_at)
 
@@ -92,7 +99,9 @@ class LockerProjection:
             "previous_version_id": event.previous_version_id,
         }
         await tx.put(
-            DOCUMENTS, event.document_id, {**summary, "recipient_ids": event.recipient_ids}
+            DOCUMENTS,
+            event.document_id,
+            {**summary, "recipient_ids": event.recipient_ids, "until_last_copy": True},
         )
         await _add_usage(tx, event.sender_id, event.size)
         in_folder = {"state": ACTIVE, "trashed_at": None}
@@ -135,9 +144,12 @@ class PeopleProjection:
                         "display_name": display_name(event.first_name, event.last_name),
                         "profile": event.profile,
                         "school_id": event.school_id,
+                        # Direction and vie scolaire have the elevated deposit limits.
+                        "function": event.function,
                     },
                 )
             case UserUpdated():
                 person = await tx.get(PEOPLE, event.user_id) or {}  # profile, school kept
                 name = display_name(event.first_name, event.last_name)
-                await tx.put(PEOPLE, event.user_id, {**person, "display_name": name})
+                changed = {"display_name": name, "function": event.function}
+                await tx.put(PEOPLE, event.user_id, {**person, **changed})

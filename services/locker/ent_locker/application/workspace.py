@@ -10,13 +10,14 @@ from dataclasses import dataclass
 
 from ent_kit.aggregate import new_event_id
 from ent_kit.auth import Identity
-from ent_kit.blobs import BlobStore, BlobTooLarge, IncomingFile, put_content_addressed
-from ent_kit.errors import Refused, TooLarge
+from ent_kit.blobs import BlobStore, IncomingFile
+from ent_kit.errors import Refused
 from ent_kit.projections import LocalProjector
 from ent_kit.repository import Repository
 
 from ent_locker import texts
 from ent_locker.application.queries import CasierQueries, WorkspaceQueries
+from ent_locker.application.quota import Quota, store_in
 from ent_locker.application.views import CopiedItems, FolderView, ItemView
 from ent_locker.domain.model import StoredFile, checked_file_name
 from ent_locker.domain.workspace import MAX_COPIED_DOCUMENTS, Workspace, workspace_id
@@ -28,6 +29,7 @@ class UploadForm:
 
     folder_id: str | None = None  # None: at the root
     file: IncomingFile
+    size_hint: int | None = None  # at most this many bytes (the request's Content-Length)
 
 
 class WorkspaceService:
@@ -38,6 +40,7 @@ class WorkspaceService:
         blobs: BlobStore,
         views: WorkspaceQueries,
         casier: CasierQueries,
+        quota: Quota,
         max_document_bytes: int,
     ) -> None:
         self._workspaces = workspaces
@@ -45,6 +48,7 @@ class WorkspaceService:
         self._blobs = blobs
         self._views = views
         self._casier = casier  # who may read which Casier document
+        self._quota = quota  # uploads and copies count, as the owner's deposits do
         self._max_bytes = max_document_bytes
 
     # --- folders ------------------------------------------------------------------
@@ -77,25 +81,21 @@ class WorkspaceService:
         workspace = await self._load(me)
         folder_id = workspace.parent_or_root(form.folder_id, "folder_id")
         checked_file_name(form.file.file_name)
-        try:
-            blob = await put_content_addressed(
-                self._blobs, form.file.chunks, max_size=self._max_bytes
+        wanted = min(form.size_hint or self._max_bytes, self._max_bytes)
+        # The room stays reserved until the read model counts the document.
+        async with self._quota.holding(me.user_id, wanted, field="file") as room:
+            blob = await store_in(self._blobs, form.file, room, self._max_bytes)
+            file = StoredFile(
+                file_name=form.file.file_name,
+                media_type=form.file.media_type,
+                size=blob.size,
+                sha256=blob.sha256,
+                blob_key=blob.key,
             )
-        except BlobTooLarge:
-            raise TooLarge(
-                "file", "document_too_large", texts.DOCUMENT_TOO_LARGE, max_bytes=self._max_bytes
-            ) from None
-        file = StoredFile(
-            file_name=form.file.file_name,
-            media_type=form.file.media_type,
-            size=blob.size,
-            sha256=blob.sha256,
-            blob_key=blob.key,
-        )
-        item_id = new_event_id()
-        await self._change(
-            me, lambda w: w.add_document(item_id=item_id, folder_id=folder_id, file=file)
-        )
+            item_id = new_event_id()
+            await self._change(
+                me, lambda w: w.add_document(item_id=item_id, folder_id=folder_id, file=file)
+            )
         return await self._views.item(me, item_id)
 
     async def copy_from_locker(
@@ -120,7 +120,10 @@ class WorkspaceService:
                     file=document.file,
                 )
 
-        await self._change(me, decide)
+        # A copy is the caller's document: it counts for them, whoever deposited it.
+        total = sum(document.file.size for document in readable)
+        async with self._quota.holding(me.user_id, total, field="document_ids", exact=True):
+            await self._change(me, decide)
         return CopiedItems(items=await self._views.items(me, item_ids))
 
     # --- the aggregate ------------------------------------------------------------

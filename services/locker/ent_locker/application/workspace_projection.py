@@ -19,11 +19,14 @@ WORKSPACE_FOLDERS = "workspace_folders"  # one row per folder: owner_id, parent_
 # One row per document: owner_id, folder_id, file_name, trashed, blob_key (kept once trashed,
 # so a blob that a trashed document still refers to is never taken for unused).
 WORKSPACE_ITEMS = "workspace_items"
+# Bytes of each user's live documents (uploaded or copied): their share of the quota. A
+# trashed document gives its bytes back (Mes documents has no definitive delete).
+WORKSPACE_USAGE = "workspace_usage"
 
 
 class WorkspaceProjection:
     name = "workspace"
-    collections = (WORKSPACE_FOLDERS, WORKSPACE_ITEMS)
+    collections = (WORKSPACE_FOLDERS, WORKSPACE_ITEMS, WORKSPACE_USAGE)
 
     async def apply(self, tx: DocumentWriter, envelope: Envelope, event: DomainEvent) -> None:
         match event:
@@ -79,7 +82,11 @@ class WorkspaceProjection:
                         "trashed_at": None,
                     },
                 )
+                await _add_usage(tx, event.owner_id, event.size)
             case WorkspaceDocumentTrashed():
+                item = await tx.get(WORKSPACE_ITEMS, event.item_id)
+                if item is not None and not item["trashed"]:
+                    await _add_usage(tx, event.owner_id, -item["size"])
                 await _update(
                     tx,
                     WORKSPACE_ITEMS,
@@ -94,3 +101,8 @@ async def _update(tx: DocumentWriter, collection: str, doc_id: str, **changes: A
     if doc is not None:
         doc.pop("id", None)
         await tx.put(collection, doc_id, {**doc, **changes})
+
+
+async def _add_usage(tx: DocumentWriter, owner_id: str, delta: int) -> None:
+    usage = await tx.get(WORKSPACE_USAGE, owner_id) or {"bytes": 0}
+    await tx.put(WORKSPACE_USAGE, owner_id, {"bytes": max(0, usage["bytes"] + delta)})

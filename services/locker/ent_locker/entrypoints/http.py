@@ -6,6 +6,7 @@ Each handler turns HTTP into typed input, makes one call to a command or a query
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Annotated
 
 import msgspec
@@ -18,6 +19,7 @@ from litestar.response import Stream
 from ent_locker.application.casier import MAX_SELECTION, Casier, SelectionResult
 from ent_locker.application.deposits import DepositForm, DepositReceipt, DepositService
 from ent_locker.application.queries import CasierQueries
+from ent_locker.application.quota import Quota, Usage
 from ent_locker.application.receipts import ReceiptChecks, SignedReceipt
 from ent_locker.application.views import Authenticity, FolderPage
 
@@ -43,7 +45,19 @@ class LockerController(Controller):
     )
     async def deposit(self, request: AnyRequest, deposits: DepositService) -> DepositReceipt:
         form = await deposit_form(request.headers.get("content-type", ""), request.stream())
+        form = replace(form, size_hint=declared_length(request))
         return await deposits.deposit(request.user, form)
+
+    @get(
+        "/usage",
+        summary="My space: what I occupy (deposits kept anywhere, Mes documents), my quota",
+        description=(
+            "`reserved_bytes` is held by my uploads under way; a deposit counts while any "
+            "copy of it is kept, mine or a recipient's."
+        ),
+    )
+    async def usage(self, request: AnyRequest, quota: Quota) -> Usage:
+        return await quota.usage(request.user.user_id)
 
     @get("/received", summary="Mon casier: documents deposited into my locker, newest first")
     async def received(
@@ -136,3 +150,10 @@ async def deposit_form(content_type: str, body: AsyncIterator[bytes]) -> Deposit
         previous_version_id=previous[0] if previous else None,
         file=file,
     )
+
+
+def declared_length(request: AnyRequest) -> int | None:
+    """The body's Content-Length, an upper bound of the file's size (None: not declared,
+    or not a number; the server holds the body to it)."""
+    value = request.headers.get("content-length", "")
+    return int(value) if value.isdigit() else None

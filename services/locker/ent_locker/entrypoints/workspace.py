@@ -8,6 +8,7 @@ pick them by `item_id`.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Annotated
 
 import msgspec
@@ -29,6 +30,7 @@ from ent_locker.application.views import (
 )
 from ent_locker.application.workspace import UploadForm, WorkspaceService
 from ent_locker.domain.workspace import MAX_COPIED_DOCUMENTS
+from ent_locker.entrypoints.http import declared_length
 
 
 class NewFolder(msgspec.Struct, frozen=True, kw_only=True):
@@ -118,6 +120,7 @@ class WorkspaceController(Controller):
     )
     async def upload(self, request: AnyRequest, workspace: WorkspaceService) -> ItemView:
         form = await upload_form(request.headers.get("content-type", ""), request.stream())
+        form = replace(form, size_hint=declared_length(request))
         return await workspace.upload(request.user, form)
 
     @get("/items/{item_id:str}/content", summary="Download a document (HTTP Range)")
