@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-HIDDEN_PREFIXES = ("/health", "/schema")
+HIDDEN_PREFIXES = ("/health", "/schema", "/metrics")
 
 
 def merge(own: dict[str, Any], services: dict[str, dict[str, Any]]) -> dict[str, Any]:

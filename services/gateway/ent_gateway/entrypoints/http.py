@@ -7,23 +7,29 @@ from urllib.parse import quote, unquote
 
 import msgspec
 from ent_kit import texts as kit_texts
+from ent_kit.api_docs import SCALAR_JS_INTEGRITY, SCALAR_JS_URL
 from ent_kit.auth import Identity
 from ent_kit.controllers import AnyRequest
+from ent_kit.errors import Unauthenticated
 from ent_kit.problems import Problem
 from litestar import Controller, Request, get, post, route
 from litestar.background_tasks import BackgroundTask
 from litestar.enums import HttpMethod
 from litestar.response import Stream
 
+from ent_gateway import texts
 from ent_gateway.adapters.upstreams import Upstreams
+from ent_gateway.application.client_limits import client_key
 from ent_gateway.application.openapi import merge
 from ent_gateway.application.sign_in import SignedIn, SignIn
 from ent_gateway.entrypoints.client_address import ClientAddresses
 
-DOCS_HTML = """<!doctype html>
+# The same pinned, integrity-checked script as every service's /schema page.
+DOCS_HTML = f"""<!doctype html>
 <html><head><title>ENT API</title><meta charset="utf-8"/></head>
 <body><script id="api-reference" data-url="/api/openapi.json"></script>
-<script src="https://cdn.jsdelivr.net/npm/@scalar/api-reference"></script></body></html>"""
+<script src="{SCALAR_JS_URL}" integrity="{SCALAR_JS_INTEGRITY}" crossorigin="anonymous"></script>
+</body></html>"""
 
 
 # What a path segment may hold unencoded (RFC 3986 pchar); anything else is sent encoded.
@@ -82,8 +88,21 @@ class AuthController(Controller):
         address = client_addresses.of(request)
         return await sign_in.with_password(data.login, data.password, address)
 
-    @get("/me", summary="Who the bearer token says I am")
-    async def me(self, request: AnyRequest) -> Identity:
+    @get("/me", summary="Who the bearer token says I am, while its session lasts")
+    async def me(self, request: AnyRequest, upstreams: Upstreams) -> Identity:
+        # The gateway keeps no session versions (no store): the directory, which does,
+        # says whether this token's session has ended (a freeze, a new password…).
+        directory = upstreams.url("directory")
+        if directory is not None:
+            answer = await upstreams.forward(
+                "GET",
+                f"{directory}/directory/me",
+                {"authorization": request.headers.get("authorization", "")},
+                None,
+            )
+            await answer.close()
+            if answer.status_code == 401:
+                raise Unauthenticated("", "session_ended", texts.SESSION_ENDED)
         return request.user
 
 
@@ -115,7 +134,12 @@ class ApiController(Controller):
         request_max_body_size=None,
     )
     async def proxy(
-        self, request: AnyRequest, upstreams: Upstreams, service: str, path: str
+        self,
+        request: AnyRequest,
+        upstreams: Upstreams,
+        client_addresses: ClientAddresses,
+        service: str,
+        path: str,
     ) -> Stream:
         base = upstreams.url(service)
         raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
@@ -125,9 +149,18 @@ class ApiController(Controller):
         url = f"{base}{forwarded}"
         if request.url.query:
             url += f"?{request.url.query}"
-        has_body = request.method in ("POST", "PUT", "PATCH")
+        # The body goes on as the client sent it, whatever the method (a DELETE, even a GET,
+        # may carry one: the service judges it). Dropped while its Content-Length went on,
+        # the request upstream was malformed and the client got a 500.
+        has_body = "content-length" in request.headers or "transfer-encoding" in request.headers
         body = request.stream() if has_body else None
-        answer = await upstreams.forward(request.method, url, dict(request.headers), body)
+        # The pool to the services is shared: each client has a bounded share (429 beyond).
+        # Public routes (a password reset) carry no identity: the address stands for them.
+        user = request.scope.get("user")
+        client = client_key(getattr(user, "user_id", None), client_addresses.of(request))
+        answer = await upstreams.forward(
+            request.method, url, dict(request.headers), body, client=client
+        )
         return Stream(
             answer.body,
             status_code=answer.status_code,

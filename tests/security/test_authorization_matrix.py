@@ -1,0 +1,388 @@
+"""The authorization matrix: every route of the gateway's OpenAPI, for every caller.
+
+`MATRIX` below is the one table of expected answers, a row per route and a cell per caller
+(see `school_world.PROFILES`). The document is read from the running gateway at test time:
+a route it lists that the table lacks fails, and so does a row for a route it does not
+list, so a new route cannot be forgotten. Ids in paths and bodies are real and chosen to
+mean something: the things asked for belong to a classmate of the student caller (her
+message, draft, folders, document, deposit, favourite), the card asked for is of a 3A
+student (another class, nobody's child among the callers), the account to freeze is a 6A
+student. Every answer of every cell is also searched for the marker those things are named
+with: no caller may read any of them. Writes refused are checked harmless at the end (the
+classmate's things are all still there, unchanged).
+
+Prints `MATRIX cells=<n> routes=<r> profiles=<p>`."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import school_world
+from ent_devstack.stack import Ports, Stack
+from matrix_calls import Call, Expect, judge, send
+from school_world import MARKER, PROFILES, World
+
+pytestmark = pytest.mark.e2e
+
+OK, ACCEPTED, HIDDEN = Expect.OK, Expect.ACCEPTED, Expect.HIDDEN
+FORBIDDEN, NOTHING_DONE = Expect.FORBIDDEN, Expect.NOTHING_DONE
+REFUSED = Expect.REFUSED
+SIGNED_IN = tuple(
+    p for p in PROFILES if p not in {"frozen", "deactivated", "no_token", "expired_token"}
+)
+TURNED_AWAY = tuple(p for p in PROFILES if p not in SIGNED_IN)  # 401 on every private route
+
+Row = dict[str, Expect]
+
+
+def public(expect: Expect = OK) -> Row:
+    """No token needed: every caller gets the same answer."""
+    return dict.fromkeys(PROFILES, expect)
+
+
+def private(signed_in: Expect, **by_profile: Expect) -> Row:
+    """A token needed: the frozen, the departed, no token and an expired one get 401; the
+    signed-in get `signed_in` unless named."""
+    unknown = set(by_profile) - set(SIGNED_IN)
+    assert not unknown, unknown
+    return {
+        **dict.fromkeys(TURNED_AWAY, Expect.UNAUTHENTICATED),
+        **dict.fromkeys(SIGNED_IN, signed_in),
+        **by_profile,
+    }
+
+
+def direction_only(other_school: Expect = HIDDEN) -> Row:
+    return private(FORBIDDEN, direction=OK, other_school=other_school)
+
+
+STAFF_AND_TEACHERS = {"teacher": OK, "substitute": OK, "vie_scolaire": OK, "direction": OK}
+
+# fmt: off
+MATRIX: dict[str, Row] = {
+    # --- gateway -----------------------------------------------------------------------
+    "POST /api/auth/dev-login": public(),
+    "POST /api/auth/login": public(),
+    "GET /api/auth/me": private(OK),
+    "GET /api/docs": public(),
+    "GET /api/openapi.json": public(),
+    # --- directory ---------------------------------------------------------------------
+    "GET /api/directory/assistant": private(OK),
+    "GET /api/directory/me": private(OK),
+    "GET /api/directory/search": private(OK),
+    "GET /api/directory/assistant/members": private(HIDDEN, **STAFF_AND_TEACHERS),
+    "GET /api/directory/users/{user_id}": private(HIDDEN, **STAFF_AND_TEACHERS),
+    "POST /api/directory/reachability": private(FORBIDDEN),
+    "POST /api/directory/users/{user_id}/freeze": direction_only(),
+    "POST /api/directory/users/{user_id}/unfreeze": direction_only(),
+    "GET /api/directory/schools/{school_id}/rules": direction_only(),
+    "POST /api/directory/schools/{school_id}/rules": direction_only(),
+    "DELETE /api/directory/schools/{school_id}/rules/{rule_id}": direction_only(),
+    "POST /api/directory/schools/{school_id}/import": private(
+        FORBIDDEN, direction=ACCEPTED, other_school=HIDDEN
+    ),
+    "POST /api/directory/me/password": private(ACCEPTED),  # the current one is wrong: 400
+    "POST /api/directory/users/{user_id}/password-reset": direction_only(),
+    "POST /api/directory/password-reset": public(ACCEPTED),  # an unknown code: 400
+    "GET /api/directory/favourites": private(OK),
+    "POST /api/directory/favourites": private(ACCEPTED),
+    "PUT /api/directory/favourites/{favourite_id}": private(HIDDEN),
+    "DELETE /api/directory/favourites/{favourite_id}": private(HIDDEN),
+    # --- locker: Casier -----------------------------------------------------------------
+    "POST /api/locker/deposits": private(ACCEPTED, other_school=REFUSED),
+    "GET /api/locker/history": private(OK),
+    "GET /api/locker/received": private(OK),
+    "GET /api/locker/trash": private(OK),
+    "GET /api/locker/documents/{document_id}/content": private(HIDDEN),
+    "POST /api/locker/documents/download": private(NOTHING_DONE),
+    "POST /api/locker/documents/trash": private(NOTHING_DONE),
+    "POST /api/locker/documents/restore": private(NOTHING_DONE),
+    "POST /api/locker/documents/delete": private(NOTHING_DONE),
+    "POST /api/locker/receipts/verify": private(OK),
+    "GET /api/locker/usage": private(OK),
+    # --- locker: Mes documents ------------------------------------------------------------
+    "GET /api/locker/workspace/items": private(OK),
+    "POST /api/locker/workspace/items": private(OK),
+    "GET /api/locker/workspace/folders/tree": private(OK),
+    "POST /api/locker/workspace/folders": private(OK),
+    "GET /api/locker/workspace/folders/{folder_id}/items": private(HIDDEN),
+    "PATCH /api/locker/workspace/folders/{folder_id}": private(HIDDEN),
+    "POST /api/locker/workspace/folders/{folder_id}/move": private(HIDDEN),
+    "DELETE /api/locker/workspace/folders/{folder_id}": private(HIDDEN),
+    "GET /api/locker/workspace/items/{item_id}/content": private(HIDDEN),
+    "DELETE /api/locker/workspace/items/{item_id}": private(HIDDEN),
+    "POST /api/locker/workspace/copy-from-locker": private(NOTHING_DONE),
+    # --- mail -----------------------------------------------------------------------------
+    "GET /api/mail/notifications": private(OK),
+    "GET /api/mail/latest": private(OK),
+    "GET /api/mail/search": private(OK),
+    "GET /api/mail/unread-count": private(OK),
+    "GET /api/mail/unread/stream": private(OK),
+    "GET /api/mail/conversations/{conversation_id}": private(HIDDEN),
+    "GET /api/mail/messages/{message_id}": private(HIDDEN),
+    "POST /api/mail/messages/{message_id}/forward": private(HIDDEN),
+    "POST /api/mail/messages/{message_id}/reply": private(HIDDEN),
+    "POST /api/mail/messages/{message_id}/reply-all": private(HIDDEN),
+    "GET /api/mail/messages/{message_id}/attachments/{attachment_id}": private(HIDDEN),
+    "POST /api/mail/messages": private(ACCEPTED, other_school=REFUSED),
+    "GET /api/mail/drafts": private(OK),
+    "POST /api/mail/drafts": private(OK),
+    "GET /api/mail/drafts/{draft_id}": private(HIDDEN),
+    "PUT /api/mail/drafts/{draft_id}": private(HIDDEN),
+    "DELETE /api/mail/drafts/{draft_id}": private(HIDDEN),
+    "POST /api/mail/drafts/{draft_id}/send": private(HIDDEN),
+    "GET /api/mail/folders": private(OK),
+    "POST /api/mail/folders": private(OK),
+    "GET /api/mail/folders/{folder_id}/messages": private(HIDDEN),
+    "PATCH /api/mail/folders/{folder_id}": private(HIDDEN),
+    "DELETE /api/mail/folders/{folder_id}": private(HIDDEN),
+    "POST /api/mail/folders/{folder_id}/place": private(HIDDEN),
+    "POST /api/mail/folders/{folder_id}/trash-all": private(NOTHING_DONE),
+    "POST /api/mail/selection/read": private(NOTHING_DONE),
+    "POST /api/mail/selection/unread": private(NOTHING_DONE),
+    "POST /api/mail/selection/categorize": private(NOTHING_DONE),
+    "POST /api/mail/selection/move": private(NOTHING_DONE),
+    "POST /api/mail/selection/trash": private(NOTHING_DONE),
+    "POST /api/mail/selection/restore": private(NOTHING_DONE),
+    "POST /api/mail/selection/delete": private(NOTHING_DONE),
+    "GET /api/mail/contacts": private(OK),
+    "POST /api/mail/contacts/remove": private(OK),
+    "POST /api/mail/contacts/write": private(ACCEPTED),
+    "POST /api/mail/attachments": private(OK),
+    "POST /api/mail/attachments/from-workspace": private(HIDDEN),
+    "GET /api/mail/settings/notifications": private(OK),
+    "PUT /api/mail/settings/notifications": private(OK),
+    # Last: it ends the sessions of every caller let through.
+    "POST /api/directory/me/sign-out-everywhere": private(OK),
+}
+# fmt: on
+
+PDF = ("note.pdf", b"%PDF-1.7 matrice", "application/pdf")
+
+
+def unique(name: str) -> str:
+    return f"{name} {uuid.uuid4().hex[:8]}"
+
+
+RULE = {"list_kind": "family", "sender_role": "parents", "recipient_role": "teachers"}
+
+# What each route is sent (routes absent here are sent nothing but their path).
+CALLS: dict[str, Call] = {
+    "POST /api/auth/dev-login": Call(json=lambda ids: {"login": "lucas.martin"}),
+    "POST /api/auth/login": Call(
+        json=lambda ids: {"login": "lucas.martin", "password": "ent-demo-2026"}
+    ),
+    "GET /api/directory/search": Call(query={"q": "SECRET"}),
+    "GET /api/directory/assistant/members": Call(
+        query={"group_id": "{class_3a_id}", "role": "parents"}
+    ),
+    "GET /api/directory/users/{user_id}": Call(params={"user_id": "{far_student_id}"}),
+    "POST /api/directory/reachability": Call(
+        json=lambda ids: {
+            "recipients": [{"user_id": ids["far_student_id"]}],
+            "sender_id": ids["victim_id"],
+        }
+    ),
+    "POST /api/directory/users/{user_id}/freeze": Call(
+        params={"user_id": "{target_id}"}, json=lambda ids: {"reason": "matrice"}
+    ),
+    "POST /api/directory/users/{user_id}/unfreeze": Call(params={"user_id": "{target_id}"}),
+    "POST /api/directory/me/password": Call(
+        json=lambda ids: {"current_password": "pas-le-bon-mot", "new_password": "x" * 16}
+    ),
+    "POST /api/directory/users/{user_id}/password-reset": Call(params={"user_id": "{target_id}"}),
+    "POST /api/directory/password-reset": Call(
+        json=lambda ids: {"token": "pas-un-code-valide", "password": "x" * 16}
+    ),
+    "POST /api/directory/schools/{school_id}/rules": Call(
+        json=lambda ids: {
+            **RULE,
+            "sender_scope": ids["school_id"],
+            "recipient_scope": ids["school_id"],
+        }
+    ),
+    # JSON, not CSV: the direction is let through to the media-type check (415), so the
+    # demo school is never re-imported (which would deactivate whoever the file lacks).
+    "POST /api/directory/schools/{school_id}/import": Call(json=lambda ids: {}),
+    "POST /api/directory/favourites": Call(
+        json=lambda ids: {"name": "Collègues", "recipients": [{"user_id": ids["teacher_id"]}]}
+    ),
+    "PUT /api/directory/favourites/{favourite_id}": Call(
+        json=lambda ids: {"name": "Volé", "recipients": [{"user_id": ids["teacher_id"]}]}
+    ),
+    "POST /api/locker/deposits": Call(data={"recipients": "{teacher_id}"}, file=PDF),
+    "POST /api/locker/documents/download": Call(
+        json=lambda ids: {"document_ids": [ids["document_id"]]}, touches=("document_id",)
+    ),
+    "POST /api/locker/receipts/verify": Call(json=lambda ids: json.loads(ids["receipt"])),
+    "POST /api/locker/workspace/items": Call(file=("notes.txt", b"notes", "text/plain")),
+    "POST /api/locker/workspace/folders": Call(json=lambda ids: {"name": unique("Cours")}),
+    "PATCH /api/locker/workspace/folders/{folder_id}": Call(json=lambda ids: {"name": "Volé"}),
+    "POST /api/locker/workspace/folders/{folder_id}/move": Call(
+        json=lambda ids: {"parent_id": None}
+    ),
+    "POST /api/locker/workspace/copy-from-locker": Call(
+        json=lambda ids: {"document_ids": [ids["document_id"]], "folder_id": None},
+        touches=("document_id",),
+    ),
+    "GET /api/mail/search": Call(query={"q": MARKER}),
+    "GET /api/mail/unread/stream": Call(stream=True),
+    "POST /api/mail/messages": Call(
+        json=lambda ids: {
+            "to": [ids["teacher_id"]],
+            "subject": "Matrice",
+            "body": "<p>Bonjour</p>",
+            "reply_mode": "sender_only",
+        }
+    ),
+    "POST /api/mail/drafts": Call(json=lambda ids: {"subject": "Brouillon"}),
+    "PUT /api/mail/drafts/{draft_id}": Call(json=lambda ids: {"subject": "Volé", "version": 1}),
+    "POST /api/mail/folders": Call(json=lambda ids: {"name": unique("Classeur")}),
+    "PATCH /api/mail/folders/{folder_id}": Call(json=lambda ids: {"name": "Volé"}),
+    "POST /api/mail/folders/{folder_id}/place": Call(
+        json=lambda ids: {"parent_id": None, "position": 0}
+    ),
+    "POST /api/mail/folders/{folder_id}/trash-all": Call(touches=("message_id",)),
+    "POST /api/mail/selection/categorize": Call(
+        json=lambda ids: {"message_ids": [ids["message_id"]], "category": "important"},
+        touches=("message_id",),
+    ),
+    "POST /api/mail/selection/move": Call(
+        json=lambda ids: {"message_ids": [ids["message_id"]], "folder_id": "archive"},
+        touches=("message_id",),
+    ),
+    "POST /api/mail/contacts/remove": Call(json=lambda ids: {"contacts": [ids["victim_id"]]}),
+    "POST /api/mail/contacts/write": Call(json=lambda ids: {"contacts": [ids["teacher_id"]]}),
+    "POST /api/mail/attachments": Call(file=PDF),
+    "POST /api/mail/attachments/from-workspace": Call(json=lambda ids: {"item_id": ids["item_id"]}),
+    "PUT /api/mail/settings/notifications": Call(json=lambda ids: {"address": None}),
+}
+for _action in ("trash", "restore", "delete"):
+    CALLS[f"POST /api/locker/documents/{_action}"] = CALLS["POST /api/locker/documents/download"]
+for _action in ("read", "unread", "trash", "restore", "delete"):
+    CALLS[f"POST /api/mail/selection/{_action}"] = Call(
+        json=lambda ids: {"message_ids": [ids["message_id"]]}, touches=("message_id",)
+    )
+# Path ids by name, unless a route's call names its own: the classmate's things.
+PATH_IDS = {
+    "folder_id": {"/api/mail/": "{mail_folder_id}", "/api/locker/": "{workspace_folder_id}"},
+}
+
+
+def path_params(route: str) -> dict[str, str]:
+    _method, path = route.split(" ", 1)
+    params = dict(CALLS.get(route, Call()).params)
+    for name in ("folder_id",):
+        if "{" + name + "}" in path and name not in params:
+            params[name] = next(v for k, v in PATH_IDS[name].items() if path.startswith(k))
+    for name in (
+        "draft_id",
+        "message_id",
+        "conversation_id",
+        "attachment_id",
+        "item_id",
+        "document_id",
+        "favourite_id",
+        "school_id",
+        "rule_id",
+    ):
+        if "{" + name + "}" in path and name not in params:
+            params[name] = "{" + name + "}"
+    return params
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    platform = Stack(tmp_path_factory.mktemp("authorization"), Ports.free())
+    platform.start()
+    yield platform
+    platform.stop()
+
+
+@pytest.fixture(scope="module")
+def api(stack: Stack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=stack.gateway_url, timeout=30.0) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def world(stack: Stack, api: httpx.Client, tmp_path_factory: pytest.TempPathFactory) -> World:
+    return school_world.build(stack, api, tmp_path_factory.mktemp("imports"))
+
+
+def documented_routes(api: httpx.Client) -> set[str]:
+    document = api.get("/api/openapi.json").json()
+    methods = {"get", "post", "put", "patch", "delete"}
+    return {
+        f"{method.upper()} {path}"
+        for path, item in document["paths"].items()
+        for method in item
+        if method in methods
+    }
+
+
+def test_the_table_has_a_row_for_every_documented_route_and_no_other(api: httpx.Client) -> None:
+    documented = documented_routes(api)
+    print(
+        f"MATRIX cells={len(MATRIX) * len(PROFILES)} routes={len(MATRIX)} profiles={len(PROFILES)}",
+        flush=True,
+    )
+    assert sorted(documented - set(MATRIX)) == [], "routes with no row in MATRIX"
+    assert sorted(set(MATRIX) - documented) == [], "rows for routes the gateway does not list"
+    assert all(set(row) == set(PROFILES) for row in MATRIX.values())
+
+
+def answers(api: httpx.Client, world: World, route: str) -> list[str]:
+    """The cells of one row the platform answers otherwise than the table: refusals first,
+    so that a caller let through does not change what the others are asked about."""
+    method, path = route.split(" ", 1)
+    base = CALLS.get(route, Call())
+    call = dataclasses.replace(base, params=path_params(route))
+    row = MATRIX[route]
+    order = sorted(PROFILES, key=lambda p: row[p] in (OK, ACCEPTED))
+    wrong = []
+    for profile in order:
+        response = send(api, method, path, call, world.ids, world.headers[profile])
+        if not judge(row[profile], response, call, world.ids):
+            got = f"{response.status_code} {response.text[:200]}"
+            wrong.append(f"{profile}: expected {row[profile].value}, got {got}")
+        elif MARKER in response.text:
+            wrong.append(
+                f"{profile}: the answer holds the classmate's things: {response.text[:200]}"
+            )
+    return wrong
+
+
+@pytest.mark.parametrize("route", list(MATRIX))
+def test_each_caller_gets_the_answer_of_the_table(
+    api: httpx.Client, world: World, route: str
+) -> None:
+    wrong = answers(api, world, route)
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_refused_writes_left_the_classmates_things_as_they_were(
+    api: httpx.Client, world: World
+) -> None:
+    victim, ids = world.victim, world.ids
+    draft = api.get(f"/api/mail/drafts/{ids['draft_id']}", headers=victim).json()
+    assert draft["subject"] == f"Draft {MARKER}"
+    message = api.get(f"/api/mail/messages/{ids['message_id']}", headers=victim).json()
+    assert message["subject"] == f"Message {MARKER}"
+    folders = api.get("/api/mail/folders", headers=victim).text
+    assert f"F {MARKER}" in folders
+    filed = api.get(f"/api/mail/folders/{ids['mail_folder_id']}/messages", headers=victim)
+    assert [m["message_id"] for m in filed.json()["items"]] == [ids["message_id"]]
+    tree = api.get("/api/locker/workspace/folders/tree", headers=victim).text
+    assert f"W {MARKER}" in tree
+    item = api.get(f"/api/locker/workspace/items/{ids['item_id']}/content", headers=victim)
+    assert item.content == MARKER.encode()
+    document = api.get(f"/api/locker/documents/{ids['document_id']}/content", headers=victim)
+    assert document.status_code == 200
+    favourites = api.get("/api/directory/favourites", headers=victim).text
+    assert f"Fav {MARKER}" in favourites
