@@ -6,6 +6,8 @@ import asyncio
 import importlib
 import sys
 
+from bench.report import summary
+
 SUITES = ("kit", "directory", "locker", "mail")
 
 
@@ -18,6 +20,7 @@ def main(argv: list[str]) -> int:
     for suite in wanted:
         module = importlib.import_module(f"bench.{suite}")
         asyncio.run(module.run())
+    summary()
     return 0
 
 
