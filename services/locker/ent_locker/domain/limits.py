@@ -10,9 +10,9 @@ from typing import TypeAlias
 
 from ent_contracts import DomainEvent
 from ent_contracts.locker import DepositLimitName, DepositLimitReached
-from ent_kit.aggregate import Aggregate
 from ent_kit.send_limits import Exceeded as Over
 from ent_kit.send_limits import Limit
+from ent_kit.sender_limits import RefusalLog
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
@@ -43,23 +43,10 @@ def deposit_limits(
     ]
 
 
-class DepositLog(Aggregate):
-    """Where a sender's refused deposits are recorded (`limits:<sender id>`): nothing to
-    decide but the record itself."""
+class DepositLog(RefusalLog[DepositLimitName]):
+    """A sender's refused deposits (`limits:<sender id>`)."""
 
-    def when(self, event: DomainEvent) -> None:
-        return None
-
-    def reached(self, sender_id: str, exceeded: Exceeded) -> None:
-        self.trigger(
-            DepositLimitReached(
-                sender_id=sender_id,
-                limit=exceeded.limit,
-                allowed=exceeded.allowed,
-                attempted=exceeded.attempted,
-            )
+    def refusal_event(self, sender_id: str, over: Exceeded) -> DomainEvent:
+        return DepositLimitReached(
+            sender_id=sender_id, limit=over.limit, allowed=over.allowed, attempted=over.attempted
         )
-
-
-def limits_stream(sender_id: str) -> str:
-    return f"limits:{sender_id}"

@@ -12,10 +12,10 @@ from typing import Literal, TypeAlias
 
 from ent_contracts import DomainEvent
 from ent_contracts.mail import SendLimitReached
-from ent_kit.aggregate import Aggregate
 from ent_kit.send_limits import Exceeded as Over
 from ent_kit.send_limits import Limit, SendHistory
 from ent_kit.send_limits import exceeded as first_exceeded
+from ent_kit.sender_limits import RefusalLog
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
@@ -59,23 +59,10 @@ def exceeded(
     return first_exceeded(limits.windows(), history, new_recipients, now)
 
 
-class SendLog(Aggregate):
-    """Where a sender's refusals are recorded (`limits:<sender id>`): nothing to decide
-    but the record itself."""
+class SendLog(RefusalLog[LimitName]):
+    """A sender's refused messages (`limits:<sender id>`)."""
 
-    def when(self, event: DomainEvent) -> None:
-        return None
-
-    def reached(self, sender_id: str, exceeded: Exceeded) -> None:
-        self.trigger(
-            SendLimitReached(
-                sender_id=sender_id,
-                limit=exceeded.limit,
-                allowed=exceeded.allowed,
-                attempted=exceeded.attempted,
-            )
+    def refusal_event(self, sender_id: str, over: Exceeded) -> DomainEvent:
+        return SendLimitReached(
+            sender_id=sender_id, limit=over.limit, allowed=over.allowed, attempted=over.attempted
         )
-
-
-def limits_stream(sender_id: str) -> str:
-    return f"limits:{sender_id}"
