@@ -18,12 +18,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import uuid
-from collections.abc import Iterator
 
 import httpx
 import pytest
 import school_world
-from ent_devstack.stack import Ports, Stack
+from ent_devstack.stack import Stack
 from matrix_calls import Call, Expect, judge, send
 from school_world import MARKER, PROFILES, World
 
@@ -294,20 +293,6 @@ def path_params(route: str) -> dict[str, str]:
         if "{" + name + "}" in path and name not in params:
             params[name] = "{" + name + "}"
     return params
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    platform = Stack(tmp_path_factory.mktemp("authorization"), Ports.free())
-    platform.start()
-    yield platform
-    platform.stop()
-
-
-@pytest.fixture(scope="module")
-def api(stack: Stack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack.gateway_url, timeout=30.0) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")

@@ -9,11 +9,10 @@ Prints `SESSIONS <service>_refused_after_s <seconds>`: how long each service too
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
-from ent_devstack.stack import Ports, Stack
+from ent_devstack.stack import Stack
 from ent_directory.domain.demo_school import DEMO_PASSWORD, demo_users
 
 pytestmark = pytest.mark.e2e
@@ -28,20 +27,6 @@ READS = {
     "locker": "/api/locker/received",
     "mail": "/api/mail/folders",
 }
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    platform = Stack(tmp_path_factory.mktemp("sessions-end"), Ports.free())
-    platform.start()
-    yield platform
-    platform.stop()
-
-
-@pytest.fixture(scope="module")
-def api(stack: Stack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack.gateway_url, timeout=30.0) as client:
-        yield client
 
 
 def login(api: httpx.Client, name: str, password: str = DEMO_PASSWORD) -> httpx.Response:
