@@ -36,3 +36,31 @@ async def test_the_badge_pushes_each_new_count_and_beats_when_idle(mail: Mail) -
     await mail.mailbox.open(PARENT, first)
     assert await asyncio.wait_for(next_count(), 0.6) == 1
     await counts.aclose()
+
+
+class EndsAfter:
+    """A session gate whose session ends after `checks` checks."""
+
+    def __init__(self, checks: int) -> None:
+        self.checks = checks
+
+    async def is_current(self, user_id: str, session_version: int) -> bool:
+        self.checks -= 1
+        return self.checks >= 0
+
+
+async def test_the_stream_ends_with_its_session(mail: Mail) -> None:
+    badge = UnreadBadge(
+        MailQueries(mail.storage.documents),
+        mail.mailbox._projector,
+        heartbeat_s=0.2,
+        min_interval_s=0.01,
+        sessions=EndsAfter(2),
+    )
+
+    async def whole_stream() -> list[int | None]:
+        return [item async for item in badge.counts(PARENT)]
+
+    pushed = await asyncio.wait_for(whole_stream(), 10.0)  # it ends by itself
+
+    assert pushed == [0, None, None]

@@ -199,6 +199,7 @@ def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
             lambda: UnreadBadge(
                 MailQueries(runtime.storage.documents),
                 runtime.projectors[MAILBOX.name],
+                sessions=runtime.sessions,
             )
         ),
         "opening": provide(
