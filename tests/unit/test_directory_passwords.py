@@ -134,6 +134,23 @@ async def test_a_new_password_ends_my_sessions_and_replaces_the_old(client: Clie
     assert (await client.get("/directory/me", headers=as_user(login, 1))).status_code == 200
 
 
+async def test_guessing_my_current_password_is_stopped_after_five(client: Client) -> None:
+    """A stolen session must not let the thief find the password (and stay in)."""
+    login = STUDENTS[1].login
+    url = "/directory/me/password"
+    wrong = {"current_password": "pas-le-bon-mot", "new_password": NEW_PASSWORD}
+    good = {"current_password": DEMO_PASSWORD, "new_password": NEW_PASSWORD}
+
+    for _ in range(5):
+        answer = await client.post(url, headers=as_user(login), json=wrong)
+        assert refusal(answer) == ("current_password", "wrong_password")
+    stopped = await client.post(url, headers=as_user(login), json=good)
+
+    assert refusal(stopped, 429) == ("", "too_many_attempts")
+    assert 0 < int(stopped.headers["retry-after"]) <= 15 * 60
+    assert await sign_in(client, login, NEW_PASSWORD) is None  # the right one did nothing
+
+
 async def test_a_service_has_no_password_to_change(client: Client) -> None:
     body = {"current_password": DEMO_PASSWORD, "new_password": NEW_PASSWORD}
     response = await client.post("/directory/me/password", headers=GATEWAY, json=body)

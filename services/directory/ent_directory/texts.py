@@ -46,6 +46,9 @@ INVALID_CREDENTIALS: Final = "Identifiant ou mot de passe incorrect"
 PASSWORD_TOO_SHORT: Final = "un mot de passe a au moins {min} caractères"
 PASSWORD_TOO_LONG: Final = "un mot de passe a au plus {max} caractères"
 WRONG_PASSWORD: Final = "Mot de passe actuel incorrect"
+TOO_MANY_PASSWORD_GUESSES: Final = (
+    "Trop de mots de passe actuels incorrects : réessayez dans quelques minutes"
+)
 SAME_PASSWORD: Final = "le nouveau mot de passe doit différer de l'actuel"
 NO_LOCAL_ACCOUNT: Final = "Ce compte n'a pas de mot de passe local"
 RESET_TOKEN_INVALID: Final = "Code de réinitialisation invalide ou déjà utilisé"

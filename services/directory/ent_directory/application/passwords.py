@@ -27,6 +27,7 @@ from ent_directory import texts
 from ent_directory.application.commands import DirectoryCommands
 from ent_directory.application.credentials import CREDENTIALS, Credentials, check_strength
 from ent_directory.application.management import Management
+from ent_directory.application.password_guesses import PasswordGuesses
 from ent_directory.application.projections import USERS
 
 RESETS = "password_resets"
@@ -77,6 +78,7 @@ class Passwords:
         self._gate = gate  # this process's token check, told at once
         self._reset_ttl = reset_ttl
         self._clock = clock
+        self._guesses = PasswordGuesses(documents, clock)
 
     async def change(self, caller: Identity, change: PasswordChange) -> None:
         """The signed-in user's new password; their current one proves it is them."""
@@ -84,8 +86,11 @@ class Passwords:
         check_strength(change.new_password, "new_password")
         if change.new_password == change.current_password:
             raise Refused("new_password", "unchanged", texts.SAME_PASSWORD)
+        await self._guesses.admit(user_id)
         if not await self._credentials.verify(user_id, change.current_password):
+            await self._guesses.failed(user_id)
             raise Refused("current_password", "wrong_password", texts.WRONG_PASSWORD)
+        await self._guesses.succeeded(user_id)
         await self._set(user_id, change.new_password, "new_password", "password_changed", caller)
 
     async def sign_out_everywhere(self, caller: Identity) -> None:
