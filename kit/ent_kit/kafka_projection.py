@@ -24,7 +24,14 @@ from faststream.message import StreamMessage
 from ent_kit.logging import get_logger
 from ent_kit.messaging import decode_envelope, encode_envelope
 from ent_kit.parking import ParkedEvent, PoisonPolicy, attempt, describe, now, park, record_text
-from ent_kit.projections import NOT_POISON, PROCESSED, Projection, apply_traced, known_event
+from ent_kit.projections import (
+    NOT_POISON,
+    PROCESSED,
+    Projection,
+    apply_traced,
+    handled_types,
+    known_event,
+)
 from ent_kit.storage import DocumentWriter, Storage
 
 log = get_logger("ent.projections")
@@ -122,6 +129,10 @@ class KafkaProjection:
         return applied
 
     async def _apply(self, batch: Sequence[Envelope]) -> int:
+        if (handles := handled_types(self._projection)) is not None:
+            batch = [e for e in batch if e.type in handles]
+            if not batch:
+                return 0
         markers = [self.marker(e.event_id) for e in batch]
         handled_at = now().isoformat()
         applied = 0

@@ -59,6 +59,14 @@ class Projection(Protocol):
     async def apply(self, tx: DocumentWriter, envelope: Envelope, event: DomainEvent) -> None: ...
 
 
+def handled_types(projection: Projection) -> frozenset[str] | None:
+    """The event types a projection says it applies (`handles`), None when it takes all.
+    A consumer of a busy topic that needs two rare types of it skips the others without
+    decoding them or writing a handled marker for each."""
+    handles: frozenset[str] | None = getattr(projection, "handles", None)
+    return handles
+
+
 def known_event(envelope: Envelope, projection: Projection) -> DomainEvent | None:
     try:
         return decode_payload(envelope)

@@ -37,6 +37,8 @@ class SessionsProjection:
 
     name = PROJECTION_NAME
     collections = (SESSIONS,)
+    # Of the directory's busy topic, every service needs this one rare type.
+    handles = frozenset({SessionsEnded.event_type})
 
     async def apply(self, tx: DocumentWriter, envelope: Envelope, event: DomainEvent) -> None:
         if not isinstance(event, SessionsEnded):

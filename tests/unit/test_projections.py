@@ -194,6 +194,23 @@ async def test_kafka_skips_unknown_event_types(storage: Storage) -> None:
     assert markers == {f"roster:{e.event_id}" for e in known}
 
 
+async def test_kafka_skips_the_types_a_projection_does_not_handle_unmarked(
+    storage: Storage,
+) -> None:
+    """A consumer of a busy topic that needs one rare type of it writes nothing for the
+    others: no decoding, no handled marker."""
+    batch = user_envelopes("a", 3)
+
+    class RareOnly(SchoolRoster):
+        handles = frozenset({"directory.SessionsEnded"})
+
+    rare = RareOnly()
+    assert await KafkaProjection(storage, rare).handle(batch) == 0
+
+    assert rare.seen == []
+    assert await all_docs(storage, PROCESSED) == []
+
+
 async def test_kafka_markers_are_per_projection(storage: Storage) -> None:
     batch = user_envelopes("a", 2)
 

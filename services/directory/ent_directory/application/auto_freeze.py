@@ -51,6 +51,8 @@ class LimitHitsProjection:
     def __init__(self, name: str, collection: str) -> None:
         self.name = name
         self.collections = (collection,)
+        # Two rare types of the sending services' busy topics: the rest is skipped unread.
+        self.handles = frozenset({SendLimitReached.event_type, DepositLimitReached.event_type})
         self._collection = collection
 
     async def apply(self, tx: DocumentWriter, envelope: Envelope, event: DomainEvent) -> None:
