@@ -1,4 +1,8 @@
-"""Suite `locker`: a 5 MiB deposit to a group of 1,000, and Mon casier of 10,000 documents.
+"""Suite `locker`: a 5 MiB deposit to a group of 1,000, and Mon casier of 10,000 documents,
+in-process (this module), then on the user's path through the gateway of the whole
+platform (`locker_gateway`, `locker_gateway_list`). Each latency is printed beside its
+floor, the same physical work done the plainest way in the same run (`locker_floors`):
+`.floor_ms` and `.ratio_to_floor`. Sizes: `locker_sizes` (`ENT_BENCH_QUICK=1` shrinks them).
 
 The locker service as it runs, in-process and without HTTP or Kafka: its `Runtime` built
 from the service's own definition (SQLite store, filesystem blob store, both local
@@ -15,7 +19,9 @@ so no outbox relay publishes the events meanwhile.
   the projector to write the 1,001 folder entries (the sender's Historique shows the
   deposit when `deposit` returns). Who may receive is the directory's decision,
   benchmarked by the `directory` suite: here a stub `RecipientPolicy` expands a group to
-  its 1,000 students instantly.
+  its 1,000 students instantly. Floor: 5 MiB streamed to a file with fsync plus one SQLite
+  transaction of 1,001 rows, as many times as the timed deposits; no goal (the goal is the
+  gateway figure's).
 - locker.deposit_5mb_1000.blobs: the same 5 MiB content deposited SAME_CONTENT times to
   the 1,000 students; the files of the blob directory that hold it (content-addressed:
   1 expected, however many recipients and deposits).
@@ -28,7 +34,8 @@ so no outbox relay publishes the events meanwhile.
   letting the running projector catch up: no file is uploaded for them (a listing never
   reads blobs). The service is then restarted, as a deployment does, so the planner has
   statistics of the data (the store analyses itself when it closes and when it creates
-  its indexes).
+  its indexes). Floor: the same pages' SQL on a bare sqlite3 connection to the same store
+  file (same index), rows not decoded; goal p99 <= 3 x floor.
 """
 
 from __future__ import annotations
@@ -37,7 +44,6 @@ import asyncio
 import dataclasses
 import hashlib
 import random
-import statistics
 import tempfile
 import time
 import uuid
@@ -54,8 +60,9 @@ from ent_kit.blobs import content_key
 from ent_kit.logging import setup_logging
 from ent_kit.repository import Repository, envelope_for
 from ent_kit.runtime import Runtime
+from ent_kit.storage import Query
 from ent_locker.application.deposits import DepositReceipt, DepositService
-from ent_locker.application.projections import PeopleProjection
+from ent_locker.application.projections import ACTIVE, ENTRIES, RECEIVED, PeopleProjection
 from ent_locker.application.queries import CasierQueries
 from ent_locker.domain.model import Document, StoredFile
 from ent_locker.entrypoints.http import deposit_form
@@ -63,28 +70,24 @@ from ent_locker.service import LOCKER, SERVICE, deposit_service, receipt_signer
 from ent_locker.settings import LockerSettings
 from opentelemetry.sdk.trace import TracerProvider
 
-from bench.report import bench, p99
-
-GROUP_SIZE = 1_000
-DOCUMENT_BYTES = 5 * 2**20
-CHUNK = 64 * 2**10
-WARMUP = 3
-DEPOSITS = 30
-# Before the clock starts the store already holds earlier deposits, PREFILL small files to
-# GROUPS groups of GROUP_SIZE: ~300k folder entries, a store in use rather than a fresh
-# one. Entries land at random places in the indexes keyed by owner, so the
-# pages a deposit's transaction dirties grow with the store: on an empty store the same
-# deposits take half as long (measured on 2 cores, p50/p99: 97/123 ms empty, 181/195 ms after 150,
-# 220/244 ms after 300, 259/306 ms after 600).
-PREFILL = 300
-GROUPS = 8
-SAME_CONTENT = 3  # deposits of one identical content, for the blob count
-LOCKER_DOCUMENTS = 10_000
-PAGE_SIZE = 50
-SENDERS = 300  # students, parents and colleagues who deposit into the teacher's locker
-SAVERS = 16  # concurrent deposits while the locker is built (group commit)
-BOUNDARY = "----entBenchBoundary3f9a"
-CONTENT_TYPE = f"multipart/form-data; boundary={BOUNDARY}"
+from bench import locker_gateway
+from bench.locker_floors import deposit_floor, page_floor
+from bench.locker_form import CONTENT_TYPE, form
+from bench.locker_sizes import (
+    CHUNK,
+    DEPOSITS,
+    DOCUMENT_BYTES,
+    GROUP_SIZE,
+    GROUPS,
+    LOCKER_DOCUMENTS,
+    PAGE_SIZE,
+    PREFILL,
+    SAME_CONTENT,
+    SAVERS,
+    SENDERS,
+    WARMUP,
+)
+from bench.report import figure, latency
 
 
 class GroupPolicy:
@@ -105,19 +108,6 @@ def ids(rng: random.Random, count: int) -> list[str]:
     return [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(count)]
 
 
-def form(group_id: str, file_name: str, content: bytes) -> bytes:
-    """A browser's multipart body: the recipients field first, then the file."""
-    head = (
-        f"--{BOUNDARY}\r\n"
-        'Content-Disposition: form-data; name="recipients"\r\n\r\n'
-        f"group:{group_id}:students\r\n"
-        f"--{BOUNDARY}\r\n"
-        f'Content-Disposition: form-data; name="file"; filename="{file_name}"\r\n'
-        "Content-Type: application/pdf\r\n\r\n"
-    )
-    return head.encode() + content + f"\r\n--{BOUNDARY}--\r\n".encode()
-
-
 async def streamed(body: bytes) -> AsyncIterator[bytes]:
     for start in range(0, len(body), CHUNK):
         yield body[start : start + CHUNK]
@@ -126,11 +116,11 @@ async def streamed(body: bytes) -> AsyncIterator[bytes]:
 OUT_OF_REACH = 10**9
 
 
-async def start_locker(tmp: Path) -> Runtime:
+async def start_locker(tmp: Path, db: str = "locker.db") -> Runtime:
     """The service's runtime: store, blobs, projectors, indexes (`on_start`); no broker."""
     settings = LockerSettings(
         service_name="locker",
-        store_url=f"sqlite://{tmp}/locker.db",
+        store_url=f"sqlite://{tmp}/{db}",
         blob_url=f"file://{tmp}/blobs",
         receipt_key="x" * 40,
         directory_url="http://directory.invalid",  # never called: see GroupPolicy
@@ -197,8 +187,10 @@ async def deposits(runtime: Runtime, rng: random.Random, tmp: Path) -> None:
         assert receipt.sha256 == hashlib.sha256(content).hexdigest()
         if i >= WARMUP:
             timings.append(elapsed)
-    bench("locker.deposit_5mb_1000.p50_ms", statistics.median(timings), "ms")
-    bench("locker.deposit_5mb_1000.p99_ms", p99(timings), "ms")
+    floor, _ = await asyncio.to_thread(
+        deposit_floor, tmp / "floor", len(timings), DOCUMENT_BYTES, GROUP_SIZE + 1, CHUNK
+    )
+    latency("locker.deposit_5mb_1000", timings, floor)
 
     content = rng.randbytes(DOCUMENT_BYTES)
     sha256 = hashlib.sha256(content).hexdigest()
@@ -206,7 +198,7 @@ async def deposits(runtime: Runtime, rng: random.Random, tmp: Path) -> None:
         _, receipt = await timed_deposit(service, sender, group_id, f"Corrigé ({i}).pdf", content)
         assert receipt.sha256 == sha256
     blobs = await asyncio.to_thread(files_holding, tmp / "blobs", DOCUMENT_BYTES, sha256)
-    bench("locker.deposit_5mb_1000.blobs", blobs, "count")
+    figure("locker.deposit_5mb_1000.blobs", blobs, "count")
 
 
 # --- list_page_10k ---------------------------------------------------------------------
@@ -275,14 +267,27 @@ async def fill_locker(runtime: Runtime, rng: random.Random, teacher: str) -> Non
     await runtime.projectors[LOCKER.name].caught_up(last, timeout=600)
 
 
-async def read_locker(runtime: Runtime, teacher: str) -> tuple[list[float], int]:
-    """Every page of Mon casier, newest first; milliseconds per page, and pages read."""
+def page_query(owner_id: str, cursor: str | None) -> Query:
+    """The store query of a page of Mon casier (as `CasierQueries.received` makes it)."""
+    return Query(
+        where={"owner_id": owner_id, "folder": RECEIVED, "state": ACTIVE},
+        order_by=[("deposited_at", "desc")],
+        limit=PAGE_SIZE,
+        after=cursor,
+    )
+
+
+async def read_locker(runtime: Runtime, teacher: str) -> tuple[list[float], list[Query]]:
+    """Every page of Mon casier, newest first; milliseconds per page, and the store query
+    of each page (for its floor)."""
     me = Identity(user_id=teacher, profile="teacher")
     queries = CasierQueries(runtime.storage.documents, runtime.blobs)
     timings: list[float] = []
     seen: list[tuple[datetime, str]] = []
     cursor: str | None = None
+    pages: list[Query] = []
     while True:
+        pages.append(page_query(teacher, cursor))
         started = time.perf_counter()
         page = await queries.received(me, cursor, PAGE_SIZE)
         timings.append((time.perf_counter() - started) * 1000)
@@ -293,7 +298,7 @@ async def read_locker(runtime: Runtime, teacher: str) -> tuple[list[float], int]
             break
     assert len(seen) == len(set(seen)) == LOCKER_DOCUMENTS, len(seen)
     assert seen == sorted(seen, reverse=True)
-    return timings, len(timings)
+    return timings, pages
 
 
 async def listing(tmp: Path, rng: random.Random) -> None:
@@ -308,9 +313,20 @@ async def listing(tmp: Path, rng: random.Random) -> None:
         timings, pages = await read_locker(runtime, teacher)
     finally:
         await runtime.stop()
-    bench("locker.list_page_10k.p50_ms", statistics.median(timings), "ms")
-    bench("locker.list_page_10k.p99_ms", p99(timings), "ms")
-    bench("locker.list_page_10k.pages", pages, "count")
+    floor = await asyncio.to_thread(page_floor, tmp / "locker.db", ENTRIES, pages)
+    latency("locker.list_page_10k", timings, floor, goal_ratio=3)
+    figure("locker.list_page_10k.pages", len(pages), "count")
+
+
+async def build_locker(directory: Path, teacher: str) -> None:
+    """The teacher's Mon casier of LOCKER_DOCUMENTS, built as `listing` builds it, in the
+    store a platform's locker then starts on (`directory`/store.db): see `locker_gateway`."""
+    await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
+    runtime = await start_locker(directory, "store.db")
+    try:
+        await fill_locker(runtime, random.Random(20_250_902), teacher)
+    finally:
+        await runtime.stop()
 
 
 async def run() -> None:
@@ -324,3 +340,4 @@ async def run() -> None:
         finally:
             await runtime.stop()
         await listing(Path(tmp), rng)
+    await locker_gateway.run(build_locker)

@@ -1,0 +1,100 @@
+"""Suite `locker`, the user's path, continued: Mon casier through the gateway, and waiting
+for the platform to settle between measures.
+
+- locker.gateway_list_page_10k: after one untimed request, the teacher's Mon casier of
+  LOCKER_DOCUMENTS read from the first page to the last, 50 entries a page with the
+  cursor, each page a GET through
+  the gateway (JWT check, proxy, the locker's session check, query and senders' names, the
+  JSON). The locker is built before the platform starts (`bench.locker.build_locker`, as
+  `locker.list_page_10k` builds its own). Floor: the bare SQL of the same pages on the
+  same store file (`locker_floors.page_floor`); goal p99 <= 3 x floor.
+
+Before each measure the platform settles: what the previous step set going (the relay
+publishing the built locker's 10,000 events, mail notifying each deposit's 1,000
+recipients) finishes first, as it would long before a user's next click in a school
+where deposits are spread over a year."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import httpx
+from ent_devstack.stack import Stack
+from ent_kit.storage import Query
+from ent_locker.application.projections import ACTIVE, ENTRIES, RECEIVED
+
+from bench.locker_floors import page_floor
+from bench.locker_sizes import LOCKER_DOCUMENTS, PAGE_SIZE
+from bench.report import latency
+
+# CPU time a second all the platform's processes use when idle is ~0.15-0.2 s on 2 cores
+# (relays and consumers polling); 0.4-0.6 s while the relay publishes and mail notifies.
+IDLE_CPU_S = 0.25
+WINDOW_S = 2.0
+TICKS = 100  # clock ticks a second (os.sysconf("SC_CLK_TCK") on Linux)
+
+
+def cpu_s(stack: Stack) -> float:
+    """CPU time (user + system) used so far by the platform's processes and the broker."""
+    total = 0
+    for process in [*stack.processes.values(), stack.process("broker")]:
+        if process is None:
+            continue
+        try:
+            fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / TICKS
+
+
+async def settle(stack: Stack, timeout_s: float = 600.0) -> None:
+    """Returns once the platform has used under IDLE_CPU_S of CPU a second over WINDOW_S
+    (or, saying so, after `timeout_s`)."""
+    deadline = time.monotonic() + timeout_s
+    before = cpu_s(stack)
+    while time.monotonic() < deadline:
+        await asyncio.sleep(WINDOW_S)
+        now = cpu_s(stack)
+        if (now - before) / WINDOW_S < IDLE_CPU_S:
+            return
+        before = now
+    print(f"(the platform was still busy after {timeout_s:g} s: measuring anyway)", flush=True)
+
+
+async def gateway_listing(
+    stack: Stack, client: httpx.AsyncClient, auth: dict[str, str], teacher: str
+) -> None:
+    timings: list[float] = []
+    queries: list[Query] = []
+    seen: list[tuple[str, str]] = []
+    cursor: str | None = None
+    # Untimed: the first request opens the connections (client to gateway, gateway to locker).
+    warm = await client.get("/api/locker/received", params={"limit": "1"}, headers=auth)
+    assert warm.status_code == 200, warm.text
+    while True:
+        params = {"limit": str(PAGE_SIZE), **({"cursor": cursor} if cursor else {})}
+        queries.append(
+            Query(
+                where={"owner_id": teacher, "folder": RECEIVED, "state": ACTIVE},
+                order_by=[("deposited_at", "desc")],
+                limit=PAGE_SIZE,
+                after=cursor,
+            )
+        )
+        started = time.perf_counter()
+        response = await client.get("/api/locker/received", params=params, headers=auth)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        assert all(e["sender_name"] for e in page["items"])
+        seen += [(e["deposited_at"], e["document_id"]) for e in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == len(set(seen)) == LOCKER_DOCUMENTS, len(seen)
+    store = stack.data_dir / "locker" / "store.db"
+    floor = await asyncio.to_thread(page_floor, store, ENTRIES, queries)
+    latency("locker.gateway_list_page_10k", timings, floor, goal_ratio=3)
