@@ -9,11 +9,15 @@ a refusal in its own terms. It bounds a mass sending; it is not an exact quota."
 from __future__ import annotations
 
 import math
+from abc import abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Generic, Literal, TypeVar
 
 import msgspec
+from ent_contracts import DomainEvent
+
+from ent_kit.aggregate import Aggregate
 
 N = TypeVar("N", bound=str)
 Counted = Literal["sends", "recipients"]
@@ -108,3 +112,20 @@ def _over(limit: Limit[N], attempted: int, wait: timedelta) -> Exceeded[N]:
         attempted=attempted,
         retry_after_s=max(1, math.ceil(wait.total_seconds())),
     )
+
+
+class RefusalLog(Aggregate, Generic[N]):
+    """Where a sender's refusals are recorded: nothing to decide but the record itself."""
+
+    def when(self, event: DomainEvent) -> None:
+        return None
+
+    def reached(self, sender_id: str, over: Exceeded[N]) -> None:
+        self.trigger(self.refusal_event(sender_id, over))
+
+    @abstractmethod
+    def refusal_event(self, sender_id: str, over: Exceeded[N]) -> DomainEvent: ...
+
+
+def limits_stream(sender_id: str) -> str:
+    return f"limits:{sender_id}"

@@ -15,39 +15,17 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from ent_contracts import DomainEvent
-
-from ent_kit.aggregate import Aggregate
 from ent_kit.auth import Identity
 from ent_kit.errors import TooMany
 from ent_kit.logging import get_logger
 from ent_kit.projections import LocalProjector
 from ent_kit.repository import Repository
-from ent_kit.send_limits import Exceeded, Limit, SendHistory, exceeded
+from ent_kit.send_limits import Exceeded, Limit, RefusalLog, SendHistory, exceeded, limits_stream
 from ent_kit.storage import DocumentReader
 
 N = TypeVar("N", bound=str)
 log = get_logger("ent.send_limits")
-
-
-class RefusalLog(Aggregate, Generic[N]):
-    """Where a sender's refusals are recorded: nothing to decide but the record itself."""
-
-    def when(self, event: DomainEvent) -> None:
-        return None
-
-    def reached(self, sender_id: str, over: Exceeded[N]) -> None:
-        self.trigger(self.refusal_event(sender_id, over))
-
-    @abstractmethod
-    def refusal_event(self, sender_id: str, over: Exceeded[N]) -> DomainEvent: ...
-
-
 L = TypeVar("L", bound=RefusalLog[Any])
-
-
-def limits_stream(sender_id: str) -> str:
-    return f"limits:{sender_id}"
 
 
 class SenderLimits(ABC, Generic[N, L]):

@@ -11,8 +11,7 @@ from typing import TypeAlias
 from ent_contracts import DomainEvent
 from ent_contracts.locker import DepositLimitName, DepositLimitReached
 from ent_kit.send_limits import Exceeded as Over
-from ent_kit.send_limits import Limit
-from ent_kit.sender_limits import RefusalLog
+from ent_kit.send_limits import Limit, RefusalLog
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)

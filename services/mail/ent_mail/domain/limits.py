@@ -13,9 +13,8 @@ from typing import Literal, TypeAlias
 from ent_contracts import DomainEvent
 from ent_contracts.mail import SendLimitReached
 from ent_kit.send_limits import Exceeded as Over
-from ent_kit.send_limits import Limit, SendHistory
+from ent_kit.send_limits import Limit, RefusalLog, SendHistory
 from ent_kit.send_limits import exceeded as first_exceeded
-from ent_kit.sender_limits import RefusalLog
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
