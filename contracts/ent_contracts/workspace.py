@@ -92,3 +92,56 @@ class DocumentCopiedToWorkspace(LockerEvent, frozen=True, kw_only=True):
     owner_id: str
     item_id: str
     folder_id: str | None = None
+
+
+PurgeReason = Literal["deleted", "retention"]
+
+
+@register
+class WorkspaceFolderRestored(LockerEvent, frozen=True, kw_only=True):
+    """A trashed folder came back: by itself, or with the folder `with_folder_id`. It lands
+    under `parent_id` (its old parent when that is still live, else the root), named `name`
+    (its old name, or that name with " (n)" when a live sibling took it meanwhile)."""
+
+    event_type: ClassVar[str] = "locker.WorkspaceFolderRestored"
+    folder_id: str
+    owner_id: str
+    parent_id: str | None
+    name: str
+    with_folder_id: str | None = None
+
+
+@register
+class WorkspaceDocumentRestored(LockerEvent, frozen=True, kw_only=True):
+    """A trashed document came back: by itself, or with the folder `with_folder_id`. It lands
+    in `folder_id` (its old folder when that is still live, else the root: None)."""
+
+    event_type: ClassVar[str] = "locker.WorkspaceDocumentRestored"
+    item_id: str
+    owner_id: str
+    folder_id: str | None
+    with_folder_id: str | None = None
+
+
+@register
+class WorkspaceFolderPurged(LockerEvent, frozen=True, kw_only=True):
+    """A trashed folder is gone for good: deleted by its owner, or by the trash retention.
+    What was trashed with it goes too (one event each, naming `with_folder_id`)."""
+
+    event_type: ClassVar[str] = "locker.WorkspaceFolderPurged"
+    folder_id: str
+    owner_id: str
+    reason: PurgeReason
+    with_folder_id: str | None = None
+
+
+@register
+class WorkspaceDocumentPurged(LockerEvent, frozen=True, kw_only=True):
+    """A trashed document is gone for good: it no longer counts in its owner's quota nor
+    refers to its blob."""
+
+    event_type: ClassVar[str] = "locker.WorkspaceDocumentPurged"
+    item_id: str
+    owner_id: str
+    reason: PurgeReason
+    with_folder_id: str | None = None

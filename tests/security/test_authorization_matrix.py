@@ -116,6 +116,10 @@ MATRIX: dict[str, Row] = {
     "GET /api/locker/workspace/items/{item_id}/content": private(HIDDEN),
     "DELETE /api/locker/workspace/items/{item_id}": private(HIDDEN),
     "POST /api/locker/workspace/copy-from-locker": private(NOTHING_DONE),
+    "GET /api/locker/workspace/trash": private(OK),
+    "POST /api/locker/workspace/folders/{folder_id}/restore": private(HIDDEN),
+    "POST /api/locker/workspace/items/{item_id}/restore": private(HIDDEN),
+    "POST /api/locker/workspace/trash/delete": private(NOTHING_DONE),
     # --- mail -----------------------------------------------------------------------------
     "GET /api/mail/notifications": private(OK),
     "GET /api/mail/latest": private(OK),
@@ -228,6 +232,13 @@ CALLS: dict[str, Call] = {
     "POST /api/locker/workspace/copy-from-locker": Call(
         json=lambda ids: {"document_ids": [ids["document_id"]], "folder_id": None},
         touches=("document_id",),
+    ),
+    "POST /api/locker/workspace/trash/delete": Call(
+        json=lambda ids: {
+            "item_ids": [ids["item_id"]],
+            "folder_ids": [ids["workspace_folder_id"]],
+        },
+        touches=("item_id", "workspace_folder_id"),
     ),
     "GET /api/mail/search": Call(query={"q": MARKER}),
     "GET /api/mail/unread/stream": Call(stream=True),

@@ -114,8 +114,14 @@ async def test_mes_documents_and_deposits_share_one_quota(locker: Locker) -> Non
     assert locker.stored_files() == files  # nothing kept
     assert await locker.storage.events.last_position() == position
 
-    # A trashed document of Mes documents gives its bytes back.
+    # A trashed document of Mes documents still occupies its blob: it counts until purged.
     await locker.workspace.trash_item(STUDENT, item.item_id)
+    assert await used(locker) == 2000
+    await locker.workspace.restore_item(STUDENT, item.item_id)
+    assert await used(locker) == 2000  # counted once, whatever the trips to the trash
+    await locker.workspace.trash_item(STUDENT, item.item_id)
+    result = await locker.workspace.delete_for_good(STUDENT, [item.item_id], [])
+    assert result.done == [item.item_id]
     assert await used(locker) == 1000
     assert (await upload(locker, b"c" * 1000)).size == 1000
 

@@ -34,6 +34,7 @@ from ent_locker.application.workspace_projection import (
     WORKSPACE_ITEMS,
     WorkspaceProjection,
 )
+from ent_locker.application.workspace_retention import purge_expired_workspace_trash
 from ent_locker.domain.limits import DepositLog
 from ent_locker.domain.model import Document
 from ent_locker.domain.workspace import Workspace
@@ -146,17 +147,25 @@ async def on_start(runtime: Runtime) -> None:
     await documents.ensure_index(WORKSPACE_FOLDERS, ["owner_id", *listed])
     await documents.ensure_index(WORKSPACE_ITEMS, ["owner_id", "folder_id", *listed])
     await documents.ensure_index(WORKSPACE_ITEMS, ["blob_key"])
+    # Mes documents' trash: a user's listing, and the retention's expired rows.
+    for collection in (WORKSPACE_FOLDERS, WORKSPACE_ITEMS):
+        await documents.ensure_index(collection, ["owner_id", "trashed", "with_folder_id"])
+        await documents.ensure_index(collection, ["trashed", "trashed_at"])
 
 
 async def housekeeping(runtime: Runtime) -> dict[str, int]:
     settings = settings_of(runtime)
     retention = timedelta(days=settings.trash_retention_days)
     purged = await purge_expired_trash(runtime.storage.documents, casier(runtime), retention)
+    # Mes documents' trash keeps to the same retention; its purged blobs are swept below.
+    purged_documents = await purge_expired_workspace_trash(
+        runtime.storage.documents, workspace_service(runtime), retention
+    )
     grace = timedelta(seconds=settings.blob_grace_s)
     deleted = await sweep_unreferenced_blobs(
         runtime.storage.documents, runtime.blobs, grace, BLOB_IN_USE
     )
-    return {"purged": purged, "blobs_deleted": deleted}
+    return {"purged": purged, "workspace_purged": purged_documents, "blobs_deleted": deleted}
 
 
 SERVICE = ServiceDefinition(

@@ -43,5 +43,7 @@ FOLDER_CYCLE = "un dossier ne peut pas être déplacé dans lui-même ou l'un de
 NAME_TAKEN = "un dossier porte déjà ce nom ici"
 COPY_COUNT = "de 1 à {max} documents"
 UNEXPECTED_FIELD = "champ inattendu"
+ONLY_FROM_TRASH = "seul un élément de la corbeille se supprime définitivement"
+TRASH_SELECTION = "de 1 à {max} éléments"
 
 # --- downloads ------------------------------------------------------------------------

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 from ent_kit.auth import Identity
 from ent_kit.blobs import BlobStore, Download
 from ent_kit.errors import NotFound
 from ent_kit.storage import DocumentReader, InvalidCursor, Query, find_all
+from ent_kit.storage.query import Direction
 from stream_zip import ZIP_AUTO, async_stream_zip
 
 from ent_locker import texts
@@ -36,6 +37,9 @@ from ent_locker.application.views import (
     FolderView,
     ItemView,
     LockerDocument,
+    TrashedFolder,
+    TrashedItem,
+    TrashPage,
     TreeFolder,
 )
 from ent_locker.application.workspace_projection import WORKSPACE_FOLDERS, WORKSPACE_ITEMS
@@ -172,6 +176,7 @@ TREE_PAGE = 1000
 # One cursor pages through the folders, then the documents: "f:<folders cursor>",
 # "i:" (the documents from the start), "i:<documents cursor>".
 FOLDERS_PHASE, ITEMS_PHASE = "f", "i"
+V = TypeVar("V", FolderView, ItemView, TrashedFolder, TrashedItem)
 
 
 class WorkspaceQueries:
@@ -222,24 +227,59 @@ class WorkspaceQueries:
         """A folder's content (None: the root): its folders, then its documents."""
         if folder_id is not None:
             await self._my_folder(me, folder_id)
+        live = {"owner_id": me.user_id, "trashed": False}
+        folders, items, more = await self._folders_then_items(
+            {**live, "parent_id": folder_id},
+            {**live, "folder_id": folder_id},
+            [("name_key", "asc")],
+            cursor,
+            limit,
+        )
+        return ContentPage(
+            folders=[_folder_view(d) for d in folders],
+            items=[_item_view(d) for d in items],
+            next_cursor=more,
+        )
+
+    async def trash(self, me: Identity, cursor: str | None, limit: int) -> TrashPage:
+        """My trash: what I trashed by itself (a folder's content goes and comes back with
+        it), most recently trashed first: folders, then documents."""
+        where = {"owner_id": me.user_id, "trashed": True, "with_folder_id": None}
+        folders, items, more = await self._folders_then_items(
+            where, where, [("trashed_at", "desc")], cursor, limit
+        )
+        return TrashPage(
+            folders=[_as(d, "folder_id", TrashedFolder) for d in folders],
+            items=[_as(d, "item_id", TrashedItem) for d in items],
+            next_cursor=more,
+        )
+
+    async def _folders_then_items(
+        self,
+        folders_where: dict[str, Any],
+        items_where: dict[str, Any],
+        order: list[tuple[str, Direction]],
+        cursor: str | None,
+        limit: int,
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str | None]:
+        """One page of the matching folders, then of the matching documents, and the cursor
+        of the next page."""
         phase, after = _phase(cursor)
         folders: list[dict[str, Any]] = []
         if phase == FOLDERS_PHASE:
-            where = {"owner_id": me.user_id, "parent_id": folder_id, "trashed": False}
-            query = Query(where=where, order_by=[("name_key", "asc")], limit=limit, after=after)
+            query = Query(where=folders_where, order_by=order, limit=limit, after=after)
             page = await self._reader.find(WORKSPACE_FOLDERS, query)
             folders, after = page.items, None
             if page.next_cursor is not None:
-                return _content_page(folders, [], f"{FOLDERS_PHASE}:{page.next_cursor}")
-        where = {"owner_id": me.user_id, "folder_id": folder_id, "trashed": False}
+                return folders, [], f"{FOLDERS_PHASE}:{page.next_cursor}"
         room = limit - len(folders)
         if room == 0:  # the folders filled the page: documents follow, if there are any
-            peek = await self._reader.find(WORKSPACE_ITEMS, Query(where=where, limit=1))
-            return _content_page(folders, [], f"{ITEMS_PHASE}:" if peek.items else None)
-        query = Query(where=where, order_by=[("name_key", "asc")], limit=room, after=after)
+            peek = await self._reader.find(WORKSPACE_ITEMS, Query(where=items_where, limit=1))
+            return folders, [], f"{ITEMS_PHASE}:" if peek.items else None
+        query = Query(where=items_where, order_by=order, limit=room, after=after)
         page = await self._reader.find(WORKSPACE_ITEMS, query)
         more = f"{ITEMS_PHASE}:{page.next_cursor}" if page.next_cursor is not None else None
-        return _content_page(folders, page.items, more)
+        return folders, page.items, more
 
     async def _my_folder(self, me: Identity, folder_id: str) -> dict[str, Any]:
         doc = await self._reader.get(WORKSPACE_FOLDERS, folder_id)
@@ -271,18 +311,12 @@ def _phase(cursor: str | None) -> tuple[str, str | None]:
 
 
 def _folder_view(doc: dict[str, Any]) -> FolderView:
-    return msgspec.convert({**doc, "folder_id": doc["id"]}, FolderView)
+    return _as(doc, "folder_id", FolderView)
 
 
 def _item_view(doc: dict[str, Any]) -> ItemView:
-    return msgspec.convert({**doc, "item_id": doc["id"]}, ItemView)
+    return _as(doc, "item_id", ItemView)
 
 
-def _content_page(
-    folders: list[dict[str, Any]], items: list[dict[str, Any]], next_cursor: str | None
-) -> ContentPage:
-    return ContentPage(
-        folders=[_folder_view(d) for d in folders],
-        items=[_item_view(d) for d in items],
-        next_cursor=next_cursor,
-    )
+def _as(doc: dict[str, Any], id_field: str, view: type[V]) -> V:
+    return msgspec.convert({**doc, id_field: doc["id"]}, view)

@@ -82,7 +82,8 @@ async def store_in(
 
 
 async def used_bytes(reader: DocumentReader, user_id: str) -> int:
-    """Deposits still kept somewhere, and live documents of Mes documents (read models)."""
+    """Deposits still kept somewhere, and documents of Mes documents not purged (live or in
+    the trash: their blobs are still stored) (read models)."""
     deposits = await reader.get(USAGE, user_id)
     documents = await reader.get(WORKSPACE_USAGE, user_id)
     return sum(int(doc["bytes"]) for doc in (deposits, documents) if doc is not None)

@@ -103,5 +103,30 @@ class ContentPage(msgspec.Struct, frozen=True, kw_only=True):
     next_cursor: str | None
 
 
+class TrashedFolder(FolderView, frozen=True, kw_only=True):
+    trashed_at: datetime
+
+
+class TrashedItem(ItemView, frozen=True, kw_only=True):
+    trashed_at: datetime
+
+
+class TrashPage(msgspec.Struct, frozen=True, kw_only=True):
+    """My trash: what I trashed by itself (not what went with a folder), most recent first:
+    folders, then documents."""
+
+    folders: list[TrashedFolder]
+    items: list[TrashedItem]
+    next_cursor: str | None
+
+
+class TrashSelection(msgspec.Struct, frozen=True, kw_only=True):
+    """What became of each id of a definitive delete (as the Casier's selections answer)."""
+
+    done: list[str]
+    not_found: list[str]  # unknown, purged already, or someone else's (indistinguishable)
+    refused: list[str]  # not in the trash: nothing disappears in one click
+
+
 class CopiedItems(msgspec.Struct, frozen=True, kw_only=True):
     items: list[ItemView]  # in the order of `document_ids`

@@ -7,20 +7,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
+from ent_contracts import SYSTEM, Actor
+from ent_contracts.workspace import PurgeReason
 from ent_kit.aggregate import new_event_id
 from ent_kit.auth import Identity
 from ent_kit.blobs import BlobStore, IncomingFile
-from ent_kit.errors import Refused
+from ent_kit.errors import NotFound, Refused
 from ent_kit.projections import LocalProjector
 from ent_kit.repository import Repository
 
 from ent_locker import texts
 from ent_locker.application.queries import CasierQueries, WorkspaceQueries
 from ent_locker.application.quota import Quota, store_in
-from ent_locker.application.views import CopiedItems, FolderView, ItemView
+from ent_locker.application.views import CopiedItems, FolderView, ItemView, TrashSelection
 from ent_locker.domain.model import StoredFile, checked_file_name
 from ent_locker.domain.workspace import MAX_COPIED_DOCUMENTS, Workspace, workspace_id
+
+MAX_TRASH_SELECTION = 200  # ids in one definitive delete, as the Casier's selections
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,6 +132,67 @@ class WorkspaceService:
             await self._change(me, decide)
         return CopiedItems(items=await self._views.items(me, item_ids))
 
+    # --- the trash ----------------------------------------------------------------
+
+    async def restore_folder(self, me: Identity, folder_id: str) -> FolderView:
+        """Back with its content, where it was or at the root (see the aggregate)."""
+        await self._change(me, lambda w: w.restore_folder(folder_id))
+        return await self._views.folder(me, folder_id)
+
+    async def restore_item(self, me: Identity, item_id: str) -> ItemView:
+        await self._change(me, lambda w: w.restore_document(item_id))
+        return await self._views.item(me, item_id)
+
+    async def delete_for_good(
+        self, me: Identity, item_ids: list[str], folder_ids: list[str]
+    ) -> TrashSelection:
+        """Definitive delete of trashed documents and folders (with what went with them)."""
+        if not 1 <= len(set(item_ids)) + len(set(folder_ids)) <= MAX_TRASH_SELECTION:
+            raise Refused(
+                "item_ids",
+                "selection_size",
+                texts.TRASH_SELECTION.format(max=MAX_TRASH_SELECTION),
+            )
+        return await self._purge(me.user_id, me.actor, item_ids, folder_ids, "deleted")
+
+    async def purge_expired(
+        self, owner_id: str, item_ids: list[str], folder_ids: list[str]
+    ) -> TrashSelection:
+        """Trash retention: the system purges these from `owner_id`'s trash. One restored
+        meanwhile is `refused`, and stays."""
+        return await self._purge(owner_id, SYSTEM, item_ids, folder_ids, "retention")
+
+    async def _purge(
+        self,
+        owner_id: str,
+        actor: Actor,
+        item_ids: list[str],
+        folder_ids: list[str],
+        reason: PurgeReason,
+    ) -> TrashSelection:
+        def decide(workspace: Workspace) -> TrashSelection:
+            done: list[str] = []
+            not_found: list[str] = []
+            refused: list[str] = []
+            # Documents first: one named beside the folder it was trashed with is purged
+            # by itself, then the folder, and both answer `done`.
+            steps: list[tuple[str, Callable[[str, PurgeReason], None]]]
+            steps = [(i, workspace.purge_document) for i in dict.fromkeys(item_ids)]
+            steps += [(f, workspace.purge_folder) for f in dict.fromkeys(folder_ids)]
+            for some_id, purge in steps:
+                try:
+                    purge(some_id, reason)
+                except NotFound:
+                    not_found.append(some_id)
+                    continue
+                except Refused:
+                    refused.append(some_id)
+                    continue
+                done.append(some_id)
+            return TrashSelection(done=done, not_found=not_found, refused=refused)
+
+        return await self._decide(owner_id, actor, decide)
+
     # --- the aggregate ------------------------------------------------------------
 
     async def _load(self, me: Identity) -> Workspace:
@@ -133,9 +200,11 @@ class WorkspaceService:
         return await self._workspaces.get(aggregate_id) or Workspace(aggregate_id)
 
     async def _change(self, me: Identity, decide: Callable[[Workspace], object]) -> None:
-        """Decide on the caller's workspace and save (decided again on a concurrent write),
+        await self._decide(me.user_id, me.actor, decide)
+
+    async def _decide(self, owner_id: str, actor: Actor, decide: Callable[[Workspace], T]) -> T:
+        """Decide on the owner's workspace and save (decided again on a concurrent write),
         then wait for the read model, so the answer and the next listing show the change."""
-        saved = await self._workspaces.update(
-            workspace_id(me.user_id), decide, me.actor, create=True
-        )
+        saved = await self._workspaces.update(workspace_id(owner_id), decide, actor, create=True)
         await self._projector.caught_up(saved.position)
+        return saved.result

@@ -7,20 +7,28 @@ from typing import Any
 from ent_contracts import DomainEvent, Envelope
 from ent_contracts.workspace import (
     WorkspaceDocumentAdded,
+    WorkspaceDocumentPurged,
+    WorkspaceDocumentRestored,
     WorkspaceDocumentTrashed,
     WorkspaceFolderCreated,
     WorkspaceFolderMoved,
+    WorkspaceFolderPurged,
     WorkspaceFolderRenamed,
+    WorkspaceFolderRestored,
     WorkspaceFolderTrashed,
 )
+from ent_kit.blob_sweep import mark_candidate
 from ent_kit.storage import DocumentWriter
 
-WORKSPACE_FOLDERS = "workspace_folders"  # one row per folder: owner_id, parent_id, name, trashed
+# One row per folder: owner_id, parent_id, name, trashed (and `with_folder_id`: trashed
+# inside that folder, so the trash lists only what was trashed by itself). Purged: no row.
+WORKSPACE_FOLDERS = "workspace_folders"
 # One row per document: owner_id, folder_id, file_name, trashed, blob_key (kept once trashed,
-# so a blob that a trashed document still refers to is never taken for unused).
+# so a blob that a trashed document still refers to is never taken for unused). A purged
+# document has no row: its blob becomes a candidate of the blob sweep.
 WORKSPACE_ITEMS = "workspace_items"
-# Bytes of each user's live documents (uploaded or copied): their share of the quota. A
-# trashed document gives its bytes back (Mes documents has no definitive delete).
+# Bytes of each user's documents, live or in the trash (uploaded or copied): their share of
+# the quota. A document gives its bytes back when it is purged.
 WORKSPACE_USAGE = "workspace_usage"
 
 
@@ -61,7 +69,22 @@ class WorkspaceProjection:
                     event.folder_id,
                     trashed=True,
                     trashed_at=envelope.occurred_at,
+                    with_folder_id=event.with_folder_id,
                 )
+            case WorkspaceFolderRestored():
+                await _update(
+                    tx,
+                    WORKSPACE_FOLDERS,
+                    event.folder_id,
+                    parent_id=event.parent_id,
+                    name=event.name,
+                    name_key=event.name.casefold(),
+                    trashed=False,
+                    trashed_at=None,
+                    with_folder_id=None,
+                )
+            case WorkspaceFolderPurged():
+                await tx.delete(WORKSPACE_FOLDERS, event.folder_id)
             case WorkspaceDocumentAdded():
                 await tx.put(
                     WORKSPACE_ITEMS,
@@ -80,20 +103,51 @@ class WorkspaceProjection:
                         "added_at": envelope.occurred_at,
                         "trashed": False,
                         "trashed_at": None,
+                        "counted": True,
                     },
                 )
                 await _add_usage(tx, event.owner_id, event.size)
             case WorkspaceDocumentTrashed():
-                item = await tx.get(WORKSPACE_ITEMS, event.item_id)
-                if item is not None and not item["trashed"]:
-                    await _add_usage(tx, event.owner_id, -item["size"])
+                # Still counted in the trash: its blob is still stored.
                 await _update(
                     tx,
                     WORKSPACE_ITEMS,
                     event.item_id,
                     trashed=True,
                     trashed_at=envelope.occurred_at,
+                    with_folder_id=event.with_folder_id,
+                    counted=True,
                 )
+            case WorkspaceDocumentRestored():
+                item = await tx.get(WORKSPACE_ITEMS, event.item_id)
+                if item is not None and not _counted(item):
+                    await _add_usage(tx, event.owner_id, item["size"])
+                await _update(
+                    tx,
+                    WORKSPACE_ITEMS,
+                    event.item_id,
+                    folder_id=event.folder_id,
+                    trashed=False,
+                    trashed_at=None,
+                    with_folder_id=None,
+                    counted=True,
+                )
+            case WorkspaceDocumentPurged():
+                item = await tx.get(WORKSPACE_ITEMS, event.item_id)
+                if item is None:
+                    return
+                if _counted(item):
+                    await _add_usage(tx, event.owner_id, -item["size"])
+                await tx.delete(WORKSPACE_ITEMS, event.item_id)
+                # The sweep deletes the blob unless something else (the Casier, another
+                # document) still names it.
+                await mark_candidate(tx, item["blob_key"], envelope.occurred_at)
+
+
+def _counted(item: dict[str, Any]) -> bool:
+    """Whether the item's bytes are in its owner's usage. Rows trashed before the trash
+    counted (no `counted`) had given their bytes back already: never given back twice."""
+    return bool(item.get("counted", not item["trashed"]))
 
 
 async def _update(tx: DocumentWriter, collection: str, doc_id: str, **changes: Any) -> None:

@@ -12,11 +12,16 @@ from ent_contracts import DomainEvent
 from ent_contracts.workspace import (
     DocumentCopiedToWorkspace,
     DocumentSource,
+    PurgeReason,
     WorkspaceDocumentAdded,
+    WorkspaceDocumentPurged,
+    WorkspaceDocumentRestored,
     WorkspaceDocumentTrashed,
     WorkspaceFolderCreated,
     WorkspaceFolderMoved,
+    WorkspaceFolderPurged,
     WorkspaceFolderRenamed,
+    WorkspaceFolderRestored,
     WorkspaceFolderTrashed,
 )
 from ent_kit.aggregate import Aggregate
@@ -24,6 +29,12 @@ from ent_kit.errors import NotFound, Refused
 
 from ent_locker import texts
 from ent_locker.domain.model import StoredFile, checked_name
+from ent_locker.domain.workspace_trash import (
+    TrashState,
+    free_name,
+    in_trash,
+    trashed_with,
+)
 
 # "Un seul niveau de sous-dossier": a folder at the root may hold folders, those may not.
 MAX_FOLDER_DEPTH = 2
@@ -47,7 +58,12 @@ class Folder:
     folder_id: str
     name: str
     parent_id: str | None
-    trashed: bool = False
+    state: TrashState = "live"
+    with_folder_id: str | None = None  # trashed inside this folder
+
+    @property
+    def trashed(self) -> bool:
+        return self.state != "live"
 
 
 @dataclass
@@ -55,7 +71,12 @@ class Item:
     item_id: str
     folder_id: str | None
     file_name: str
-    trashed: bool = False
+    state: TrashState = "live"
+    with_folder_id: str | None = None  # trashed inside this folder
+
+    @property
+    def trashed(self) -> bool:
+        return self.state != "live"
 
 
 class Workspace(Aggregate):
@@ -228,6 +249,109 @@ class Workspace(Aggregate):
         self.item(item_id)
         self.trigger(WorkspaceDocumentTrashed(item_id=item_id, owner_id=self.owner_id))
 
+    # --- the trash ------------------------------------------------------------------
+
+    def trashed_folder(self, folder_id: str) -> Folder:
+        """A folder of this trash; NotFound when unknown or purged, Refused when live."""
+        return in_trash(self.folders.get(folder_id), "folder_id", texts.FOLDER_NOT_FOUND)
+
+    def trashed_item(self, item_id: str) -> Item:
+        return in_trash(self.items.get(item_id), "item_id", texts.ITEM_NOT_FOUND)
+
+    def restore_folder(self, folder_id: str) -> bool:
+        """Back where it was with what was trashed with it; at the root when its parent is
+        no longer live or cannot hold it any more. A name a live sibling took meanwhile
+        gets " (n)", as a zip does. False when it is not in the trash (already back)."""
+        folder = self.folders.get(folder_id)
+        if folder is not None and folder.state == "live":
+            return False
+        folder = self.trashed_folder(folder_id)
+        subs = trashed_with(self.folders.values(), folder_id)
+        if self.live_folder_count() + 1 + len(subs) > MAX_FOLDERS:
+            raise Refused(
+                "folder_id", "too_many_folders", texts.TOO_MANY_FOLDERS.format(max=MAX_FOLDERS)
+            )
+        parent = folder.parent_id
+        height = 2 if any(s.parent_id == folder_id for s in subs) else 1
+        if parent is not None and (
+            self.folders[parent].trashed or self.depth(parent) + height > MAX_FOLDER_DEPTH
+        ):
+            parent = None
+        taken = {f.name for f in self.children(parent)}
+        self.trigger(
+            WorkspaceFolderRestored(
+                folder_id=folder_id,
+                owner_id=self.owner_id,
+                parent_id=parent,
+                name=free_name(folder.name, taken),
+            )
+        )
+        for sub in subs:  # back under their restored parent, as they were
+            self.trigger(
+                WorkspaceFolderRestored(
+                    folder_id=sub.folder_id,
+                    owner_id=self.owner_id,
+                    parent_id=sub.parent_id,
+                    name=sub.name,
+                    with_folder_id=folder_id,
+                )
+            )
+        for item in trashed_with(self.items.values(), folder_id):
+            self._restore_item(item, with_folder_id=folder_id)
+        return True
+
+    def restore_document(self, item_id: str) -> bool:
+        """Back in its folder, or at the root when that folder is no longer live."""
+        item = self.items.get(item_id)
+        if item is not None and item.state == "live":
+            return False
+        self._restore_item(self.trashed_item(item_id))
+        return True
+
+    def purge_folder(self, folder_id: str, reason: PurgeReason) -> None:
+        """Definitive delete, only from the trash, with what was trashed with it."""
+        self.trashed_folder(folder_id)
+        for item in trashed_with(self.items.values(), folder_id):
+            self.trigger(
+                WorkspaceDocumentPurged(
+                    item_id=item.item_id,
+                    owner_id=self.owner_id,
+                    reason=reason,
+                    with_folder_id=folder_id,
+                )
+            )
+        for sub in reversed(trashed_with(self.folders.values(), folder_id)):
+            self.trigger(
+                WorkspaceFolderPurged(
+                    folder_id=sub.folder_id,
+                    owner_id=self.owner_id,
+                    reason=reason,
+                    with_folder_id=folder_id,
+                )
+            )
+        self.trigger(
+            WorkspaceFolderPurged(folder_id=folder_id, owner_id=self.owner_id, reason=reason)
+        )
+
+    def purge_document(self, item_id: str, reason: PurgeReason) -> None:
+        self.trashed_item(item_id)
+        self.trigger(
+            WorkspaceDocumentPurged(item_id=item_id, owner_id=self.owner_id, reason=reason)
+        )
+
+    def _restore_item(self, item: Item, with_folder_id: str | None = None) -> None:
+        folder = item.folder_id
+        if folder is not None and self.folders[folder].trashed:
+            folder = None
+        self.trigger(
+            WorkspaceDocumentRestored(
+                item_id=item.item_id,
+                owner_id=self.owner_id,
+                folder_id=folder,
+                with_folder_id=with_folder_id,
+            )
+        )
+
     def _check_name_free(self, parent_id: str | None, name: str, but: str | None = None) -> None:
         key = name.casefold()
         if any(f.name.casefold() == key for f in self.children(parent_id) if f.folder_id != but):
@@ -244,11 +368,25 @@ class Workspace(Aggregate):
             case WorkspaceFolderMoved():
                 self.folders[event.folder_id].parent_id = event.parent_id
             case WorkspaceFolderTrashed():
-                self.folders[event.folder_id].trashed = True
+                folder = self.folders[event.folder_id]
+                folder.state, folder.with_folder_id = "trashed", event.with_folder_id
+            case WorkspaceFolderRestored():
+                folder = self.folders[event.folder_id]
+                folder.state, folder.with_folder_id = "live", None
+                folder.parent_id, folder.name = event.parent_id, event.name
+            case WorkspaceFolderPurged():
+                self.folders[event.folder_id].state = "purged"
             case WorkspaceDocumentAdded():
                 self.items[event.item_id] = Item(event.item_id, event.folder_id, event.file_name)
             case WorkspaceDocumentTrashed():
-                self.items[event.item_id].trashed = True
+                item = self.items[event.item_id]
+                item.state, item.with_folder_id = "trashed", event.with_folder_id
+            case WorkspaceDocumentRestored():
+                item = self.items[event.item_id]
+                item.state, item.with_folder_id = "live", None
+                item.folder_id = event.folder_id
+            case WorkspaceDocumentPurged():
+                self.items[event.item_id].state = "purged"
 
 
 def _too_deep() -> Refused:

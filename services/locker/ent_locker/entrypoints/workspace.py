@@ -27,8 +27,14 @@ from ent_locker.application.views import (
     FolderTree,
     FolderView,
     ItemView,
+    TrashPage,
+    TrashSelection,
 )
-from ent_locker.application.workspace import UploadForm, WorkspaceService
+from ent_locker.application.workspace import (
+    MAX_TRASH_SELECTION,
+    UploadForm,
+    WorkspaceService,
+)
 from ent_locker.domain.workspace import MAX_COPIED_DOCUMENTS
 from ent_locker.entrypoints.http import declared_length
 
@@ -49,6 +55,16 @@ class FolderMove(msgspec.Struct, frozen=True, kw_only=True):
 class CopyFromLocker(msgspec.Struct, frozen=True, kw_only=True):
     document_ids: Annotated[list[str], msgspec.Meta(min_length=1, max_length=MAX_COPIED_DOCUMENTS)]
     folder_id: str | None = None  # None: at the root
+
+
+TrashIds = Annotated[list[str], msgspec.Meta(max_length=MAX_TRASH_SELECTION)]
+
+
+class TrashDeletion(msgspec.Struct, frozen=True, kw_only=True):
+    """Trashed documents and folders to delete for good: 1 to 200 ids in all."""
+
+    item_ids: TrashIds = []
+    folder_ids: TrashIds = []
 
 
 class WorkspaceController(Controller):
@@ -135,6 +151,57 @@ class WorkspaceController(Controller):
         self, request: AnyRequest, item_id: str, workspace: WorkspaceService
     ) -> None:
         await workspace.trash_item(request.user, item_id)
+
+    # --- the trash ----------------------------------------------------------------
+
+    @get("/trash", summary="My trash: folders, then documents, most recently trashed first")
+    async def trash(
+        self,
+        request: AnyRequest,
+        workspace_queries: WorkspaceQueries,
+        cursor: str | None = None,
+        limit: PageSize = 50,
+    ) -> TrashPage:
+        return await workspace_queries.trash(request.user, cursor, limit)
+
+    @post(
+        "/folders/{folder_id:str}/restore",
+        status_code=200,
+        summary="Restore a trashed folder with its content",
+        description=(
+            "Back in its parent folder, or at the root when that is no longer there. A name "
+            'taken meanwhile gets " (2)", " (3)"...'
+        ),
+    )
+    async def restore_folder(
+        self, request: AnyRequest, folder_id: str, workspace: WorkspaceService
+    ) -> FolderView:
+        return await workspace.restore_folder(request.user, folder_id)
+
+    @post(
+        "/items/{item_id:str}/restore",
+        status_code=200,
+        summary="Restore a trashed document",
+        description="Back in its folder, or at the root when that is no longer there.",
+    )
+    async def restore_item(
+        self, request: AnyRequest, item_id: str, workspace: WorkspaceService
+    ) -> ItemView:
+        return await workspace.restore_item(request.user, item_id)
+
+    @post(
+        "/trash/delete",
+        status_code=200,
+        summary="Delete trashed documents and folders for good",
+        description=(
+            "Only from the trash: what is not there is listed in `refused`; unknown ids, and "
+            "other users', in `not_found`. A folder goes with what was trashed with it."
+        ),
+    )
+    async def delete_for_good(
+        self, request: AnyRequest, data: TrashDeletion, workspace: WorkspaceService
+    ) -> TrashSelection:
+        return await workspace.delete_for_good(request.user, data.item_ids, data.folder_ids)
 
     @post(
         "/copy-from-locker",
