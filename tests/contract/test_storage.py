@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,6 +36,8 @@ from ent_kit.storage import (
 )
 from ent_kit.storage.mongo import MongoStorage
 from ent_kit.storage.query import Direction
+from ent_kit.storage.sqlite import SqliteStorage
+from ent_kit.storage.sqlite_query import find_sql
 
 # Fixtures, imported so that pytest finds them in this module.
 __all__ = ["mongo_database", "storage", "storage_opener"]
@@ -594,6 +597,42 @@ async def test_ensure_index_is_idempotent(storage: Storage) -> None:
     assert await ids(storage.documents, Query(where={"addr.city": "Paris"})) == ["p2"]
 
 
+async def test_collections_with_the_same_index_answer_each_their_own(storage: Storage) -> None:
+    """The same query on two collections, each with its index created while the store
+    is open: each answers from its own documents (SQLite once answered the second from
+    the first one's index, through a statement cached with the collection bound)."""
+    others = [person(f"q{n}", "Zoé", n % 90, False, T0) for n in range(300)]
+    for collection in ("people", "folk"):
+        await put(storage, collection, *PEOPLE, *others)
+    for collection in ("people", "folk"):
+        await storage.documents.ensure_index(collection, ["team", "age"])
+    query = Query(where={"team": "x"}, order_by=[("age", "asc")])
+    for collection in ("people", "folk", "people"):
+        assert await ids(storage.documents, query, collection) == ["p2", "p3"], collection
+
+
+async def test_a_sparse_index_changes_no_answer(storage: Storage) -> None:
+    """An index of the documents whose first field is set only: equality and range
+    queries on it, and writes that set or clear it, answer as without it."""
+    await put(storage, "people", *PEOPLE)
+    await storage.documents.ensure_index("people", ["team", "age"])  # replaced
+    for _ in range(2):
+        await storage.documents.ensure_index("people", ["team", "age"], sparse=True)
+
+    by_age: list[tuple[str, Direction]] = [("age", "desc")]
+    assert await ids(storage.documents, Query(where={"team": "x"}, order_by=by_age)) == [
+        "p3",
+        "p2",
+    ]
+    await put(storage, "people", {**PEOPLE[4], "team": "x"}, {**PEOPLE[2], "team": None})
+    assert await ids(storage.documents, Query(where={"team": "x"}, order_by=by_age)) == [
+        "p2",
+        "p5",
+    ]
+    assert await ids(storage.documents, Query(ranges={"team": Range(gte="a")})) == ["p2", "p5"]
+    assert await ids(storage.documents, Query(where={"team": None})) == ["p1", "p3", "p4"]
+
+
 async def test_ping(storage: Storage) -> None:
     await storage.ping()
 
@@ -675,3 +714,23 @@ async def test_clear_empties_a_collection_or_what_a_query_matches(storage: Stora
     assert await clear(storage.documents, "many") == 1_173
     assert (await storage.documents.find("many", Query())).items == []
     assert len(await ids(storage.documents, Query())) == len(PEOPLE)
+
+
+async def test_sqlite_reads_a_sparse_index_whatever_the_bound_value(tmp_path: Path) -> None:
+    """`team = ?` implies the sparse index's `team IS NOT NULL` for any value: SQLite plans
+    the query with it, and a prepared statement reused with another value stays right."""
+    storage = await SqliteStorage.open(tmp_path / "plan.db")
+    try:
+        # Many without a team, as the planner's statistics then say (most are not indexed).
+        others = [person(f"q{n}", "Zoé", n % 90, False, T0) for n in range(300)]
+        await put(storage, "people", *PEOPLE, *others)
+        await storage.documents.ensure_index("people", ["team", "age"], sparse=True)
+        by_age: list[tuple[str, Direction]] = [("age", "asc")]
+        for team, expected in (("x", ["p2", "p3"]), ("y", ["p5"]), ("x", ["p2", "p3"])):
+            query = Query(where={"team": team}, order_by=by_age)
+            ((sql, params),) = find_sql("people", query)
+            plan = await storage.read(f"EXPLAIN QUERY PLAN {sql}", params)
+            assert "ix_people_team_age__sparse" in " ".join(str(r[-1]) for r in plan), plan
+            assert await ids(storage.documents, query) == expected
+    finally:
+        await storage.close()

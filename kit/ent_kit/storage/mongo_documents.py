@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 import msgspec
 from pymongo import ASCENDING, AsyncMongoClient
@@ -48,10 +49,24 @@ class MongoDocumentStore:
     async def find(self, collection: str, query: Query) -> Page:
         return await self._reader.find(collection, query)
 
-    async def ensure_index(self, collection: str, fields: Sequence[str]) -> None:
+    async def ensure_index(
+        self, collection: str, fields: Sequence[str], *, sparse: bool = False
+    ) -> None:
         keys = [(field_path(check_field(name)), ASCENDING) for name in fields]
-        # Same keys, same generated name: creating it again is a no-op.
-        await self._db[_READ_MODEL_PREFIX + collection].create_index(keys)
+        plain = "_".join(f"{path}_{ASCENDING}" for path, _ in keys)
+        name = f"{plain}__sparse" if sparse else plain
+        target = self._db[_READ_MODEL_PREFIX + collection]
+        # One index per field list: the variant of the other sparseness goes first.
+        for index in await (await target.list_indexes()).to_list():
+            if index["name"] in (plain, f"{plain}__sparse") and index["name"] != name:
+                await target.drop_index(index["name"])
+        # An equality or a range on the first key implies it exists: such queries use it.
+        only: dict[str, Any] = {keys[0][0]: {"$exists": True}}
+        # Same keys, same name: creating it again is a no-op.
+        if sparse:
+            await target.create_index(keys, name=name, partialFilterExpression=only)
+        else:
+            await target.create_index(keys, name=name)
 
 
 class MongoDocumentWriter:

@@ -87,7 +87,14 @@ class DocumentStore(DocumentReader, Protocol):
         """All writes inside commit together or not at all."""
         ...
 
-    async def ensure_index(self, collection: str, fields: Sequence[str]) -> None: ...
+    async def ensure_index(
+        self, collection: str, fields: Sequence[str], *, sparse: bool = False
+    ) -> None:
+        """An index on `fields` (then the id). Sparse: only of the documents whose first
+        field is set (not null), so writes of the others never touch it; a query with an
+        equality or a range on that field can use it. It replaces an index of the same
+        fields with the other sparseness."""
+        ...
 
 
 class Storage(Protocol):

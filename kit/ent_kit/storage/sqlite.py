@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from ent_kit.storage.sqlite_checkpoint import Checkpointer
 from ent_kit.storage.sqlite_connection import Connection, Row
 from ent_kit.storage.sqlite_documents import SqliteDocumentStore, SqliteDocumentWriter
 from ent_kit.storage.sqlite_events import SqliteEventStore
@@ -48,9 +49,10 @@ _ANALYZE = "PRAGMA analysis_limit = 1000; ANALYZE;"
 
 
 class SqliteStorage:
-    def __init__(self, writer: Connection, reader: Connection) -> None:
+    def __init__(self, writer: Connection, reader: Connection, checkpointer: Checkpointer) -> None:
         self.writer = writer
         self._reader = reader
+        self.checkpointer = checkpointer
         self.write_lock = asyncio.Lock()
         self.events = SqliteEventStore(self)
         self.documents = SqliteDocumentStore(self)
@@ -61,9 +63,13 @@ class SqliteStorage:
         writer = Connection(path, read_only=False)
         await writer.open()
         await writer.run(lambda c: c.executescript(_SCHEMA))
+        # Checkpoints run on the checkpointer's connection, not in the writer's commits.
+        await writer.run(lambda c: c.execute("PRAGMA wal_autocheckpoint = 0"))
         reader = Connection(path, read_only=True)
         await reader.open()
-        return cls(writer, reader)
+        checkpointer = Checkpointer(path)
+        await checkpointer.open()
+        return cls(writer, reader, checkpointer)
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[Connection]:
@@ -76,11 +82,15 @@ class SqliteStorage:
                 await asyncio.shield(self.writer.change("ROLLBACK"))
                 raise
             await asyncio.shield(self.writer.change("COMMIT"))
+            self.checkpointer.committed()
 
     async def analyze(self) -> None:
         # Under the write lock: `executescript` would commit another caller's transaction.
         async with self.write_lock:
             await self.writer.run(lambda c: c.executescript(_ANALYZE))
+        # The reader plans with the statistics it loaded when it first saw the schema
+        # (an index created meanwhile has none, and SQLite would not choose it).
+        await self._reader.reopen()
 
     async def read(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return await self._reader.fetch(sql, params)
@@ -90,6 +100,8 @@ class SqliteStorage:
 
     async def close(self) -> None:
         # Fresh planner statistics for the next start, whatever was written since.
-        await self.analyze()
+        async with self.write_lock:
+            await self.writer.run(lambda c: c.executescript(_ANALYZE))
         await self._reader.close()
+        await self.checkpointer.close()
         await self.writer.close()

@@ -33,7 +33,11 @@ class Connection:
         conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
         # NORMAL for read-model writes (lost at power failure, they are replayed from the
         # event log); event appends switch to FULL for their own commit (sqlite_events).
-        for pragma in ("journal_mode = WAL", "synchronous = NORMAL", "busy_timeout = 10000"):
+        # A cache of up to 64 MiB instead of SQLite's 2 MiB: a deposit to 1,000 dirties
+        # pages all over the indexes by owner, and a smaller cache spills them to the
+        # WAL before the commit (measured: a third of the projector's write time).
+        pragmas = ("journal_mode = WAL", "synchronous = NORMAL", "busy_timeout = 10000")
+        for pragma in (*pragmas, "cache_size = -65536"):
             conn.execute(f"PRAGMA {pragma}")
         if self._read_only:
             conn.execute("PRAGMA query_only = ON")
@@ -43,10 +47,27 @@ class Connection:
         return await asyncio.get_running_loop().run_in_executor(self._executor, work)
 
     async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        conn = self._conn
-        if conn is None:
+        if self._conn is None:
             raise ConnectionError(f"SQLite connection to {self._path.name} is closed")
-        return await self._in_thread(lambda: work(conn))
+        return await self._in_thread(lambda: work(self._opened()))
+
+    def _opened(self) -> sqlite3.Connection:
+        # Read on the connection's thread: work queued before a `reopen` runs on the
+        # connection of its turn.
+        if self._conn is None:
+            raise ConnectionError(f"SQLite connection to {self._path.name} is closed")
+        return self._conn
+
+    async def reopen(self) -> None:
+        """A fresh connection in place of this one, after the work already queued: it
+        loads the planner's statistics anew (a connection keeps those it loaded with the
+        schema, whatever ANALYZE writes later)."""
+
+        def swap() -> None:
+            self._opened().close()
+            self._conn = self._connect()
+
+        await self._in_thread(swap)
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return await self.run(lambda c: c.execute(sql, params).fetchall())

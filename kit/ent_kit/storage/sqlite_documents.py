@@ -45,19 +45,30 @@ class SqliteDocumentStore:
     async def find(self, collection: str, query: Query) -> Page:
         return page(query, await _rows(self._db.read, collection, query))
 
-    async def ensure_index(self, collection: str, fields: Sequence[str]) -> None:
+    async def ensure_index(
+        self, collection: str, fields: Sequence[str], *, sparse: bool = False
+    ) -> None:
         """A partial index over one collection's documents only (a write to one collection
         does not touch the others' indexes), ending with the id, the tie-breaker every query
-        sorts by, so one index serves both the filter and the order."""
+        sorts by, so one index serves both the filter and the order. Sparse, also only of
+        the documents whose first field is not NULL: `field = ?` or `field < ?` imply it
+        whatever the bound value, so SQLite uses it for those queries."""
         check_field(collection)  # it is spelled into the SQL: a plain identifier only
-        expressions = ", ".join(field_sql(check_field(f)) for f in fields)
+        expressions = [field_sql(check_field(f)) for f in fields]
         base = "ix_" + "_".join([collection, *fields]).replace(".", "_")
+        condition = f"collection = '{collection}'"
+        name = f"{base}__p"
+        if sparse:
+            condition += f" AND {expressions[0]} IS NOT NULL"
+            name = f"{base}__sparse"
         async with self._db.writing() as conn:
-            for earlier in (base, f"{base}__id"):  # full-table variants of earlier versions
-                await conn.change(f'DROP INDEX IF EXISTS "{earlier}"')
+            # Earlier variants of the same fields (full-table, or the other sparseness):
+            # one index per field list.
+            for earlier in await conn.fetch(_VARIANTS, [base, f"{base}__*", name]):
+                await conn.change(f'DROP INDEX IF EXISTS "{earlier[0]}"')
             await conn.change(
-                f'CREATE INDEX IF NOT EXISTS "{base}__p" ON documents ({expressions}, id)'
-                f" WHERE collection = '{collection}'"
+                f'CREATE INDEX IF NOT EXISTS "{name}" ON documents ({", ".join(expressions)}, id)'
+                f" WHERE {condition}"
             )
         await self._db.analyze()
 
@@ -171,6 +182,10 @@ async def _get_many(fetch: Fetch, collection: str, doc_ids: Sequence[str]) -> di
     return {row[0]: document(row) for row in rows}
 
 
+_VARIANTS = (
+    "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'documents'"
+    " AND (name = ? OR name GLOB ?) AND name != ?"
+)
 _GET = "SELECT id, body FROM documents WHERE collection = ? AND id = ?"
 
 

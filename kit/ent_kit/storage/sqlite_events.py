@@ -64,6 +64,8 @@ class SqliteEventStore:
                     await self._db.writer.run(partial(_commit, group=group))
                 except BaseException as exc:  # settle every caller, cancelled or not
                     failure = exc
+                else:
+                    self._db.checkpointer.committed()
             _settle(group, failure)
             if isinstance(failure, asyncio.CancelledError):
                 raise failure

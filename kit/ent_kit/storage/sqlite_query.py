@@ -15,6 +15,7 @@ from ent_kit.storage.query import (
     Page,
     Query,
     as_stored,
+    check_field,
     decode_cursor,
     encode_cursor,
 )
@@ -63,10 +64,10 @@ def delete_sql(collection: str, query: Query) -> tuple[str, list[Any]]:
     where, params = _where(collection, query)
     order = ", ".join(f"{field_sql(n)} {d.upper()}" for n, d in query.sort_keys())
     sql = (
-        "DELETE FROM documents WHERE collection = ? AND id IN"
+        f"DELETE FROM documents WHERE {_collection(collection)} AND id IN"
         f" (SELECT id FROM documents WHERE {where} ORDER BY {order} LIMIT {query.limit})"
     )
-    return sql, [collection, *params]
+    return sql, params
 
 
 def _where(collection: str, query: Query) -> tuple[str, list[Any]]:
@@ -83,8 +84,17 @@ def _where(collection: str, query: Query) -> tuple[str, list[Any]]:
     return " AND ".join(clauses), params
 
 
+def _collection(collection: str) -> str:
+    """Spelled into the SQL (a checked identifier), not bound: the partial indexes say
+    `collection = '<name>'`, and SQLite matches a bound value to them only when planning
+    with it; a cached statement planned for one collection's index, then run again for
+    another after a schema change, was seen to answer from the first one's index."""
+    return f"collection = '{check_field(collection)}'"
+
+
 def _filters(collection: str, query: Query) -> tuple[list[str], list[Any]]:
-    clauses, params = ["collection = ?"], [collection]
+    clauses: list[str] = [_collection(collection)]
+    params: list[Any] = []
     for name, value in query.where.items():
         if value is None:
             clauses.append(f"{field_sql(name)} IS NULL")
