@@ -20,6 +20,8 @@ from ent_locker.application.housekeeping import purge_expired_trash
 from ent_locker.application.ports import RecipientPolicy
 from ent_locker.application.projections import (
     ENTRIES,
+    IN_TRASH_OF,
+    TRASHED_AT,
     LockerProjection,
     PeopleProjection,
 )
@@ -138,8 +140,9 @@ def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
 async def on_start(runtime: Runtime) -> None:
     documents = runtime.storage.documents
     await documents.ensure_index(ENTRIES, ["owner_id", "folder", "state", "deposited_at"])
-    await documents.ensure_index(ENTRIES, ["owner_id", "state", "trashed_at"])
-    await documents.ensure_index(ENTRIES, ["state", "trashed_at"])
+    # The Corbeille's and the retention's: the trashed entries only.
+    await documents.ensure_index(ENTRIES, [IN_TRASH_OF, TRASHED_AT], sparse=True)
+    await documents.ensure_index(ENTRIES, [TRASHED_AT], sparse=True)
     await documents.ensure_index(ENTRIES, ["blob_key"])
     await documents.ensure_index(BLOB_CANDIDATES, ["since"])
     listed = ["trashed", "name_key"]  # Mes documents: a folder's content, by name

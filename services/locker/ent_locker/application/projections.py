@@ -25,6 +25,9 @@ USAGE = "usage"
 RECEIVED = "received"  # Mon casier
 HISTORY = "history"  # Historique
 ACTIVE, TRASHED = "active", "trashed"  # an entry in its folder, or in the Corbeille
+# Set on a trashed entry only (its owner, and when): the Corbeille's and the retention's
+# sparse indexes hold the trashed entries alone, so a deposit to 1,000 never writes them.
+IN_TRASH_OF, TRASHED_AT = "in_trash_of", "trashed_at"
 
 
 def entry_id(document_id: str, owner_id: str, sender_id: str) -> str:
@@ -41,17 +44,10 @@ class LockerProjection:
             case DocumentDeposited():
                 await self._deposited(tx, event)
             case DocumentTrashed():
-                await self._set_state(
-                    tx,
-                    event.document_id,
-                    event.owner_id,
-                    state=TRASHED,
-                    trashed_at=event.trashed_at,
-                )
+                trashed = {TRASHED_AT: event.trashed_at, IN_TRASH_OF: event.owner_id}
+                await self._set_state(tx, event.document_id, event.owner_id, TRASHED, trashed)
             case DocumentRestored():
-                await self._set_state(
-                    tx, event.document_id, event.owner_id, state=ACTIVE, trashed_at=None
-                )
+                await self._set_state(tx, event.document_id, event.owner_id, ACTIVE, {})
             case DocumentPurged():
                 await self._purged(tx, envelope, event)
 
@@ -76,7 +72,12 @@ class LockerProjection:
             await mark_candidate(tx, document["blob_key"], envelope.occurred_at)
 
     async def _set_state(
-        self, tx: DocumentWriter, document_id: str, owner_id: str, **changes: Any
+        self,
+        tx: DocumentWriter,
+        document_id: str,
+        owner_id: str,
+        state: str,
+        trashed: dict[str, Any],
     ) -> None:
         document = await tx.get(DOCUMENTS, document_id)
         if document is None:
@@ -84,7 +85,9 @@ class LockerProjection:
         key = entry_id(document_id, owner_id, document["sender_id"])
         entry = await tx.get(ENTRIES, key)
         if entry is not None:
-            await tx.put(ENTRIES, key, {**entry, **changes})
+            # Absent rather than null out of the trash: sparse indexes skip the entry.
+            kept = {k: v for k, v in entry.items() if k not in (TRASHED_AT, IN_TRASH_OF)}
+            await tx.put(ENTRIES, key, {**kept, "state": state, **trashed})
 
     async def _deposited(self, tx: DocumentWriter, event: DocumentDeposited) -> None:
         summary = {
@@ -104,7 +107,7 @@ class LockerProjection:
             {**summary, "recipient_ids": event.recipient_ids, "until_last_copy": True},
         )
         await _add_usage(tx, event.sender_id, event.size)
-        in_folder = {"state": ACTIVE, "trashed_at": None}
+        in_folder = {"state": ACTIVE}
         sender = event.sender_id
         await tx.put(
             ENTRIES,

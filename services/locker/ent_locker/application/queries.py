@@ -24,9 +24,9 @@ from ent_locker.application.projections import (
     DOCUMENTS,
     ENTRIES,
     HISTORY,
+    IN_TRASH_OF,
     PEOPLE,
     RECEIVED,
-    TRASHED,
     entry_id,
 )
 from ent_locker.application.views import (
@@ -63,7 +63,7 @@ class CasierQueries:
     async def trash(self, me: Identity, cursor: str | None, limit: int) -> FolderPage:
         """Corbeille: what I put in the trash, most recently trashed first."""
         query = Query(
-            where={"owner_id": me.user_id, "state": TRASHED},
+            where={IN_TRASH_OF: me.user_id},
             order_by=[("trashed_at", "desc")],
             limit=limit,
             after=cursor,
