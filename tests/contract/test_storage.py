@@ -716,6 +716,27 @@ async def test_clear_empties_a_collection_or_what_a_query_matches(storage: Stora
     assert len(await ids(storage.documents, Query())) == len(PEOPLE)
 
 
+async def test_drop_index_removes_either_sparseness(storage: Storage) -> None:
+    await put(storage, "people", *PEOPLE)
+    await storage.documents.drop_index("people", ["team"])  # none yet: not an error
+    for sparse in (False, True):
+        await storage.documents.ensure_index("people", ["team"], sparse=sparse)
+        await storage.documents.drop_index("people", ["team"])
+    assert await ids(storage.documents, Query(where={"team": "x"})) == ["p2", "p3"]
+
+
+async def test_sqlite_drop_index_leaves_no_index(tmp_path: Path) -> None:
+    storage = await SqliteStorage.open(tmp_path / "drop.db")
+    try:
+        await storage.documents.ensure_index("people", ["team"])
+        await storage.documents.ensure_index("people", ["team", "age"], sparse=True)
+        await storage.documents.drop_index("people", ["team"])
+        names = await storage.read("SELECT name FROM sqlite_master WHERE type = 'index'")
+        assert [n for (n,) in names if n.startswith("ix_")] == ["ix_people_team_age__sparse"]
+    finally:
+        await storage.close()
+
+
 async def test_sqlite_reads_a_sparse_index_whatever_the_bound_value(tmp_path: Path) -> None:
     """`team = ?` implies the sparse index's `team IS NOT NULL` for any value: SQLite plans
     the query with it, and a prepared statement reused with another value stays right."""

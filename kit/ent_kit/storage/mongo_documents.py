@@ -55,11 +55,9 @@ class MongoDocumentStore:
         keys = [(field_path(check_field(name)), ASCENDING) for name in fields]
         plain = "_".join(f"{path}_{ASCENDING}" for path, _ in keys)
         name = f"{plain}__sparse" if sparse else plain
-        target = self._db[_READ_MODEL_PREFIX + collection]
         # One index per field list: the variant of the other sparseness goes first.
-        for index in await (await target.list_indexes()).to_list():
-            if index["name"] in (plain, f"{plain}__sparse") and index["name"] != name:
-                await target.drop_index(index["name"])
+        await self._drop_variants(collection, plain, keep=name)
+        target = self._db[_READ_MODEL_PREFIX + collection]
         # An equality or a range on the first key implies it exists: such queries use it.
         only: dict[str, Any] = {keys[0][0]: {"$exists": True}}
         # Same keys, same name: creating it again is a no-op.
@@ -67,6 +65,16 @@ class MongoDocumentStore:
             await target.create_index(keys, name=name, partialFilterExpression=only)
         else:
             await target.create_index(keys, name=name)
+
+    async def drop_index(self, collection: str, fields: Sequence[str]) -> None:
+        plain = "_".join(f"{field_path(check_field(name))}_{ASCENDING}" for name in fields)
+        await self._drop_variants(collection, plain, keep="")
+
+    async def _drop_variants(self, collection: str, plain: str, keep: str) -> None:
+        target = self._db[_READ_MODEL_PREFIX + collection]
+        for index in await (await target.list_indexes()).to_list():
+            if index["name"] in (plain, f"{plain}__sparse") and index["name"] != keep:
+                await target.drop_index(index["name"])
 
 
 class MongoDocumentWriter:

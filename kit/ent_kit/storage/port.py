@@ -96,6 +96,10 @@ class DocumentStore(DocumentReader, Protocol):
         fields with the other sparseness."""
         ...
 
+    async def drop_index(self, collection: str, fields: Sequence[str]) -> None:
+        """Remove the index on `fields` (either sparseness); none there is not an error."""
+        ...
+
 
 class Storage(Protocol):
     @property

@@ -64,13 +64,18 @@ class SqliteDocumentStore:
         async with self._db.writing() as conn:
             # Earlier variants of the same fields (full-table, or the other sparseness):
             # one index per field list.
-            for earlier in await conn.fetch(_VARIANTS, [base, f"{base}__*", name]):
-                await conn.change(f'DROP INDEX IF EXISTS "{earlier[0]}"')
+            await _drop_variants(conn, base, keep=name)
             await conn.change(
                 f'CREATE INDEX IF NOT EXISTS "{name}" ON documents ({", ".join(expressions)}, id)'
                 f" WHERE {condition}"
             )
         await self._db.analyze()
+
+    async def drop_index(self, collection: str, fields: Sequence[str]) -> None:
+        check_field(collection)
+        base = "ix_" + "_".join([collection, *map(check_field, fields)]).replace(".", "_")
+        async with self._db.writing() as conn:
+            await _drop_variants(conn, base, keep="")
 
 
 class SqliteDocumentWriter:
@@ -180,6 +185,11 @@ async def _existing(fetch: Fetch, collection: str, doc_ids: Sequence[str]) -> se
 async def _get_many(fetch: Fetch, collection: str, doc_ids: Sequence[str]) -> dict[str, Document]:
     rows = await _by_ids(fetch, "id, body", collection, doc_ids)
     return {row[0]: document(row) for row in rows}
+
+
+async def _drop_variants(conn: Connection, base: str, keep: str) -> None:
+    for (name,) in await conn.fetch(_VARIANTS, [base, f"{base}__*", keep]):
+        await conn.change(f'DROP INDEX IF EXISTS "{name}"')
 
 
 _VARIANTS = (

@@ -140,9 +140,12 @@ def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
 async def on_start(runtime: Runtime) -> None:
     documents = runtime.storage.documents
     await documents.ensure_index(ENTRIES, ["owner_id", "folder", "state", "deposited_at"])
-    # The Corbeille's and the retention's: the trashed entries only.
+    # The Corbeille's and the retention's: the trashed entries only. They replace two
+    # indexes of every entry (a store built before needs `rebuild` for `in_trash_of`).
     await documents.ensure_index(ENTRIES, [IN_TRASH_OF, TRASHED_AT], sparse=True)
     await documents.ensure_index(ENTRIES, [TRASHED_AT], sparse=True)
+    await documents.drop_index(ENTRIES, ["owner_id", "state", "trashed_at"])
+    await documents.drop_index(ENTRIES, ["state", "trashed_at"])
     await documents.ensure_index(ENTRIES, ["blob_key"])
     await documents.ensure_index(BLOB_CANDIDATES, ["since"])
     listed = ["trashed", "name_key"]  # Mes documents: a folder's content, by name
