@@ -224,7 +224,9 @@ async def on_start(runtime: Runtime) -> None:
     await documents.ensure_index(COPIES, ["user_id", "sent_at"])
     await documents.ensure_index(DRAFTS_COLLECTION, ["owner_id", "saved_at"])
     await documents.ensure_index(FOLDERS, ["user_id"])
-    await documents.ensure_index(COPIES, ["folder", "trashed_at"])  # the purges
+    # The trash purge's: trashed copies only (a send to 200 never writes it).
+    await documents.ensure_index(COPIES, ["trashed_at"], sparse=True)
+    await documents.drop_index(COPIES, ["folder", "trashed_at"])  # its former index
     await documents.ensure_index(COPIES, ["folder", "sent_at"])
     await documents.ensure_index(DRAFTS_COLLECTION, ["saved_at"])
     await documents.ensure_index(CONTACTS, ["owner_id"])

@@ -166,7 +166,6 @@ def _summary(event: MessageSent) -> Document:
         "sent_at": event.sent_at,
         "has_attachments": bool(event.attachments),
         "category": None,
-        "trashed_at": None,
     }
 
 
@@ -246,7 +245,10 @@ async def _move(tx: DocumentWriter, copy: Document, folder: str, trashed_at: Any
     unread = 0 if copy["read"] else 1
     await _count(tx, copy["user_id"], copy["folder"], total=-1, unread=-unread)
     await _count(tx, copy["user_id"], folder, total=1, unread=unread)
-    await tx.put(COPIES, copy["id"], {**copy, "folder": folder, "trashed_at": trashed_at})
+    # `trashed_at` is absent out of the trash: the purge's sparse index skips the copy.
+    moved = {k: v for k, v in copy.items() if k != "trashed_at"}
+    trashed = {} if trashed_at is None else {"trashed_at": trashed_at}
+    await tx.put(COPIES, copy["id"], {**moved, "folder": folder, **trashed})
     if TRASH in (folder, copy["folder"]):
         await _track_trash(tx, copy, trashed=folder == TRASH)
 
