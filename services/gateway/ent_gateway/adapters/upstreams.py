@@ -60,6 +60,12 @@ def pool_limits(settings: GatewaySettings) -> PoolLimits:
     )
 
 
+# An answer up to this size is read whole and sent in one piece: for the small JSON most
+# calls answer, streaming costs more than the copy (a task to watch for the client's
+# disconnect, a background task to close).
+SMALL_ANSWER_BYTES = 64 * 1024
+
+
 @dataclass(frozen=True)
 class Forwarded:
     """A service's answer, streamed back as it arrives; `close` once it has been sent."""
@@ -69,6 +75,17 @@ class Forwarded:
     body: AsyncIterator[bytes]
     response: httpx.Response
     slot: Slot | None = None  # the client's request under way, given back by `close`
+
+    def is_small(self) -> bool:
+        length = self.headers.get("content-length", "")
+        return length.isdigit() and int(length) <= SMALL_ANSWER_BYTES
+
+    async def read(self) -> bytes:
+        """The whole body (a small answer's), then `close`."""
+        try:
+            return b"".join([chunk async for chunk in self.body])
+        finally:
+            await self.close()
 
     async def close(self) -> None:
         try:
@@ -130,7 +147,7 @@ class Upstreams:
                 raise PeerUnavailable(f"{url}: {exc}") from exc
             raise
         kept = {
-            k: v
+            k.lower(): v
             for k, v in response.headers.items()
             if k.lower() not in HOP_BY_HOP | SET_BY_GATEWAY
         }

@@ -15,7 +15,7 @@ from ent_kit.problems import Problem
 from litestar import Controller, Request, get, post, route
 from litestar.background_tasks import BackgroundTask
 from litestar.enums import HttpMethod
-from litestar.response import Stream
+from litestar.response import Response, Stream
 
 from ent_gateway import texts
 from ent_gateway.adapters.upstreams import Upstreams
@@ -140,7 +140,7 @@ class ApiController(Controller):
         client_addresses: ClientAddresses,
         service: str,
         path: str,
-    ) -> Stream:
+    ) -> Response[bytes] | Stream:
         base = upstreams.url(service)
         raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
         forwarded = forwarded_path(raw_path, service)
@@ -161,6 +161,14 @@ class ApiController(Controller):
         answer = await upstreams.forward(
             request.method, url, dict(request.headers), body, client=client
         )
+        if answer.is_small():
+            headers = {k: v for k, v in answer.headers.items() if k != "content-type"}
+            return Response(
+                await answer.read(),
+                status_code=answer.status_code,
+                headers=headers,
+                media_type=answer.headers.get("content-type"),
+            )
         return Stream(
             answer.body,
             status_code=answer.status_code,
