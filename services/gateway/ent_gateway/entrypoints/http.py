@@ -128,6 +128,9 @@ class ApiController(Controller):
             HttpMethod.PUT,
             HttpMethod.PATCH,
             HttpMethod.DELETE,
+            # tus asks an upload's offset with HEAD and its capabilities with OPTIONS.
+            HttpMethod.HEAD,
+            HttpMethod.OPTIONS,
         ],
         include_in_schema=False,
         # Streamed on, never buffered: each service applies its own limits.
