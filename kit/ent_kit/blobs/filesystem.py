@@ -13,6 +13,7 @@ from stat import S_ISREG
 from typing import BinaryIO
 
 from ent_kit.blobs.content import validate_key
+from ent_kit.blobs.multipart_fs import FilesystemUploads
 from ent_kit.blobs.port import BlobInfo, BlobNotFound
 
 CHUNK_SIZE = 1024 * 1024
@@ -178,6 +179,10 @@ class FilesystemBlobStore:
 
     async def ping(self) -> None:
         await asyncio.to_thread(_check_reachable, self._root)
+
+    def resumable(self) -> FilesystemUploads:
+        """Blobs written over many requests (tus), in the same directory."""
+        return FilesystemUploads(self._root)
 
     async def close(self) -> None:
         """Nothing to release: files are opened and closed per call."""

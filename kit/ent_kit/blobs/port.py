@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
 
 from ent_kit.media_types import stored_media_type
+
+if TYPE_CHECKING:
+    from ent_kit.blobs.multipart import ResumableUploads
 
 
 class BlobInfo(msgspec.Struct, frozen=True):
@@ -91,6 +94,10 @@ class BlobStore(Protocol):
 
     async def ping(self) -> None:
         """Raise if the store cannot be reached (readiness probe)."""
+        ...
+
+    def resumable(self) -> ResumableUploads:
+        """Blobs written over many requests, piece by piece (`ent_kit.blobs.multipart`)."""
         ...
 
     async def close(self) -> None: ...

@@ -19,6 +19,7 @@ from urllib3.response import BaseHTTPResponse
 from urllib3.util import Retry, Timeout
 
 from ent_kit.blobs.content import validate_key
+from ent_kit.blobs.multipart_s3 import S3Uploads
 from ent_kit.blobs.port import BlobInfo, BlobNotFound
 
 CHUNK_SIZE = 1024 * 1024
@@ -274,6 +275,10 @@ class S3BlobStore:
             raise ConnectionError(f"S3 endpoint {self._endpoint} unreachable: {exc}") from exc
         if not found:
             raise ConnectionError(f"S3 bucket {self._bucket!r} does not exist")
+
+    def resumable(self) -> S3Uploads:
+        """Blobs written over many requests (tus): multipart uploads in the same bucket."""
+        return S3Uploads(self._client, self._bucket)
 
     async def close(self) -> None:
         self._uploads.shutdown(wait=False, cancel_futures=True)
