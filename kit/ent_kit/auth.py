@@ -120,6 +120,9 @@ def jwt_auth(
         token_cls=_token_class(verifier),
         guards=[token_kind_guard],
         exclude=_prefix_patterns([*PUBLIC_PATHS, *(exclude or [])]),
+        # Litestar lets HEAD through unauthenticated by default; a HEAD can read (tus asks
+        # an upload's offset with it). OPTIONS (a CORS preflight) carries no token.
+        exclude_http_methods=["OPTIONS"],
         description=(
             "Bearer token: a user's, issued by the gateway (dev login in embedded mode), or"
             " a service's, scoped to one operation of this service."

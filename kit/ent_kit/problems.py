@@ -75,12 +75,13 @@ class Problem(ProblemDetailsException):
 
 
 def field_error(field: str, message: str, reason: str = "invalid", **details: Any) -> Problem:
+    listed = details.pop("errors", [])  # per item, after the one this names
     return Problem(
         400,
         "validation_failed",
         texts.INVALID_INPUT,
         f"{field}: {message}",
-        errors=[{"field": field, "reason": reason, "message": message}],
+        errors=[{"field": field, "reason": reason, "message": message}, *listed],
         **details,
     )
 
@@ -103,12 +104,14 @@ def problem_for(error: DomainError) -> Problem:
     # A kind not in the table (a DomainError raised as such) is a refusal the code did not
     # classify: the client's input is the likeliest cause.
     status = next((s for kind, s in _STATUS.items() if isinstance(error, kind)), 400)
-    named: dict[str, Any] = {}
+    members: dict[str, Any] = dict(error.details)
     if error.field:  # named the same way a 400 names it, so clients read one shape
         error_item = {"field": error.field, "reason": error.reason, "message": error.message}
-        named = {"field": error.field, "errors": [error_item]}
+        # Errors the refusal lists itself (e.g. per item) follow the one it names.
+        members["errors"] = [error_item, *members.get("errors", [])]
+        members["field"] = error.field
     headers = {"retry-after": str(error.retry_after_s)} if isinstance(error, TooMany) else None
-    return Problem(status, error.reason, error.message, headers=headers, **named, **error.details)
+    return Problem(status, error.reason, error.message, headers=headers, **members)
 
 
 _MISSING_FIELD = re.compile(r"missing required field `([^`]+)`")
