@@ -162,6 +162,9 @@ class Stack:
             "ENT_UPSTREAMS": ",".join(f"{n}={self.service_url(n)}" for n in BACKEND_SERVICES),
             "ENT_DIRECTORY_URL": self.service_url("directory"),
             "ENT_LOCKER_URL": self.service_url("locker"),
+            # The transfer's share links point at the gateway; it shares them through mail.
+            "ENT_TRANSFER_PUBLIC_URL": self.gateway_url,
+            "ENT_MAIL_URL": self.service_url("mail"),
             **self.extra_env,
         }
         if self.traces_file:

@@ -541,6 +541,7 @@ def test_rendered_environment_is_accepted_by_the_service_settings(
             "ENT_DEV_LOGIN",
             "ENT_DIRECTORY_URL",
             "ENT_LOCKER_URL",
+            "ENT_MAIL_URL",
             "ENT_USER_TOKEN_SIGNING_KEY",
             "ENT_RECEIPT_KEY",
         }, service
@@ -786,6 +787,17 @@ def test_behind_the_ingress_the_gateway_reads_the_client_address_from_x_forwarde
     assert config(render(chart, two_hops), "gateway")["ENT_TRUSTED_PROXY_HOPS"] == "2"
 
 
+def test_transfer_shares_through_mail_and_links_to_the_public_entry(
+    chart: helm.Chart, default_manifests: list[Manifest]
+) -> None:
+    transfer = config(default_manifests, "transfer")
+    assert transfer["ENT_MAIL_URL"] == f"http://{RELEASE}-mail:8000"
+    # Without the chart's Ingress the public address is the operator's to give (extraEnv).
+    assert "ENT_TRANSFER_PUBLIC_URL" not in transfer
+    behind = config(render(chart, FULL_VALUES), "transfer")
+    assert behind["ENT_TRANSFER_PUBLIC_URL"] == "https://ent.academie.example"
+
+
 # ---------------------------------------------------------------- NetworkPolicy
 
 
@@ -808,8 +820,10 @@ def test_internal_services_accept_the_gateway_and_their_callers_only(
         for n, d in deployments.items()
         if selects(peer["podSelector"]["matchLabels"], pod_labels(d))
     )
-    # The locker also serves mail, which takes attachments from the caller's Mes documents.
-    callers = ["gateway", "mail"] if service == "locker" else ["gateway"]
+    # The locker also serves mail, which takes attachments from the caller's Mes documents;
+    # mail serves transfer, which shares a link in a message.
+    also = {"locker": ["mail"], "mail": ["transfer"]}.get(service, [])
+    callers = sorted(["gateway", *also])
     assert allowed == [f"{RELEASE}-{caller}" for caller in callers]
     assert rule["ports"] == [{"port": "http", "protocol": "TCP"}]
 

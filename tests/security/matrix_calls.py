@@ -28,6 +28,7 @@ class Expect(Enum):
     # as done.
     NOTHING_DONE = "nothing-done"
     REFUSED = "403-or-422"  # understood, and refused: the caller may not (e.g. write to them)
+    GONE = "410"  # a transfer link unknown or expired: the same answer for everyone
 
 
 CALLER_FAULTS = {400, 409, 413, 415, 422}
@@ -93,6 +94,8 @@ def judge(expect: Expect, response: httpx.Response, call: Call, ids: Ids) -> boo
         return status in (403, 404)
     if expect is Expect.REFUSED:
         return status in (403, 422)
+    if expect is Expect.GONE:
+        return status == 410
     if status in (403, 404):
         return True
     if not 200 <= status < 300:

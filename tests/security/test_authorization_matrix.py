@@ -30,7 +30,7 @@ pytestmark = pytest.mark.e2e
 
 OK, ACCEPTED, HIDDEN = Expect.OK, Expect.ACCEPTED, Expect.HIDDEN
 FORBIDDEN, NOTHING_DONE = Expect.FORBIDDEN, Expect.NOTHING_DONE
-REFUSED = Expect.REFUSED
+REFUSED, GONE = Expect.REFUSED, Expect.GONE
 SIGNED_IN = tuple(
     p for p in PROFILES if p not in {"frozen", "deactivated", "no_token", "expired_token"}
 )
@@ -160,6 +160,22 @@ MATRIX: dict[str, Row] = {
     "POST /api/mail/attachments/from-workspace": private(HIDDEN),
     "GET /api/mail/settings/notifications": private(OK),
     "PUT /api/mail/settings/notifications": private(OK),
+    # --- transfer: sending ---------------------------------------------------------------
+    "POST /api/transfer/transfers": private(OK),
+    "GET /api/transfer/transfers": private(OK),
+    "GET /api/transfer/transfers/{transfer_id}": private(HIDDEN),
+    "DELETE /api/transfer/transfers/{transfer_id}": private(HIDDEN),
+    "POST /api/transfer/transfers/{transfer_id}/share": private(HIDDEN),
+    "POST /api/transfer/transfers/{transfer_id}/files": private(HIDDEN),
+    "POST /api/transfer/transfers/{transfer_id}/files/{upload_id}": private(HIDDEN),
+    "PATCH /api/transfer/transfers/{transfer_id}/files/{upload_id}": private(HIDDEN),
+    "DELETE /api/transfer/transfers/{transfer_id}/files/{upload_id}": private(HIDDEN),
+    # --- transfer: the link (public; an unknown token is gone, as an expired one) -------
+    "GET /api/transfer/links/{token}": public(GONE),
+    "GET /api/transfer/links/{token}/files/{file_id}": public(GONE),
+    "POST /api/transfer/links/{token}/files/{file_id}": public(GONE),
+    "GET /api/transfer/links/{token}/zip": public(GONE),
+    "POST /api/transfer/links/{token}/zip": public(GONE),
     # Last: it ends the sessions of every caller let through.
     "POST /api/directory/me/sign-out-everywhere": private(OK),
 }
@@ -176,6 +192,16 @@ RULE = {"list_kind": "family", "sender_role": "parents", "recipient_role": "teac
 
 # What each route is sent (routes absent here are sent nothing but their path).
 CALLS: dict[str, Call] = {
+    "POST /api/transfer/transfers": Call(
+        json=lambda ids: {"files": [{"path": "a.txt", "size": 1}]}
+    ),
+    "POST /api/transfer/transfers/{transfer_id}/share": Call(json=lambda ids: {"to": ["x"]}),
+    "POST /api/transfer/links/{token}/files/{file_id}": Call(
+        content=b"password=x", content_type="application/x-www-form-urlencoded"
+    ),
+    "POST /api/transfer/links/{token}/zip": Call(
+        content=b"password=x", content_type="application/x-www-form-urlencoded"
+    ),
     "POST /api/auth/dev-login": Call(json=lambda ids: {"login": "lucas.martin"}),
     "POST /api/auth/login": Call(
         json=lambda ids: {"login": "lucas.martin", "password": "ent-demo-2026"}
@@ -303,6 +329,9 @@ def path_params(route: str) -> dict[str, str]:
     ):
         if "{" + name + "}" in path and name not in params:
             params[name] = "{" + name + "}"
+    for name in ("transfer_id", "upload_id", "token", "file_id"):  # nobody's: unknown ids
+        if "{" + name + "}" in path and name not in params:
+            params[name] = f"unknown-{name}-0000000000000000"
     return params
 
 

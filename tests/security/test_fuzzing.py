@@ -36,6 +36,7 @@ PARTS = {
     "|settings)",
     "locker": "^/api/locker/",
     "directory": "^/api/directory/",
+    "transfer": "^/api/transfer/",
     "gateway": "^/(metrics|api/(auth/|docs|openapi\\.json|metrics))",
 }
 SEED = 20261126  # the same cases on every run; change it to explore further

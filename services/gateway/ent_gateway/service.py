@@ -81,5 +81,7 @@ SERVICE = ServiceDefinition(
         "/api/docs",
         # Redeeming a reset code: the code in the body is the credential.
         "/api/directory/password-reset",
+        # A transfer's link: the token in the path is the credential (anyone, no account).
+        "/api/transfer/links",
     ],
 )

@@ -165,6 +165,15 @@ metadata:
 {{- $locker := include "ent.fullname" (dict "root" .root "name" "locker") -}}
 {{- $_ := set $data "ENT_LOCKER_URL" (printf "http://%s:%s" $locker (include "ent.httpPort" .root)) -}}
 {{- end -}}
+{{- if eq .name "transfer" -}}
+{{- /* Sharing a link in a message goes through mail; links point at the public entry. */ -}}
+{{- $mail := include "ent.fullname" (dict "root" .root "name" "mail") -}}
+{{- $_ := set $data "ENT_MAIL_URL" (printf "http://%s:%s" $mail (include "ent.httpPort" .root)) -}}
+{{- if .root.Values.ingress.enabled -}}
+{{- $scheme := ternary "https" "http" .root.Values.ingress.tls.enabled -}}
+{{- $_ := set $data "ENT_TRANSFER_PUBLIC_URL" (printf "%s://%s" $scheme .root.Values.ingress.host) -}}
+{{- end -}}
+{{- end -}}
 {{- if eq .name "gateway" -}}
 {{- $_ := set $data "ENT_UPSTREAMS" (include "ent.upstreams" .root) -}}
 {{- $_ := set $data "ENT_DEV_LOGIN" "false" -}}
@@ -467,6 +476,8 @@ allowInterService, every service) may call the release's pods on the HTTP port.
 {{- /* Mail reads the caller's Mes documents from the locker (attachments). */ -}}
 {{- $isLocker := eq .name "locker" -}}
 {{- $isMail := eq .name "mail" -}}
+{{- /* Transfer shares a link in a message through mail, as the user. */ -}}
+{{- $isTransfer := eq .name "transfer" -}}
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 {{ include "ent.metadata" . }}
@@ -496,6 +507,10 @@ spec:
         - podSelector:
             matchLabels:
               {{- include "ent.selectorLabels" (dict "root" .root "name" "mail") | nindent 14 }}
+        {{- else if $isMail }}
+        - podSelector:
+            matchLabels:
+              {{- include "ent.selectorLabels" (dict "root" .root "name" "transfer") | nindent 14 }}
         {{- end }}
       {{- end }}
     {{- if and (include "ent.metricsScraped" .root) $np.metricsIngressFrom }}
@@ -520,6 +535,11 @@ spec:
         - podSelector:
             matchLabels:
               {{- include "ent.selectorLabels" (dict "root" .root "name" "locker") | nindent 14 }}
+        {{- end }}
+        {{- if and $isTransfer (not $np.allowInterService) }}
+        - podSelector:
+            matchLabels:
+              {{- include "ent.selectorLabels" (dict "root" .root "name" "mail") | nindent 14 }}
         {{- end }}
     {{- range $purpose := list "dns" "kafka" "mongodb" "s3" "otlp" }}
     {{- $rule := get $np.egress $purpose }}

@@ -1,0 +1,47 @@
+"""The Messagerie as the transfer uses it: a message sent as the signed-in user, with their
+own bearer token (mail asks the directory, as for any send)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from ent_kit.peers import PeerUnavailable
+from ent_kit.telemetry import traced
+
+from ent_transfer.application.ports import MailAnswer
+
+# The mail's route (ent_mail.entrypoints.writing: send).
+SEND_PATH = "/mail/messages"
+
+
+class MailMessages:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout_s: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._url = base_url.rstrip("/") + SEND_PATH
+        self._client = traced(
+            httpx.AsyncClient(timeout=httpx.Timeout(timeout_s, connect=3.0), transport=transport)
+        )
+
+    async def send(
+        self, authorization: str, to: list[str], subject: str, body_html: str
+    ) -> MailAnswer:
+        form = {"to": to, "subject": subject, "body": body_html, "reply_mode": "sender_only"}
+        try:
+            answer = await self._client.post(
+                self._url, json=form, headers={"authorization": authorization}
+            )
+        except httpx.TransportError as exc:
+            raise PeerUnavailable(f"{self._url}: {exc}") from exc
+        body: dict[str, Any] = {}
+        if answer.headers.get("content-type", "").endswith("json"):
+            body = answer.json()
+        return MailAnswer(answer.status_code, body)
+
+    async def close(self) -> None:
+        await self._client.aclose()
