@@ -11,6 +11,7 @@ DATA_DIR ?= .data
 BENCH ?=
 PYTEST_ARGS ?=
 ASYNCAPI_CHECK := contracts/asyncapi-check
+TUS_NODE := bench/tus-node
 
 .PHONY: help install system-deps run test lint typecheck contracts contracts-check bench clean
 
@@ -67,8 +68,14 @@ $(ASYNCAPI_CHECK)/node_modules/.installed: $(ASYNCAPI_CHECK)/package.json $(ASYN
 test: lint typecheck contracts-check system-deps
 	$(RUN) pytest $(PYTEST_ARGS)
 
-bench: install
+bench: install $(TUS_NODE)/node_modules/.installed
 	$(RUN) python -m bench $(BENCH)
 
+# The transfer suite's peer: the reference tus server (npm), with its file store.
+$(TUS_NODE)/node_modules/.installed: $(TUS_NODE)/package.json $(TUS_NODE)/package-lock.json
+	@echo "npm ci in $(TUS_NODE) (@tus/server, the transfer benchmark's peer)"
+	@cd $(TUS_NODE) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
+	@touch $@
+
 clean:
-	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache $(ASYNCAPI_CHECK)/node_modules
+	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache $(ASYNCAPI_CHECK)/node_modules $(TUS_NODE)/node_modules

@@ -8,7 +8,7 @@ import sys
 
 from bench.report import summary
 
-SUITES = ("kit", "directory", "locker", "mail")
+SUITES = ("kit", "directory", "locker", "mail", "transfer")
 
 
 def main(argv: list[str]) -> int:

@@ -63,12 +63,26 @@ def throughput(
 ) -> float:
     """A rate beside its peer measured in the same run (`<name>.ratio_to_<peer_name>`); the
     goal, when given, is `ratio >= goal_ratio`. Answers the ratio."""
-    ratio = value / peer
     bench(name, value, unit)
-    bench(f"{name.rsplit('.', 1)[0]}.ratio_to_{peer_name}", ratio, "ratio")
+    ratio_name = f"{name.rsplit('.', 1)[0]}.ratio_to_{peer_name}"
+    return compared(ratio_name, value, unit, peer, goal_ratio, row_name=name)
+
+
+def compared(
+    ratio_name: str,
+    value: float,
+    unit: str,
+    peer: float,
+    goal_ratio: float | None,
+    row_name: str | None = None,
+) -> float:
+    """Only the ratio of a rate (printed on its own) to a peer of the same run, as
+    `ratio_name`; the goal, when given, is `ratio >= goal_ratio`. Answers the ratio."""
+    ratio = value / peer
+    bench(ratio_name, ratio, "ratio")
     met = None if goal_ratio is None else ratio >= goal_ratio
     goal = "" if goal_ratio is None else f">= {goal_ratio:g}"
-    ROWS.append(Row(name, value, unit, peer, ratio, goal, met))
+    ROWS.append(Row(row_name or ratio_name, value, unit, peer, ratio, goal, met))
     return ratio
 
 
