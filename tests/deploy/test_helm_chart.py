@@ -910,7 +910,8 @@ def test_egress_is_limited_to_dns_kafka_mongodb_s3_and_the_gateway_calls(
             for n, d in deployments.items()
             if selects(peer["podSelector"]["matchLabels"], pod_labels(d))
         )
-        peers = ["directory", "locker"] if service == "mail" else ["directory"]
+        # Mail reads Mes documents from the locker; transfer shares links through mail.
+        peers = ["directory", *{"mail": ["locker"], "transfer": ["mail"]}.get(service, [])]
         assert reached == [f"{RELEASE}-{peer}" for peer in peers]
     assert opened(policies["ent-gateway"]) == external | {(8000, "TCP")}
     to_pods = [

@@ -151,7 +151,7 @@ class Runs(NamedTuple):
 
 def documented_operations(gateway: str) -> int:
     document = httpx.get(f"{gateway}/api/openapi.json", timeout=30).json()
-    methods = {"get", "post", "put", "patch", "delete"}
+    methods = {"get", "head", "post", "put", "patch", "delete"}
     return sum(method in methods for item in document["paths"].values() for method in item)
 
 
