@@ -110,4 +110,4 @@ def payload_dict(event: DomainEvent) -> dict[str, Any]:
 
 def _load_all() -> None:
     # Importing the domain modules runs their @register and @upcaster decorators.
-    from ent_contracts import directory, locker, mail, transfer, workspace  # noqa: F401
+    from ent_contracts import directory, locker, mail, schoollife, transfer, workspace  # noqa: F401

@@ -160,6 +160,13 @@ MATRIX: dict[str, Row] = {
     "POST /api/mail/attachments/from-workspace": private(HIDDEN),
     "GET /api/mail/settings/notifications": private(OK),
     "PUT /api/mail/settings/notifications": private(OK),
+    # --- schoollife ----------------------------------------------------------------------
+    "GET /api/schoollife/me": private(OK),
+    # --- schoollife: timetable ------------------------------------------------------------
+    # --- schoollife: notebook -------------------------------------------------------------
+    # --- schoollife: grades ---------------------------------------------------------------
+    # --- schoollife: report cards ---------------------------------------------------------
+    # --- schoollife: vie scolaire and agenda ----------------------------------------------
     # --- transfer: sending ---------------------------------------------------------------
     "POST /api/transfer/transfers": private(OK),
     "GET /api/transfer/transfers": private(OK),

@@ -1,0 +1,200 @@
+"""Reads the roster (the directory's events, projected here) and answers who may see or
+act on whom: every endpoint asks it before reading or writing anything."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from ent_kit.auth import Identity
+from ent_kit.errors import Forbidden, NotFound
+from ent_kit.storage import DocumentReader, Query, find_all
+
+from ent_schoollife import texts
+from ent_schoollife.application.roster_projection import (
+    FAMILIES,
+    GROUPS,
+    MEMBERS,
+    PEOPLE,
+    SUBSTITUTIONS,
+    TEACHING,
+)
+from ent_schoollife.domain.people import Group, Person, Substitution, teaches
+
+
+class Roster:
+    def __init__(self, reader: DocumentReader) -> None:
+        self._reader = reader
+
+    # --- facts ------------------------------------------------------------------------
+    async def person(self, user_id: str) -> Person | None:
+        doc = await self._reader.get(PEOPLE, user_id)
+        return None if doc is None else _person(user_id, doc)
+
+    async def people(self, user_ids: Sequence[str]) -> dict[str, Person]:
+        docs = await self._reader.get_many(PEOPLE, list(user_ids))
+        return {user_id: _person(user_id, doc) for user_id, doc in docs.items()}
+
+    async def group(self, group_id: str) -> Group | None:
+        doc = await self._reader.get(GROUPS, group_id)
+        if doc is None or "school_id" not in doc:
+            return None
+        teachers = await self._ids(TEACHING, "group_id", group_id, "teacher_id")
+        return _group(group_id, doc, teachers)
+
+    async def groups(self, group_ids: Sequence[str]) -> list[Group]:
+        found = [await self.group(group_id) for group_id in group_ids]
+        return [group for group in found if group is not None]
+
+    async def children(self, parent_id: str) -> list[Person]:
+        ids = await self._ids(FAMILIES, "parent_id", parent_id, "student_id")
+        found = await self.people(ids)
+        return sorted(found.values(), key=lambda p: (p.first_name, p.last_name, p.user_id))
+
+    async def parents_of(self, student_id: str) -> list[str]:
+        return await self._ids(FAMILIES, "student_id", student_id, "parent_id")
+
+    async def students_of(self, group_id: str) -> list[str]:
+        return sorted(await self._ids(MEMBERS, "group_id", group_id, "member_id"))
+
+    async def group_ids_of(self, student_id: str) -> list[str]:
+        return sorted(await self._ids(MEMBERS, "member_id", student_id, "group_id"))
+
+    async def groups_of(self, student_id: str) -> list[Group]:
+        return await self.groups(await self.group_ids_of(student_id))
+
+    async def classes_of(self, student_id: str) -> list[Group]:
+        return [g for g in await self.groups_of(student_id) if g.is_class]
+
+    async def substitutions_by(self, substitute_id: str) -> list[Substitution]:
+        query = Query(where={"substitute_id": substitute_id}, limit=1000)
+        return [_substitution(doc) async for doc in find_all(self._reader, SUBSTITUTIONS, query)]
+
+    async def groups_taught(self, teacher_id: str, on: date) -> list[Group]:
+        """Their own groups, and those of the teachers they replace on that day."""
+        own = set(await self._ids(TEACHING, "teacher_id", teacher_id, "group_id"))
+        for substitution in await self.substitutions_by(teacher_id):
+            if substitution.covers(on):
+                replaced = substitution.replaced_id
+                own |= set(await self._ids(TEACHING, "teacher_id", replaced, "group_id"))
+        return sorted(await self.groups(sorted(own)), key=lambda g: (g.name, g.group_id))
+
+    # --- decisions --------------------------------------------------------------------
+    async def viewer(self, identity: Identity) -> Person:
+        """The caller as the roster knows them; unknown (not projected yet) is refused."""
+        person = await self.person(identity.user_id)
+        if person is None or not person.active:
+            raise Forbidden("", "unknown_viewer", texts.UNKNOWN_VIEWER)
+        return person
+
+    async def teaches(self, viewer: Person, group_id: str, on: date) -> bool:
+        group = await self.group(group_id)
+        if group is None or viewer.profile != "teacher":
+            return False
+        return teaches(viewer.user_id, group, await self.substitutions_by(viewer.user_id), on)
+
+    async def taught_group(self, viewer: Person, group_id: str, on: date) -> Group:
+        """A group the viewer may write for (lessons, homework, grades): their own, or the
+        school's for direction. Unknown or another school's: 404; not theirs: 403."""
+        group = await self.group(group_id)
+        if group is None or group.school_id != viewer.school_id:
+            raise NotFound("group_id", "group_not_found", texts.GROUP_NOT_FOUND)
+        if viewer.is_direction:
+            return group
+        if not await self.teaches(viewer, group_id, on):
+            raise Forbidden("group_id", "not_teaching", texts.NOT_TEACHING)
+        return group
+
+    async def visible_group(self, viewer: Person, group_id: str, on: date) -> Group:
+        """A group whose timetable, notebook or agenda the viewer may read: staff of its
+        school, its teachers, its members, and their parents."""
+        group = await self.group(group_id)
+        if group is None or group.school_id != viewer.school_id:
+            raise NotFound("group_id", "group_not_found", texts.GROUP_NOT_FOUND)
+        if viewer.sees_school or await self.teaches(viewer, group_id, on):
+            return group
+        members = set(await self.students_of(group_id))
+        if viewer.user_id in members:
+            return group
+        children = await self._ids(FAMILIES, "parent_id", viewer.user_id, "student_id")
+        if viewer.profile == "parent" and members & set(children):
+            return group
+        raise NotFound("group_id", "group_not_found", texts.GROUP_NOT_FOUND)
+
+    async def visible_student(self, viewer: Person, student_id: str, on: date) -> Person:
+        """A student the viewer may follow: themselves, a parent's child, a student of a
+        group the teacher teaches, any student of the school for its staff. Anyone else
+        answers 404, as an unknown id does."""
+        student = await self.person(student_id)
+        if student is None or student.profile != "student":
+            raise NotFound("student_id", "student_not_found", texts.STUDENT_NOT_FOUND)
+        if await self._may_follow(viewer, student, on):
+            return student
+        raise NotFound("student_id", "student_not_found", texts.STUDENT_NOT_FOUND)
+
+    async def followed_student(self, viewer: Person, student_id: str | None, on: date) -> Person:
+        """The student a consultation is about: a student themselves; a parent's child
+        (`student_id` may be left out when they have one child: the child switch); for
+        teachers and staff `student_id` is required."""
+        if student_id is None:
+            if viewer.profile == "student":
+                return viewer
+            if viewer.profile == "parent":
+                children = await self.children(viewer.user_id)
+                if len(children) == 1:
+                    return children[0]
+            raise NotFound("student_id", "student_required", texts.CHOOSE_CHILD)
+        return await self.visible_student(viewer, student_id, on)
+
+    async def _may_follow(self, viewer: Person, student: Person, on: date) -> bool:
+        if viewer.user_id == student.user_id:
+            return True
+        if viewer.school_id != student.school_id and viewer.profile != "parent":
+            return False
+        if viewer.sees_school:
+            return True
+        if viewer.profile == "parent":  # a family may span schools: the link decides
+            return viewer.user_id in await self.parents_of(student.user_id)
+        if viewer.profile == "teacher":
+            taught = {g.group_id for g in await self.groups_taught(viewer.user_id, on)}
+            return bool(taught & set(await self.group_ids_of(student.user_id)))
+        return False
+
+    async def _ids(self, collection: str, key: str, value: str, field: str) -> list[str]:
+        query = Query(where={key: value}, limit=1000)
+        return [doc[field] async for doc in find_all(self._reader, collection, query)]
+
+
+def _person(user_id: str, doc: dict[str, Any]) -> Person:
+    return Person(
+        user_id=user_id,
+        school_id=doc.get("school_id", ""),
+        profile=doc.get("profile", ""),
+        display_name=doc.get("display_name", ""),
+        first_name=doc.get("first_name", ""),
+        last_name=doc.get("last_name", ""),
+        function=doc.get("function"),
+        subjects=tuple(doc.get("subjects") or ()),
+        active=doc.get("active", True),
+    )
+
+
+def _group(group_id: str, doc: dict[str, Any], teachers: list[str]) -> Group:
+    return Group(
+        group_id=group_id,
+        school_id=doc["school_id"],
+        kind=doc.get("kind", ""),
+        name=doc.get("name", ""),
+        teacher_ids=frozenset(teachers),
+        main_teacher_id=doc.get("main_teacher_id"),
+    )
+
+
+def _substitution(doc: dict[str, Any]) -> Substitution:
+    return Substitution(
+        substitute_id=doc["substitute_id"],
+        replaced_id=doc["replaced_id"],
+        starts_on=date.fromisoformat(doc["starts_on"]),
+        ends_on=date.fromisoformat(doc["ends_on"]),
+    )

@@ -1,0 +1,19 @@
+"""Settings of the school-life service (`ENT_*` environment variables)."""
+
+from __future__ import annotations
+
+from ent_kit.settings import ServiceSettings
+
+
+class SchoollifeSettings(ServiceSettings, frozen=True, kw_only=True):
+    # Fill the demo collège (once the directory's demo school has reached this service)
+    # with a week of timetable, homework, evaluations and absences. Embedded profile only.
+    demo_seed: bool = False
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.demo_seed and not self.store_is_sqlite():
+            raise ValueError(
+                "ENT_DEMO_SEED: the demo seed is for the embedded profile only, refused"
+                " with a store that is not SQLite (ENT_STORE_URL is not sqlite://)"
+            )
