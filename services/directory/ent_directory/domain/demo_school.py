@@ -4,7 +4,7 @@ a principal and a vie-scolaire officer. Same ids on every run, so seeding is ide
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ent_contracts.directory import Profile
 
@@ -13,6 +13,9 @@ SCHOOL_ID = str(uuid.uuid5(NAMESPACE, "school:clg-jean-moulin"))
 SCHOOL_NAME = "Collège Jean Moulin"
 CLASSES = ("6A", "5A", "4A", "3A")
 STUDENTS_PER_CLASS = 28
+# Two students of the same family, a 5A and a 3A (both named David): their parent follows
+# both (the child switch of school life); the 3A one has no parent account of their own.
+SIBLINGS = (39, 111)
 # Every demo account signs in with this password (printed by `make run`); demo data only.
 DEMO_PASSWORD = "ent-demo-2026"
 
@@ -171,15 +174,23 @@ def demo_users() -> list[DemoUser]:
         login = _login("prof", subject, taken)
         users.append(DemoUser(login, first, last, "teacher", list(CLASSES), subjects=[subject]))
     users.append(DemoUser(_login("prof", "remplacant", taken), "Samir", "Remplaçant", "teacher"))
+    parents: dict[int, int] = {}  # student number → index of their parent in `users`
     for c, class_name in enumerate(CLASSES):
         for s in range(STUDENTS_PER_CLASS):
             k = c * STUDENTS_PER_CLASS + s
             first, last = FIRST_NAMES[k % len(FIRST_NAMES)], LAST_NAMES[(k * 5) % len(LAST_NAMES)]
             student = DemoUser(_login(first, last, taken), first, last, "student", [class_name])
+            users.append(student)
+            if k == SIBLINGS[1]:
+                elder = users[parents[SIBLINGS[0]]]
+                users[parents[SIBLINGS[0]]] = replace(
+                    elder, children=(*elder.children, student.login)
+                )
+                continue
             parent_first = FIRST_NAMES[(k + 17) % len(FIRST_NAMES)]
             parent_login = _login(parent_first, last, taken)
-            users += [
-                student,
-                DemoUser(parent_login, parent_first, last, "parent", children=(student.login,)),
-            ]
+            parents[k] = len(users)
+            users.append(
+                DemoUser(parent_login, parent_first, last, "parent", children=(student.login,))
+            )
     return users
