@@ -30,12 +30,16 @@ install: .venv/.synced
 
 # clamd for tests/integration/test_clamd.py, which starts its own on its own ports: when this
 # installs it, the package's own daemon and freshclam (a large download) are stopped, disabled.
+# DejaVu fonts for the school-life report cards' PDF (the container image installs them too).
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 system-deps:
 	@command -v /usr/sbin/clamd >/dev/null || ( \
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clamav-daemon && \
 	  ($(SUDO) systemctl disable --now clamav-daemon.socket clamav-daemon clamav-freshclam 2>/dev/null || true))
+	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || ( \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-dejavu-core)
 
 run: install
 	$(RUN) python -m ent_devstack --data-dir $(DATA_DIR)
