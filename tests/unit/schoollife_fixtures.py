@@ -184,3 +184,13 @@ async def start(tmp_path: Path, **changes: Any) -> AsyncIterator[Schoollife]:
 async def schoollife(tmp_path: Path) -> AsyncIterator[Schoollife]:
     async for running in start(tmp_path):
         yield running
+
+
+async def in_service_loop(running: Schoollife, work: Any) -> Any:
+    """Await `work()` (a command, or a demo seed calling commands) on the app's own event
+    loop, as a request would: a command waiting for its projector from the test's loop
+    hangs (the SQLite store and the projector live on the app's loop)."""
+    import asyncio
+
+    portal = running.client.blocking_portal
+    return await asyncio.to_thread(portal.call, work)

@@ -1,51 +1,65 @@
-"""Wiring of the school-life service: the roster from the directory's events, and each
-area's commands, queries and projections built from the runtime."""
+"""Wiring of the school-life service: the roster from the directory's events, then each
+area (`ent_schoollife.wiring`) the same way: controllers, projections, indexes,
+dependencies, demo seed."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 
 from ent_contracts import topics
-from ent_kit.runtime import Runtime, ServiceDefinition, Subscription, provide
+from ent_kit.runtime import Periodic, Runtime, ServiceDefinition, Subscription, provide
 from litestar.di import Provide
 
+from ent_schoollife.application.demo import DemoSeed
 from ent_schoollife.application.people import People
 from ent_schoollife.application.roster import Roster
 from ent_schoollife.application.roster_projection import ROSTER_INDEXES, RosterProjection
 from ent_schoollife.entrypoints.people import PeopleController
 from ent_schoollife.settings import SchoollifeSettings
+from ent_schoollife.wiring import AREAS
+from ent_schoollife.wiring.clock import settings_of, today
 
-
-def settings_of(runtime: Runtime) -> SchoollifeSettings:
-    assert isinstance(runtime.settings, SchoollifeSettings)
-    return runtime.settings
-
-
-def roster(runtime: Runtime) -> Roster:
-    return Roster(runtime.storage.documents)
+# A seeded school is looked for this often until the directory's demo school has arrived.
+DEMO_SEED_INTERVAL_S = 3.0
 
 
 def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
-    return {
-        "roster": provide(lambda: roster(runtime)),
-        "people": provide(lambda: People(roster(runtime))),
+    provided = {
+        "roster": provide(lambda: Roster(runtime.storage.documents)),
+        "people": provide(lambda: People(Roster(runtime.storage.documents))),
     }
+    for area in AREAS:
+        provided.update(area.dependencies(runtime))
+    return provided
 
 
 async def on_start(runtime: Runtime) -> None:
     documents = runtime.storage.documents
-    for collection, fields in ROSTER_INDEXES:
+    indexes = [*ROSTER_INDEXES, *(index for area in AREAS for index in area.INDEXES)]
+    for collection, fields in indexes:
         await documents.ensure_index(collection, list(fields))
+
+
+async def seed_demo(runtime: Runtime) -> int:
+    if not settings_of(runtime).demo_seed:
+        return 0
+    areas = [(area.__name__, partial(area.seed_demo, runtime)) for area in AREAS]
+    return await DemoSeed(runtime.storage.documents, areas).run(today(runtime))
+
+
+def _demo_interval(runtime: Runtime) -> float:
+    return DEMO_SEED_INTERVAL_S if settings_of(runtime).demo_seed else 86400.0
 
 
 SERVICE = ServiceDefinition(
     name="schoollife",
     settings_type=SchoollifeSettings,
-    controllers=[PeopleController],
+    controllers=[PeopleController, *(c for area in AREAS for c in area.CONTROLLERS)],
     dependencies=dependencies,
     topics=[topics.SCHOOLLIFE],
-    local_projections=[],
+    local_projections=[p for area in AREAS for p in area.PROJECTIONS],
     subscriptions=[Subscription(topics.DIRECTORY, RosterProjection())],
     on_start=on_start,
-    periodic=[],
+    periodic=[Periodic("demo-seed", seed_demo, _demo_interval)],
 )

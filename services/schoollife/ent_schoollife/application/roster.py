@@ -71,6 +71,11 @@ class Roster:
         query = Query(where={"substitute_id": substitute_id}, limit=1000)
         return [_substitution(doc) async for doc in find_all(self._reader, SUBSTITUTIONS, query)]
 
+    async def substitutions_of(self, replaced_id: str) -> list[Substitution]:
+        """Who replaces this teacher, and when."""
+        query = Query(where={"replaced_id": replaced_id}, limit=1000)
+        return [_substitution(doc) async for doc in find_all(self._reader, SUBSTITUTIONS, query)]
+
     async def groups_taught(self, teacher_id: str, on: date) -> list[Group]:
         """Their own groups, and those of the teachers they replace on that day."""
         own = set(await self._ids(TEACHING, "teacher_id", teacher_id, "group_id"))

@@ -31,6 +31,7 @@ ROSTER_INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (TEACHING, ("teacher_id",)),
     (TEACHING, ("group_id",)),
     (SUBSTITUTIONS, ("substitute_id",)),
+    (SUBSTITUTIONS, ("replaced_id",)),
     (GROUPS, ("school_id", "kind", "name")),
     (PEOPLE, ("school_id", "profile", "last_name")),
 )
@@ -123,6 +124,7 @@ def _person(event: UserRegistered) -> dict[str, object]:
     return {
         **_names(event),
         "school_id": event.school_id,
+        "login": event.login,
         "profile": event.profile,
         "active": True,
     }
