@@ -408,3 +408,31 @@ async def test_the_demo_seed_publishes_two_evaluations_per_subject_per_class_onc
     assert any(e["optional"] for e in five_a)  # the first class (by name) shows each kind
     seen = (await schoollife.get(LEA, "/schoollife/grades/by-subject")).json()
     assert {s["subject"] for s in seen["subjects"]} == {"Français", "Mathématiques"}
+
+
+async def test_every_classmate_sees_the_same_class_averages_over_all_their_groups(
+    schoollife: Schoollife,
+) -> None:
+    """Léa and Hugo are in 6A; Hugo also takes Latin with Jade of 5A. The class figures
+    count Hugo's Latin (he is of the class) but never Jade's (she is not), and both
+    classmates, the class's averages page and (so) the report cards agree."""
+    maths = await evaluation(schoollife)
+    await grade(schoollife, maths, {LEA.user_id: 10, HUGO.user_id: 14})
+    await publish(schoollife, maths)
+    latin = await evaluation(schoollife, LATIN_TEACHER, LATIN, "Latin")
+    await grade(schoollife, latin, {HUGO.user_id: 20, JADE.user_id: 8}, LATIN_TEACHER)
+    await publish(schoollife, latin, LATIN_TEACHER)
+
+    lea = (await schoollife.get(LEA, "/schoollife/grades/by-subject")).json()
+    hugo = (await schoollife.get(HUGO, "/schoollife/grades/by-subject")).json()
+    assert (lea["overall_average"], hugo["overall_average"]) == (10, 17)
+    assert lea["class_overall_average"] == hugo["class_overall_average"] == 13.5
+    [hugo_latin] = [s for s in hugo["subjects"] if s["subject"] == "Latin"]
+    assert (hugo_latin["class_average"], hugo_latin["class_min"]) == (20, 20)  # not Jade's 8
+    page = await schoollife.get(MATHS, f"/schoollife/grades/groups/{CLASS_6A}/averages")
+    assert page.status_code == 200, page.text
+    assert page.json()["overall"] == 13.5
+    # A later grade counts at once for everyone (nothing computed before is kept).
+    await grade(schoollife, latin, {HUGO.user_id: 12}, LATIN_TEACHER)
+    lea = (await schoollife.get(LEA, "/schoollife/grades/by-subject")).json()
+    assert lea["class_overall_average"] == 11.5

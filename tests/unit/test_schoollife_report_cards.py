@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pypdf
 import pytest
+from ent_contracts.directory import GroupMembershipChanged
 from ent_kit.auth import Identity
 from ent_kit.errors import Conflict, Unprocessable
 from ent_schoollife.application.demo_report_cards import _previous_term, seed_demo_report_cards
+from ent_schoollife.application.report_card_views import report_card_view
 from ent_schoollife.application.roster import Roster
 from ent_schoollife.application.terms import Terms
 from ent_schoollife.domain.report_cards import (
@@ -26,6 +29,7 @@ from ent_schoollife.domain.report_cards import (
 )
 from ent_schoollife.domain.terms import default_terms, term_of
 from ent_schoollife.wiring import report_cards as report_cards_wiring
+from kit_fixtures import user_registered
 from schoollife_fixtures import (
     CLASS_5A,
     CLASS_6A,
@@ -47,6 +51,8 @@ from schoollife_fixtures import (
     VIE_SCOLAIRE,
     ZOE,
     Schoollife,
+    feed_roster,
+    in_service_loop,
     schoollife,
 )
 
@@ -89,6 +95,40 @@ def test_publication_keeps_the_appreciations_and_the_averages_given_then_closes(
         cards.write_appreciation(scope, "lea", "Français", "t", "trop tard")
     with pytest.raises(Conflict):
         cards.publish(scope, averages, datetime.now(UTC))
+
+
+def test_a_report_card_shows_its_exact_averages_to_two_decimals_as_the_grades_do() -> None:
+    """The read model keeps what publication froze, exact; the card shows it rounded half
+    up to two decimals, the figures the grades showed at publication (13.258928... was
+    shown as such beside a 13.26 in the grades)."""
+    term = TERM
+    assert term is not None
+    line = {
+        "subject": "Anglais",
+        "appreciation": "",
+        "student_average": 28 / 3,
+        "class_average": 13.258928571428571,
+        "min_average": None,
+        "max_average": 13.725,
+    }
+    doc = {
+        "student_id": "lea",
+        "class_id": CLASS_6A,
+        "term_id": term.term_id,
+        "term_name": term.name,
+        "term_starts_on": term.starts_on.isoformat(),
+        "term_ends_on": term.ends_on.isoformat(),
+        "subjects": [line],
+        "overall_average": 12.166666666666666,
+        "class_overall_average": None,
+        "general_appreciation": "",
+        "published_at": "2026-11-26T10:00:00Z",
+    }
+    card = report_card_view("rc", doc, "Léa Martin", "6A")
+    (subject,) = card.subjects
+    assert (subject.student_average, subject.class_average) == (9.33, 13.26)
+    assert (subject.min_average, subject.max_average) == (None, 13.73)
+    assert (card.overall_average, card.class_overall_average) == (12.17, None)
 
 
 def test_a_class_without_students_has_nothing_to_publish() -> None:
@@ -219,6 +259,35 @@ async def test_only_teachers_of_the_student_write_appreciations(schoollife: Scho
     assert answer.status_code == 400
 
 
+async def test_a_teacher_listed_without_subjects_writes_appreciations_as_they_grade(
+    schoollife: Schoollife,
+) -> None:
+    """The directory lists no subject for the music teacher of 6A: they grade any subject
+    (`check_subject`), so they also write an appreciation in one, naming it."""
+    music = Identity(user_id="teacher-music", profile="teacher", school_id=SCHOOL)
+    joined = [
+        user_registered(
+            music.user_id, SCHOOL, first_name="Mia", last_name="Musique", profile="teacher"
+        ),
+        GroupMembershipChanged(
+            group_id=CLASS_6A, teachers_added=[music.user_id], main_teacher_id=MATHS.user_id
+        ),
+    ]
+    await in_service_loop(schoollife, partial(feed_roster, schoollife.runtime.storage, joined))
+    body = {"student_id": LEA.user_id, "text": "Belle voix", "subject": "Éducation musicale"}
+    answer = await schoollife.put(music, f"{BASE}/appreciations", body)
+    assert answer.status_code == 204, answer.text
+    unnamed = {"student_id": LEA.user_id, "text": "Belle voix"}
+    answer = await schoollife.put(music, f"{BASE}/appreciations", unnamed)
+    assert answer.status_code == 400
+    assert [e["field"] for e in answer.json()["errors"]] == ["subject"]
+    draft = (await schoollife.get(MATHS, BASE)).json()
+    lea = next(s for s in draft["students"] if s["student_id"] == LEA.user_id)
+    assert [(a["subject"], a["text"]) for a in lea["appreciations"]] == [
+        ("Éducation musicale", "Belle voix")
+    ]
+
+
 async def test_only_the_main_teacher_writes_the_general_appreciation(
     schoollife: Schoollife,
 ) -> None:
@@ -282,13 +351,14 @@ async def test_after_publication_students_and_parents_see_frozen_averages(
     subjects = {s["subject"]: s for s in card["subjects"]}
     assert list(subjects) == ["Français", "Mathématiques"]
     maths = subjects["Mathématiques"]
-    assert maths["student_average"] == pytest.approx(28 / 3)  # (18 + 6 + 4) / 3
-    assert maths["class_average"] == pytest.approx((28 / 3 + 10) / 2)
-    assert (maths["min_average"], maths["max_average"]) == (pytest.approx(28 / 3), 10)
+    # Kept exact, shown to two decimals as the grades are (28/3 = 9.333... shows 9.33).
+    assert maths["student_average"] == 9.33  # (18 + 6 + 4) / 3
+    assert maths["class_average"] == 9.67  # (28/3 + 10) / 2
+    assert (maths["min_average"], maths["max_average"]) == (9.33, 10)
     assert maths["appreciation"] == "Des progrès à faire"
-    assert subjects["Français"]["class_average"] == pytest.approx(13.5)
-    assert card["overall_average"] == pytest.approx((28 / 3 + 15) / 2)
-    assert card["class_overall_average"] == pytest.approx(((28 / 3 + 15) / 2 + 12) / 2)
+    assert subjects["Français"]["class_average"] == 13.5
+    assert card["overall_average"] == 12.17  # (28/3 + 15) / 2
+    assert card["class_overall_average"] == 12.08  # ((28/3 + 15) / 2 + 12) / 2
     assert card["general_appreciation"] == "Élève sérieuse"
 
     hugo = (await schoollife.get(PARENT_DOUBLE, f"/schoollife/report-cards/{HUGO_CARD}")).json()

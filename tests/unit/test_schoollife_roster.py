@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
 
+import pytest
+from ent_contracts.directory import FamilyLinked
+from ent_kit.errors import NotFound
 from ent_schoollife.application.roster import Roster
 from ent_schoollife.domain.people import Group, Substitution, teaches
+from ent_schoollife.settings import SchoollifeSettings
 from schoollife_fixtures import (
     CLASS_5A,
     CLASS_6A,
@@ -26,6 +32,8 @@ from schoollife_fixtures import (
     VIE_SCOLAIRE,
     ZOE,
     Schoollife,
+    feed_roster,
+    in_service_loop,
     schoollife,
 )
 
@@ -105,6 +113,59 @@ async def test_who_may_follow_which_student(schoollife: Schoollife) -> None:
     assert await follows(VIE_SCOLAIRE.user_id, TOM.user_id)
     assert await follows(DIRECTION.user_id, TOM.user_id)
     assert not await follows(DIRECTION.user_id, ZOE.user_id)  # another school
+
+
+async def test_a_parent_in_another_school_reads_their_childs_groups(
+    schoollife: Schoollife,
+) -> None:
+    """A family may span schools: Zoé's parent (school-2) also has Léa (school-1)."""
+    link = FamilyLinked(parent_id=PARENT_ZOE.user_id, student_id=LEA.user_id)
+    await in_service_loop(schoollife, partial(feed_roster, schoollife.runtime.storage, [link]))
+    roster = Roster(schoollife.runtime.storage.documents)
+    parent = await roster.person(PARENT_ZOE.user_id)
+    assert parent is not None
+    assert (await roster.visible_group(parent, CLASS_6A, TODAY)).group_id == CLASS_6A
+    assert (await roster.visible_group(parent, CLASS_6B, TODAY)).group_id == CLASS_6B
+    with pytest.raises(NotFound):  # Léa is not in the Latin group
+        await roster.visible_group(parent, LATIN, TODAY)
+    week = await schoollife.get(PARENT_ZOE, f"/schoollife/timetable/groups/{CLASS_6A}/week")
+    assert week.status_code == 200, week.text
+    lesson = {
+        "group_id": CLASS_6A,
+        "subject": "Mathématiques",
+        "teacher_id": MATHS.user_id,
+        "weekday": 2,
+        "start": "08:00:00",
+        "end": "09:00:00",
+    }
+    scheduled = await schoollife.post(DIRECTION, "/schoollife/timetable/lessons", lesson)
+    assert scheduled.status_code == 201, scheduled.text
+    plan = f"/schoollife/timetable/lessons/{scheduled.json()['lesson_id']}"
+    assert (await schoollife.get(PARENT_ZOE, plan)).status_code == 200
+    assert (await schoollife.get(PARENT_SIMPLE, plan)).status_code == 404  # not her child's
+    # Nobody else crosses schools: another school's staff and teachers still get 404.
+    for who in (DIRECTION.user_id, MATHS.user_id, LEA.user_id):
+        viewer = await roster.person(who)
+        assert viewer is not None
+        with pytest.raises(NotFound):
+            await roster.visible_group(viewer, CLASS_6B, TODAY)
+
+
+async def test_me_lists_a_substitutes_groups_on_the_schools_day_not_utcs(
+    schoollife: Schoollife, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`GET /me` reads the day from the school's clock (`settings.now`), as every area."""
+    path = "/schoollife/me"
+
+    def taught(answer: Any) -> list[str]:
+        assert answer.status_code == 200, answer.text
+        return sorted(g["group_id"] for g in answer.json()["groups_taught"])
+
+    assert taught(await schoollife.get(SUBSTITUTE, path)) == [CLASS_6A]
+    # The school's clock a month ahead (the replacement, a week ahead at most, is over).
+    ahead = datetime.now() + timedelta(days=30)
+    monkeypatch.setattr(SchoollifeSettings, "now", lambda self: ahead)
+    assert taught(await schoollife.get(SUBSTITUTE, path)) == []
 
 
 async def test_who_may_write_for_which_group(schoollife: Schoollife) -> None:

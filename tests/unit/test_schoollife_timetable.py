@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ent_contracts.directory import SubstitutionScheduled
 from ent_schoollife.domain.timetable import (
     monday,
 )
@@ -25,9 +27,12 @@ from schoollife_fixtures import (
     PARENT_DOUBLE,
     PARENT_SIMPLE,
     PARENT_ZOE,
+    SCHOOL,
     SUBSTITUTE,
     VIE_SCOLAIRE,
     Schoollife,
+    feed_roster,
+    in_service_loop,
     schoollife,
 )
 
@@ -229,6 +234,50 @@ async def test_a_substitute_sees_the_replaced_teachers_lessons_during_the_replac
     # While replacing, the substitute may change the replaced teacher's lessons.
     path = f"{LESSONS}/{found['lesson_id']}/occurrences/{found['planned_date']}/cancel"
     assert (await schoollife.post(SUBSTITUTE, path, {})).status_code == 204
+
+
+async def test_a_substitute_changes_only_occurrences_inside_a_running_replacement(
+    schoollife: Schoollife,
+) -> None:
+    """The fixture's substitute replaces Mme Français from a week ago to a week ahead."""
+    answer = await schedule(schoollife, subject="Français", teacher_id=FRENCH.user_id, weekday=1)
+    french = f"{LESSONS}/{answer.json()['lesson_id']}"
+    this_monday, later = WEEK.isoformat(), (WEEK + timedelta(weeks=3)).isoformat()
+    # Never the replaced teacher's whole weekly lesson (every occurrence of the year).
+    answer = await schoollife.delete(SUBSTITUTE, french)
+    assert (answer.status_code, answer.json()["code"]) == (403, "not_your_lesson")
+    # Not an occurrence after the replacement, nor a move taking one out of it.
+    answer = await schoollife.post(SUBSTITUTE, f"{french}/occurrences/{later}/cancel", {})
+    assert (answer.status_code, answer.json()["code"]) == (403, "not_your_lesson")
+    move = {"date": later, "start": "10:00:00", "end": "11:00:00"}
+    answer = await schoollife.post(SUBSTITUTE, f"{french}/occurrences/{this_monday}/move", move)
+    assert (answer.status_code, answer.json()["code"]) == (403, "not_your_lesson")
+    # Nor a new weekly lesson of their own for the replaced teacher's class.
+    answer = await schedule(schoollife, SUBSTITUTE, teacher_id=None, subject="Français")
+    assert (answer.status_code, answer.json()["code"]) == (403, "not_teaching")
+    # Inside it: yes.
+    path = f"{french}/occurrences/{this_monday}/cancel"
+    assert (await schoollife.post(SUBSTITUTE, path, {})).status_code == 204
+    # A replacement that has ended gives nothing, even on the dates it covered.
+    today = datetime.now(UTC).date()
+    ended = SubstitutionScheduled(
+        substitution_id="sub-ended",
+        school_id=SCHOOL,
+        substitute_id=SUBSTITUTE.user_id,
+        replaced_id=MATHS.user_id,
+        starts_on=today - timedelta(days=28),
+        ends_on=today - timedelta(days=10),
+    )
+    await in_service_loop(schoollife, partial(feed_roster, schoollife.runtime.storage, [ended]))
+    maths = f"{LESSONS}/{(await schedule(schoollife)).json()['lesson_id']}"
+    then = (TUESDAY - timedelta(weeks=2)).isoformat()  # inside the ended replacement
+    answer = await schoollife.post(SUBSTITUTE, f"{maths}/occurrences/{then}/cancel", {})
+    assert (answer.status_code, answer.json()["code"]) == (403, "not_your_lesson")
+    assert (
+        await schoollife.post(MATHS, f"{maths}/occurrences/{then}/cancel", {})
+    ).status_code == 204
+    # The lesson's own teacher still removes it.
+    assert (await schoollife.delete(FRENCH, french)).status_code == 204
 
 
 async def test_who_sees_which_week(schoollife: Schoollife) -> None:

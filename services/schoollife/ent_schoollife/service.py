@@ -27,7 +27,9 @@ DEMO_SEED_INTERVAL_S = 3.0
 def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
     provided = {
         "roster": provide(lambda: Roster(runtime.storage.documents)),
-        "people": provide(lambda: People(Roster(runtime.storage.documents))),
+        "people": provide(
+            lambda: People(Roster(runtime.storage.documents), lambda: today(runtime))
+        ),
     }
     for area in AREAS:
         provided.update(area.dependencies(runtime))

@@ -59,7 +59,7 @@ class Competencies:
     ) -> CompetencySheet:
         viewer = await self._roster.viewer(me)
         group = await self._roster.taught_group(viewer, request.group_id, self._today())
-        check_subject(viewer, request.subject)
+        await check_subject(self._roster, viewer, request.subject, self._today())
         new = NewCompetencyEvaluation(
             school_id=group.school_id,
             group_id=group.group_id,
@@ -170,7 +170,7 @@ class Competencies:
             raise NotFound("evaluation_id", "evaluation_not_found", texts.EVALUATION_NOT_FOUND)
         await self._roster.taught_group(viewer, row["group_id"], self._today())
         if row["teacher_id"] != viewer.user_id:
-            check_subject(viewer, row["subject"])
+            await check_subject(self._roster, viewer, row["subject"], self._today())
         return row
 
 

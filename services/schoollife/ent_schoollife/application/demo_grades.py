@@ -91,11 +91,9 @@ async def _one(
 ) -> None:
     name = f"{request.group_id}/{request.subject}/{request.title}"
     evaluation_id = str(uuid.uuid5(DEMO, name))
-    await evaluations.create(me, request, evaluation_id)
     rng = random.Random(name)
     grades = [GradeRequest(student_id=s, **_grade(rng, request.out_of)) for s in students]
-    await evaluations.enter(me, evaluation_id, GradesRequest(grades=grades))
-    await evaluations.publish(me, evaluation_id)
+    await evaluations.publish_graded(me, request, GradesRequest(grades=grades), evaluation_id)
 
 
 def _grade(rng: random.Random, out_of: float) -> dict[str, Any]:

@@ -52,26 +52,38 @@ class Evaluations:
         """A teacher of the group, in a subject they teach (any subject for direction)."""
         viewer = await self._roster.viewer(me)
         group = await self._roster.taught_group(viewer, request.group_id, self._today())
-        check_subject(viewer, request.subject)
-        new = NewEvaluation(
-            school_id=group.school_id,
-            group_id=group.group_id,
-            teacher_id=viewer.user_id,
-            subject=request.subject,
-            on=request.on,
-            title=request.title,
-            out_of=request.out_of,
-            coefficient=request.coefficient,
-            brought_to_20=request.brought_to_20,
-            optional=request.optional,
-            bonus=request.bonus,
-        )
+        await check_subject(self._roster, viewer, request.subject, self._today())
+        new = _new(group, viewer, request)
         evaluation_id = evaluation_id or new_event_id()
         saved = await self._evaluations.update(
             evaluation_id, lambda e: e.create(new), me.actor, create=True
         )
         await self._projector.caught_up(saved.position)
         return await self.sheet(me, evaluation_id)
+
+    async def publish_graded(
+        self, me: Identity, request: EvaluationRequest, grades: GradesRequest, evaluation_id: str
+    ) -> None:
+        """Create, grade and publish a finished evaluation in one decision and one save,
+        with the same checks as the three steps (the demo seed; an import). Again with the
+        same id changes nothing."""
+        viewer = await self._roster.viewer(me)
+        group = await self._roster.taught_group(viewer, request.group_id, self._today())
+        await check_subject(self._roster, viewer, request.subject, self._today())
+        new, members = _new(group, viewer, request), await self._members(group.group_id)
+        entries = [
+            GradeEntry(student_id=g.student_id, value=g.value, marker=g.marker)
+            for g in grades.grades
+        ]
+        now = datetime.now(UTC)
+
+        def decide(evaluation: Evaluation) -> None:
+            evaluation.create(new)
+            evaluation.enter(entries, members, now)
+            evaluation.publish(now)
+
+        saved = await self._evaluations.update(evaluation_id, decide, me.actor, create=True)
+        await self._projector.caught_up(saved.position)
 
     async def enter(self, me: Identity, evaluation_id: str, request: GradesRequest) -> EntrySheet:
         row, _ = await self._writable(me, evaluation_id)
@@ -156,7 +168,7 @@ class Evaluations:
             raise NotFound("evaluation_id", "evaluation_not_found", texts.EVALUATION_NOT_FOUND)
         await self._roster.taught_group(viewer, row["group_id"], self._today())
         if row["teacher_id"] != viewer.user_id:
-            check_subject(viewer, row["subject"])
+            await check_subject(self._roster, viewer, row["subject"], self._today())
         return row, viewer
 
     async def _members(self, group_id: str) -> dict[str, str]:
@@ -165,11 +177,23 @@ class Evaluations:
         return {i: people[i].display_name if i in people else i for i in ids}
 
 
-def check_subject(viewer: Person, subject: str) -> None:
+async def check_subject(roster: Roster, viewer: Person, subject: str, on: date) -> None:
     """A teacher grades the subjects the directory lists for them (all, when it lists
-    none); the direction any."""
-    if viewer.is_direction or not viewer.subjects or subject in viewer.subjects:
+    none and they replace nobody) and, while they replace a teacher, that teacher's; the
+    direction any. A substitute listed with no subject of their own grades the replaced
+    teacher's subjects only, never those of the group's other teachers."""
+    if viewer.is_direction or subject in viewer.subjects:
         return
+    replaced = [
+        await roster.person(substitution.replaced_id)
+        for substitution in await roster.substitutions_by(viewer.user_id)
+        if substitution.covers(on)
+    ]
+    if not viewer.subjects and not replaced:
+        return
+    for teacher in replaced:
+        if teacher is not None and (not teacher.subjects or subject in teacher.subjects):
+            return
     raise Forbidden("subject", "not_your_subject", texts.NOT_YOUR_SUBJECT)
 
 
@@ -181,3 +205,19 @@ async def staff_group(roster: Roster, viewer: Person, group_id: str, on: date) -
     if viewer.profile != "teacher":
         raise Forbidden("group_id", "not_teaching", texts.STAFF_ONLY)
     return await roster.taught_group(viewer, group_id, on)
+
+
+def _new(group: Group, teacher: Person, request: EvaluationRequest) -> NewEvaluation:
+    return NewEvaluation(
+        school_id=group.school_id,
+        group_id=group.group_id,
+        teacher_id=teacher.user_id,
+        subject=request.subject,
+        on=request.on,
+        title=request.title,
+        out_of=request.out_of,
+        coefficient=request.coefficient,
+        brought_to_20=request.brought_to_20,
+        optional=request.optional,
+        bonus=request.bonus,
+    )

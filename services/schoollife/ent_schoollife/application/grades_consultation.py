@@ -12,8 +12,9 @@ from datetime import date
 from ent_kit.auth import Identity
 from ent_kit.storage import DocumentReader, Query
 
+from ent_schoollife.application import grades_cache
 from ent_schoollife.application.grades_projection import PUBLISHED_GRADES
-from ent_schoollife.application.grades_reading import GradesReader, Row, graded
+from ent_schoollife.application.grades_reading import Evaluated, GradesReader, Row
 from ent_schoollife.application.grades_views import (
     GradeLine,
     LatestGrade,
@@ -29,14 +30,14 @@ from ent_schoollife.application.views import person_view
 from ent_schoollife.domain.averages import (
     ClassAverages,
     GradedEvaluation,
+    StudentAverages,
     class_term_averages,
-    evaluation_stats,
-    mean,
 )
 from ent_schoollife.domain.people import Person
 from ent_schoollife.domain.terms import Term
 
 MAX_LATEST = 50
+_NONE = StudentAverages(student_id="", subjects={}, overall=None)
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Consulted:
     student: Person
     term: Term
     terms: list[Term]
-    rows: list[tuple[Row, GradedEvaluation]]
+    rows: list[Evaluated]
     coefficients: dict[str, float]
     averages: ClassAverages
     class_overall: float | None
@@ -67,7 +68,7 @@ class GradesConsultation:
         self, me: Identity, student_id: str | None, term_id: str | None
     ) -> StudentGrades:
         c = await self._consult(me, student_id, term_id)
-        lines = [_line(row, e, c.student.user_id) for row, e in c.rows if _has(e, c.student)]
+        lines = [_line(e, c.student.user_id) for e in c.rows if _has(e.graded, c.student)]
         lines.sort(key=lambda line: (line.on, line.evaluation_id), reverse=True)
         return self._answer(c, grades=lines)
 
@@ -75,11 +76,12 @@ class GradesConsultation:
         self, me: Identity, student_id: str | None, term_id: str | None
     ) -> StudentGrades:
         c = await self._consult(me, student_id, term_id)
-        mine = c.averages.students[c.student.user_id]
+        mine = c.averages.students.get(c.student.user_id) or _NONE
         per_subject: dict[str, list[GradeLine]] = {}
-        for row, e in c.rows:
-            if _has(e, c.student):
-                per_subject.setdefault(e.subject, []).append(_line(row, e, c.student.user_id))
+        for e in c.rows:
+            if _has(e.graded, c.student):
+                line = _line(e, c.student.user_id)
+                per_subject.setdefault(e.graded.subject, []).append(line)
         subjects = []
         for subject in sorted(per_subject):
             summary = c.averages.subjects.get(subject)
@@ -119,29 +121,57 @@ class GradesConsultation:
         student = await self._roster.followed_student(viewer, student_id, today)
         terms = await self._terms.of_school(student.school_id, today)
         term = choose(terms, term_id, today)
-        rows: list[tuple[Row, GradedEvaluation]] = []
-        group_ids = await self._roster.group_ids_of(student.user_id)
-        for group_id in group_ids:
-            for row in await self._grades.rows(group_id, term, published_only=True):
-                rows.append((row, graded(row)))
+        own = await self._roster.group_ids_of(student.user_id)
+        classmates, groups = await self._class_of(student, own)
+        versions = await self._grades.versions(groups)
+        every = await self._grades.evaluated(groups, term, versions)
         coefficients = await self._grades.subject_coefficients(student.school_id)
-        evaluations = [e for _, e in rows]
-        population = {s for e in evaluations for s in e.grades} | {student.user_id}
-        averages = class_term_averages(evaluations, sorted(population), term, coefficients)
-        classmates: set[str] = set()
-        for group in await self._roster.groups(group_ids):
-            if group.is_class:
-                classmates.update(await self._roster.students_of(group.group_id))
-        overall_of = (averages.students[s].overall for s in population & classmates)
+        evaluations = [e.graded for e in every]
+        # Averaged: the class's students over every group they are in (so every classmate
+        # sees the same class figures, as the class council and report cards do), never
+        # depending on who consults; the class shares one computation (grades_cache).
+        population = tuple(classmates)
+        key = (
+            tuple((g, versions.get(g)) for g in groups),
+            term,
+            tuple(sorted(coefficients.items())),
+            population,
+        )
+        if all(versions.get(g) for g in groups):
+            averages = grades_cache.averages(
+                key, lambda: class_term_averages(evaluations, population, term, coefficients)
+            )
+        else:  # a group without recorded changes: compute, keep nothing
+            averages = class_term_averages(evaluations, population, term, coefficients)
+        mine = set(own)
         return Consulted(
             student=student,
             term=term,
             terms=terms,
-            rows=rows,
+            rows=[e for e in every if e.row["group_id"] in mine],
             coefficients=coefficients,
             averages=averages,
-            class_overall=mean(overall_of) if classmates else averages.overall,
+            class_overall=averages.overall,
         )
+
+    async def _class_of(self, student: Person, own: list[str]) -> tuple[list[str], list[str]]:
+        """The students averaged with this one (their class's, else themselves alone) and
+        every group any of them is in, known again only when memberships change."""
+        classes = await self._roster.classes_among(own)
+        if not classes:
+            return [student.user_id], own
+        version = await self._roster.membership_version(student.school_id)
+
+        async def read() -> tuple[list[str], list[str]]:
+            students: set[str] = {student.user_id}
+            for class_id in classes:
+                students.update(await self._roster.students_of(class_id))
+            ordered = sorted(students)
+            return ordered, sorted(set(own) | set(await self._roster.groups_of_students(ordered)))
+
+        if version is None:
+            return await read()
+        return await grades_cache.groups((tuple(classes), version), read)
 
     def _answer(
         self,
@@ -156,7 +186,7 @@ class GradesConsultation:
             terms=[term_view(t) for t in c.terms],
             grades=grades or [],
             subjects=subjects or [],
-            overall_average=r2(c.averages.students[c.student.user_id].overall),
+            overall_average=r2((c.averages.students.get(c.student.user_id) or _NONE).overall),
             class_overall_average=r2(c.class_overall),
         )
 
@@ -165,8 +195,8 @@ def _has(evaluation: GradedEvaluation, student: Person) -> bool:
     return student.user_id in evaluation.grades
 
 
-def _line(row: Row, evaluation: GradedEvaluation, student_id: str) -> GradeLine:
-    stats = evaluation_stats(evaluation)
+def _line(evaluated: Evaluated, student_id: str) -> GradeLine:
+    row, evaluation, stats = evaluated.row, evaluated.graded, evaluated.stats
     grade = evaluation.grades.get(student_id)
     return GradeLine(
         evaluation_id=evaluation.evaluation_id,

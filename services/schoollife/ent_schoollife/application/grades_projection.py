@@ -22,6 +22,10 @@ from ent_kit.storage import DocumentWriter
 EVALUATIONS = "grades_evaluations"
 PUBLISHED_GRADES = "grades_published"  # one row per (student, evaluation) once published
 COMPETENCIES = "grades_competencies"
+# One row per group: the id of the last event that changed one of its evaluations. A
+# consultation reads it to know whether what it computed before still holds
+# (`grades_cache`); an event id never repeats, so a stale answer cannot be taken for new.
+GROUP_VERSIONS = "grades_group_versions"
 
 GRADES_INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (EVALUATIONS, ("group_id", "published", "on")),  # a student's consultation
@@ -44,7 +48,7 @@ def grade_value(value: float | None, marker: str | None) -> float | str:
 
 class GradesProjection:
     name = "grades"
-    collections = (EVALUATIONS, PUBLISHED_GRADES, COMPETENCIES)
+    collections = (EVALUATIONS, PUBLISHED_GRADES, COMPETENCIES, GROUP_VERSIONS)
     handles = frozenset(
         cls.event_type
         for cls in (
@@ -63,17 +67,22 @@ class GradesProjection:
         match event:
             case EvaluationCreated():
                 await tx.put(EVALUATIONS, event.evaluation_id, _evaluation_row(event))
+                await _changed(tx, event.group_id, envelope)
             case GradesEntered():
                 doc = await tx.get(EVALUATIONS, event.evaluation_id)
                 if doc is not None:
                     for g in event.grades:
                         doc["grades"][g.student_id] = grade_value(g.value, g.marker)
                     await tx.put(EVALUATIONS, event.evaluation_id, doc)
+                    await _changed(tx, doc["group_id"], envelope)
             case EvaluationPublished():
                 published_at = event.published_at.isoformat()
                 await _change(
                     tx, EVALUATIONS, event.evaluation_id, published=True, published_at=published_at
                 )
+                doc = await tx.get(EVALUATIONS, event.evaluation_id)
+                if doc is not None:
+                    await _changed(tx, doc["group_id"], envelope)
             case GradePublished():
                 await tx.put(
                     PUBLISHED_GRADES,
@@ -81,7 +90,10 @@ class GradesProjection:
                     _published_row(event),
                 )
             case EvaluationDeleted():
-                await tx.delete(EVALUATIONS, event.evaluation_id)
+                doc = await tx.get(EVALUATIONS, event.evaluation_id)
+                if doc is not None:
+                    await tx.delete(EVALUATIONS, event.evaluation_id)
+                    await _changed(tx, doc["group_id"], envelope)
             case CompetencyEvaluationCreated():
                 await tx.put(COMPETENCIES, event.evaluation_id, _competency_row(event))
             case CompetenciesAssessed():
@@ -92,6 +104,10 @@ class GradesProjection:
                     await tx.put(COMPETENCIES, event.evaluation_id, doc)
             case CompetencyEvaluationPublished():
                 await _change(tx, COMPETENCIES, event.evaluation_id, published=True)
+
+
+async def _changed(tx: DocumentWriter, group_id: str, envelope: Envelope) -> None:
+    await tx.put(GROUP_VERSIONS, group_id, {"changed_by": envelope.event_id})
 
 
 async def _change(tx: DocumentWriter, collection: str, doc_id: str, **changes: Any) -> None:

@@ -5,18 +5,31 @@ and the views need. Other areas (report cards) read grades through `GradesReader
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 
 from ent_kit.storage import DocumentReader, Query, Range, find_all
 
-from ent_schoollife.application.grades_projection import EVALUATIONS
+from ent_schoollife.application import grades_cache
+from ent_schoollife.application.grades_projection import EVALUATIONS, GROUP_VERSIONS
 from ent_schoollife.application.grades_setup_projection import COEFFICIENTS
 from ent_schoollife.application.grades_views import EvaluationView, r2
-from ent_schoollife.domain.averages import GradedEvaluation, evaluation_stats
+from ent_schoollife.domain.averages import GradedEvaluation, Stats, evaluation_stats
 from ent_schoollife.domain.terms import Term
 
 Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """A published evaluation as consultations show it: its row (never to be changed: it
+    may be shared by consultations), ready to average, with its class statistics."""
+
+    row: Row
+    graded: GradedEvaluation
+    stats: Stats
 
 
 class GradesReader:
@@ -38,12 +51,32 @@ class GradesReader:
 
     async def published(self, group_ids: Sequence[str], term: Term) -> list[GradedEvaluation]:
         """The published evaluations of these groups in the term, ready to average."""
-        found: list[GradedEvaluation] = []
+        versions = await self.versions(group_ids)
+        return [e.graded for e in await self.evaluated(group_ids, term, versions)]
+
+    async def versions(self, group_ids: Sequence[str]) -> dict[str, str]:
+        """Each group's last change to its evaluations (none yet: absent)."""
+        docs = await self._reader.get_many(GROUP_VERSIONS, list(group_ids))
+        return {group_id: doc["changed_by"] for group_id, doc in docs.items()}
+
+    async def evaluated(
+        self, group_ids: Sequence[str], term: Term, versions: dict[str, str]
+    ) -> list[Evaluated]:
+        """The published evaluations of these groups in the term, with their statistics,
+        computed once per version of each group (`grades_cache`)."""
+        found: list[Evaluated] = []
         for group_id in group_ids:
-            found.extend(
-                graded(row) for row in await self.rows(group_id, term, published_only=True)
-            )
+            version = versions.get(group_id)
+            if version is None:  # no change recorded: read, keep nothing
+                found.extend(await self._evaluated(group_id, term))
+                continue
+            key = (group_id, version, term.starts_on, term.ends_on)
+            found.extend(await grades_cache.rows(key, partial(self._evaluated, group_id, term)))
         return found
+
+    async def _evaluated(self, group_id: str, term: Term) -> list[Evaluated]:
+        rows = await self.rows(group_id, term, published_only=True)
+        return [Evaluated(row, e, evaluation_stats(e)) for row, e in ((r, graded(r)) for r in rows)]
 
     async def subject_coefficients(self, school_id: str) -> dict[str, float]:
         query = Query(where={"school_id": school_id}, limit=1000)

@@ -5,12 +5,13 @@ group its students belong to count (the Latin group's grades weigh in 6A's avera
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 
 from ent_kit.auth import Identity
 
+from ent_schoollife.application import grades_cache
 from ent_schoollife.application.evaluations import staff_group
 from ent_schoollife.application.grades_reading import GradesReader
 from ent_schoollife.application.grades_views import (
@@ -47,9 +48,11 @@ class GroupAveragesQuery:
         )
         students = await self._roster.students_of(group_id)
         group_ids = {group_id}
-        if group.is_class:  # the store's readers answer these side by side
-            found = await asyncio.gather(*(self._roster.group_ids_of(s) for s in students))
-            group_ids.update(g for ids in found for g in ids)
+        if group.is_class:  # known again only when the school's memberships change
+            version = await self._roster.membership_version(group.school_id)
+            read = partial(self._roster.groups_of_students, students)
+            key = ("groups of the students of", group_id, version)
+            group_ids.update(await (grades_cache.groups(key, read) if version else read()))
         evaluations = await self._grades.published(sorted(group_ids), term)
         coefficients = await self._grades.subject_coefficients(group.school_id)
         averages = class_term_averages(evaluations, students, term, coefficients)

@@ -2,9 +2,11 @@
 
 Who writes (decided here, documented in the README):
 - direction: any lesson of any group of its school;
-- a teacher: lessons of the groups they teach, with themselves as the teacher; the
-  changes (cancel, move, room, replacement, restore) and the removal of their own
-  lessons, or of the lessons of a teacher they replace on that date;
+- a teacher: lessons of the groups they teach in their own right (not through a
+  replacement), with themselves as the teacher; the changes (cancel, move, room,
+  replacement, restore) and the removal of their own lessons; the changes (never the
+  removal, nor a new lesson) of the lessons of a teacher they replace, while the
+  replacement runs and for occurrences (and moves) inside it;
 - nobody else (vie scolaire reads the school's timetable but does not write it)."""
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ent_kit.projections import LocalProjector
 from ent_kit.repository import Repository
 from ent_kit.storage import DocumentReader
 
+from ent_schoollife import texts as shared_texts
 from ent_schoollife.application.roster import Roster
 from ent_schoollife.application.timetable_projection import stored_lesson
 from ent_schoollife.application.timetable_views import (
@@ -57,6 +60,10 @@ class TimetableCommands:
         viewer = await self._roster.viewer(identity)
         today = self._today()
         group = await self._roster.taught_group(viewer, request.group_id, today)
+        if not viewer.is_direction and viewer.user_id not in group.teacher_ids:
+            # A substitute changes the replaced teacher's occurrences during the period;
+            # a new weekly lesson (to the end of the year) is not theirs to add.
+            raise Forbidden("group_id", "not_teaching", shared_texts.NOT_TEACHING)
         teacher_id = request.teacher_id
         if teacher_id is None and viewer.profile == "teacher":
             teacher_id = viewer.user_id
@@ -91,7 +98,7 @@ class TimetableCommands:
     async def move(
         self, identity: Identity, lesson_id: str, day: date, request: MoveRequest
     ) -> None:
-        await self._may_change(identity, lesson_id, day)
+        await self._may_change(identity, lesson_id, day, request.date)
 
         def decide(lesson: Lesson) -> None:
             lesson.move(day, request.date, request.start, request.end)
@@ -118,7 +125,8 @@ class TimetableCommands:
         await self.write(lesson_id, lambda lesson: lesson.restore(day), identity.actor)
 
     async def remove(self, identity: Identity, lesson_id: str) -> None:
-        await self._may_change(identity, lesson_id, self._today())
+        # The whole weekly lesson: its own teacher or the direction, never a substitute.
+        await self._may_change(identity, lesson_id, self._today(), own_only=True)
         await self.write(lesson_id, lambda lesson: lesson.remove(), identity.actor)
 
     # --- trusted (the import, the demo seed): the caller has checked who acts -----------
@@ -151,9 +159,17 @@ class TimetableCommands:
 
     # --- who may change a lesson --------------------------------------------------------
 
-    async def _may_change(self, identity: Identity, lesson_id: str, day: date) -> LessonPlan:
-        """Direction of the lesson's school; its teacher (or whoever replaces them that
-        day) while they teach its group. Unknown or another school's lesson: 404."""
+    async def _may_change(
+        self,
+        identity: Identity,
+        lesson_id: str,
+        *days: date,
+        own_only: bool = False,
+    ) -> LessonPlan:
+        """Direction of the lesson's school; its teacher while they teach its group; whoever
+        replaces that teacher, while the replacement runs (today) and for dates inside it
+        only (`days`: the occurrence's, and where a move takes it). `own_only`: not the
+        substitute. Unknown or another school's lesson: 404."""
         viewer = await self._roster.viewer(identity)
         found = await stored_lesson(self._reader, lesson_id)
         if found is None or found[1].school_id != viewer.school_id:
@@ -161,10 +177,14 @@ class TimetableCommands:
         plan = found[1]
         if viewer.is_direction:
             return plan
-        await self._roster.taught_group(viewer, plan.group_id, day)
+        today = self._today()
+        await self._roster.taught_group(viewer, plan.group_id, today)
         if plan.teacher_id == viewer.user_id:
             return plan
-        for substitution in await self._roster.substitutions_by(viewer.user_id):
-            if substitution.replaced_id == plan.teacher_id and substitution.covers(day):
-                return plan
+        if not own_only:
+            for substitution in await self._roster.substitutions_by(viewer.user_id):
+                if substitution.replaced_id == plan.teacher_id and all(
+                    substitution.covers(day) for day in (today, *days)
+                ):
+                    return plan
         raise Forbidden("lesson_id", "not_your_lesson", texts.NOT_YOUR_LESSON)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from ent_kit.auth import Identity
@@ -11,10 +12,11 @@ from ent_schoollife.application.views import ChildView, MeView, group_view, pers
 
 
 class People:
-    def __init__(self, roster: Roster) -> None:
+    def __init__(self, roster: Roster, today: Callable[[], date]) -> None:
         self._roster = roster
+        self._today = today  # the school's day (settings.now), as every area reads it
 
-    async def me(self, identity: Identity, today: date) -> MeView:
+    async def me(self, identity: Identity) -> MeView:
         viewer = await self._roster.viewer(identity)
         children = []
         if viewer.profile == "parent":
@@ -28,7 +30,7 @@ class People:
         own = await self._roster.classes_of(viewer.user_id) if viewer.profile == "student" else []
         taught = []
         if viewer.profile == "teacher":
-            taught = await self._roster.groups_taught(viewer.user_id, today)
+            taught = await self._roster.groups_taught(viewer.user_id, self._today())
         return MeView(
             user=person_view(viewer),
             classes=[group_view(g) for g in own],

@@ -8,6 +8,8 @@ from typing import Annotated, Any, Protocol
 import msgspec
 from ent_contracts.schoollife.base import Subject
 
+from ent_schoollife.application.grades_views import r2
+
 Text = Annotated[str, msgspec.Meta(max_length=1000)]
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 
@@ -40,7 +42,8 @@ class SubjectLine(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class ReportCardView(msgspec.Struct, frozen=True, kw_only=True):
-    """A student's published report card, its averages frozen at publication."""
+    """A student's published report card, its averages frozen at publication (kept
+    exact, shown rounded to two decimals as the grades show them)."""
 
     report_card_id: str
     student_id: str
@@ -118,9 +121,16 @@ def report_card_view(
         term_name=doc["term_name"],
         term_starts_on=date.fromisoformat(doc["term_starts_on"]),
         term_ends_on=date.fromisoformat(doc["term_ends_on"]),
-        subjects=msgspec.convert(doc["subjects"], list[SubjectLine]),
-        overall_average=doc["overall_average"],
-        class_overall_average=doc["class_overall_average"],
+        subjects=msgspec.convert([_rounded(line) for line in doc["subjects"]], list[SubjectLine]),
+        overall_average=r2(doc["overall_average"]),
+        class_overall_average=r2(doc["class_overall_average"]),
         general_appreciation=doc["general_appreciation"],
         published_at=msgspec.convert(doc["published_at"], datetime),
     )
+
+
+AVERAGES = ("student_average", "class_average", "min_average", "max_average")
+
+
+def _rounded(line: dict[str, Any]) -> dict[str, Any]:
+    return {**line, **{key: r2(line.get(key)) for key in AVERAGES}}

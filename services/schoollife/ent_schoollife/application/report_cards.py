@@ -14,6 +14,7 @@ from ent_kit.projections import LocalProjector
 from ent_kit.repository import Repository
 
 from ent_schoollife import texts as common
+from ent_schoollife.application.evaluations import check_subject
 from ent_schoollife.application.report_card_views import (
     AppreciationRequest,
     GeneralAppreciationRequest,
@@ -109,6 +110,7 @@ class ReportCardCommands:
         if not await self._teaches_student(viewer, group, student_id, today):
             raise Forbidden("class_id", "not_teaching", common.NOT_TEACHING)
         subject = _subject(viewer, data.subject)
+        await check_subject(self._roster, viewer, subject, today)  # a substitute: theirs
         scope = await self._scopes.scope(group, term_id, today)
         await self._save(
             scope,
@@ -171,12 +173,15 @@ class ReportCardCommands:
 
 
 def _subject(viewer: Person, asked: str | None) -> str:
-    """The subject an appreciation is for: one the teacher teaches."""
+    """The subject an appreciation is for: one the teacher teaches. As for grades
+    (`evaluations.check_subject`, which the caller applies next), a teacher the directory
+    lists no subject for may write in any subject, naming it, unless they replace a
+    teacher: then in the replaced teacher's subjects only."""
     if asked is None:
         if len(viewer.subjects) == 1:
             return viewer.subjects[0]
         raise Refused("subject", "subject_required", texts.SUBJECT_REQUIRED)
-    if asked not in viewer.subjects:
+    if viewer.subjects and asked not in viewer.subjects:
         raise Refused("subject", "not_your_subject", texts.NOT_YOUR_SUBJECT)
     return asked
 

@@ -3,6 +3,7 @@ act on whom: every endpoint asks it before reading or writing anything."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -16,6 +17,7 @@ from ent_schoollife.application.roster_projection import (
     FAMILIES,
     GROUPS,
     MEMBERS,
+    MEMBERSHIP_VERSIONS,
     PEOPLE,
     SUBSTITUTIONS,
     TEACHING,
@@ -47,6 +49,21 @@ class Roster:
         found = [await self.group(group_id) for group_id in group_ids]
         return [group for group in found if group is not None]
 
+    async def membership_version(self, school_id: str) -> str | None:
+        """The last change to who is in which group of the school (None: none known)."""
+        doc = await self._reader.get(MEMBERSHIP_VERSIONS, school_id)
+        return None if doc is None else str(doc["changed_by"])
+
+    async def groups_of_students(self, student_ids: Sequence[str]) -> list[str]:
+        """Every group any of these students is in (one read per student, side by side)."""
+        found = await asyncio.gather(*(self.group_ids_of(s) for s in student_ids))
+        return sorted({group_id for ids in found for group_id in ids})
+
+    async def classes_among(self, group_ids: Sequence[str]) -> list[str]:
+        """Which of these groups are classes, in one read (their teachers left unread)."""
+        docs = await self._reader.get_many(GROUPS, list(group_ids))
+        return sorted(group_id for group_id, doc in docs.items() if doc.get("kind") == "class")
+
     async def children(self, parent_id: str) -> list[Person]:
         ids = await self._ids(FAMILIES, "parent_id", parent_id, "student_id")
         found = await self.people(ids)
@@ -71,9 +88,9 @@ class Roster:
         query = Query(where={"substitute_id": substitute_id}, limit=1000)
         return [_substitution(doc) async for doc in find_all(self._reader, SUBSTITUTIONS, query)]
 
-    async def substitutions_of(self, replaced_id: str) -> list[Substitution]:
-        """Who replaces this teacher, and when."""
-        query = Query(where={"replaced_id": replaced_id}, limit=1000)
+    async def substitutions_in(self, school_id: str) -> list[Substitution]:
+        """Who replaces whom, and when, in the school (a handful: one read)."""
+        query = Query(where={"school_id": school_id}, limit=1000)
         return [_substitution(doc) async for doc in find_all(self._reader, SUBSTITUTIONS, query)]
 
     async def groups_taught(self, teacher_id: str, on: date) -> list[Group]:
@@ -113,19 +130,25 @@ class Roster:
 
     async def visible_group(self, viewer: Person, group_id: str, on: date) -> Group:
         """A group whose timetable, notebook or agenda the viewer may read: staff of its
-        school, its teachers, its members, and their parents."""
+        school, its teachers, its members, and their parents (whatever their own school:
+        a family may span schools, the link decides, as in `visible_student`)."""
         group = await self.group(group_id)
-        if group is None or group.school_id != viewer.school_id:
-            raise NotFound("group_id", "group_not_found", texts.GROUP_NOT_FOUND)
+        missing = NotFound("group_id", "group_not_found", texts.GROUP_NOT_FOUND)
+        if group is None:
+            raise missing
+        if viewer.profile == "parent":
+            members = set(await self.students_of(group_id))
+            children = await self._ids(FAMILIES, "parent_id", viewer.user_id, "student_id")
+            if members & set(children):
+                return group
+            raise missing
+        if group.school_id != viewer.school_id:
+            raise missing
         if viewer.sees_school or await self.teaches(viewer, group_id, on):
             return group
-        members = set(await self.students_of(group_id))
-        if viewer.user_id in members:
+        if viewer.user_id in await self.students_of(group_id):
             return group
-        children = await self._ids(FAMILIES, "parent_id", viewer.user_id, "student_id")
-        if viewer.profile == "parent" and members & set(children):
-            return group
-        raise NotFound("group_id", "group_not_found", texts.GROUP_NOT_FOUND)
+        raise missing
 
     async def visible_student(self, viewer: Person, student_id: str, on: date) -> Person:
         """A student the viewer may follow: themselves, a parent's child, a student of a

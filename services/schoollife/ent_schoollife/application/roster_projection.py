@@ -22,6 +22,9 @@ GROUPS = "groups"
 MEMBERS = "members"  # one row per (group, member)
 TEACHING = "teaching"  # one row per (group, teacher)
 SUBSTITUTIONS = "substitutions"
+# One row per school: the id of the last event that changed who is in which of its groups,
+# so that what was computed from memberships (a class's groups) is known to still hold.
+MEMBERSHIP_VERSIONS = "membership_versions"
 
 ROSTER_INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (FAMILIES, ("parent_id",)),
@@ -31,7 +34,7 @@ ROSTER_INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (TEACHING, ("teacher_id",)),
     (TEACHING, ("group_id",)),
     (SUBSTITUTIONS, ("substitute_id",)),
-    (SUBSTITUTIONS, ("replaced_id",)),
+    (SUBSTITUTIONS, ("school_id",)),
     (GROUPS, ("school_id", "kind", "name")),
     (PEOPLE, ("school_id", "profile", "last_name")),
 )
@@ -43,7 +46,15 @@ def pair_id(first: str, second: str) -> str:
 
 class RosterProjection:
     name = "roster"
-    collections = (PEOPLE, FAMILIES, GROUPS, MEMBERS, TEACHING, SUBSTITUTIONS)
+    collections = (
+        PEOPLE,
+        FAMILIES,
+        GROUPS,
+        MEMBERS,
+        TEACHING,
+        SUBSTITUTIONS,
+        MEMBERSHIP_VERSIONS,
+    )
     handles = frozenset(
         cls.event_type
         for cls in (
@@ -75,6 +86,9 @@ class RosterProjection:
                 await self._group_created(tx, event)
             case GroupMembershipChanged():
                 await self._membership_changed(tx, event)
+                group = await tx.get(GROUPS, event.group_id) or {}
+                version = {"changed_by": envelope.event_id}
+                await tx.put(MEMBERSHIP_VERSIONS, group.get("school_id", ""), version)
             case SubstitutionScheduled():
                 await tx.put(
                     SUBSTITUTIONS,

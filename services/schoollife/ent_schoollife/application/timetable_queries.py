@@ -31,7 +31,7 @@ from ent_schoollife.application.timetable_views import (
     lesson_view,
 )
 from ent_schoollife.application.views import group_view, person_view
-from ent_schoollife.domain.people import Person, Substitution
+from ent_schoollife.domain.people import Person
 from ent_schoollife.domain.timetable import Occurrence, monday, substituted
 from ent_schoollife.texts import timetable as texts
 
@@ -55,7 +55,7 @@ class TimetableQueries:
         viewer = await self._roster.viewer(identity)
         student = await self._roster.followed_student(viewer, student_id, self._today())
         first = monday(week or self._today())
-        found = await self._student_occurrences(student.user_id, first)
+        found = await self._student_occurrences(student, first)
         return WeekView(
             week=first, occurrences=await self._views(found), student=person_view(student)
         )
@@ -80,7 +80,7 @@ class TimetableQueries:
         group = await self._roster.visible_group(viewer, group_id, self._today())
         first = monday(week or self._today())
         found = await self._substitutes_shown(
-            await self._weeks(GROUP_WEEKS, [group.group_id], first)
+            await self._weeks(GROUP_WEEKS, [group.group_id], first), group.school_id
         )
         return WeekView(week=first, occurrences=await self._views(found), group=group_view(group))
 
@@ -92,14 +92,15 @@ class TimetableQueries:
             found = await self._teacher_occurrences(viewer.user_id, monday(day))
         else:
             student = await self._roster.followed_student(viewer, student_id, self._today())
-            found = await self._student_occurrences(student.user_id, monday(day))
+            found = await self._student_occurrences(student, monday(day))
         return DayView(date=day, occurrences=await self._views(f for f in found if f.date == day))
 
     async def lesson(self, identity: Identity, lesson_id: str) -> LessonView:
-        """A lesson's plan, for whoever sees its group's timetable."""
+        """A lesson's plan, for whoever sees its group's timetable (the group decides the
+        school: a parent may follow a child of another school)."""
         viewer = await self._roster.viewer(identity)
         found = await stored_lesson(self._reader, lesson_id)
-        if found is None or found[1].school_id != viewer.school_id:
+        if found is None:
             raise NotFound("lesson_id", "lesson_not_found", texts.LESSON_NOT_FOUND)
         plan = found[1]
         try:
@@ -114,20 +115,25 @@ class TimetableQueries:
 
     # --- reading the week documents -----------------------------------------------------
 
-    async def _student_occurrences(self, student_id: str, first: date) -> list[Occurrence]:
-        groups = await self._roster.group_ids_of(student_id)
-        return await self._substitutes_shown(await self._weeks(GROUP_WEEKS, groups, first))
+    async def _student_occurrences(self, student: Person, first: date) -> list[Occurrence]:
+        groups = await self._roster.group_ids_of(student.user_id)
+        found = await self._weeks(GROUP_WEEKS, groups, first)
+        return await self._substitutes_shown(found, student.school_id)
 
-    async def _substitutes_shown(self, found: list[Occurrence]) -> list[Occurrence]:
+    async def _substitutes_shown(self, found: list[Occurrence], school_id: str) -> list[Occurrence]:
         """A class's lessons given, during the directory's replacement period, by the
         substitute: shown replaced, as the substitute's own week shows them."""
+        substitutions = await self._roster.substitutions_in(school_id) if found else []
         shown = []
-        replacing: dict[str, list[Substitution]] = {}
         for occurrence in found:
-            teacher = occurrence.teacher_id
-            if teacher not in replacing:
-                replacing[teacher] = await self._roster.substitutions_of(teacher)
-            cover = next((s for s in replacing[teacher] if s.covers(occurrence.date)), None)
+            cover = next(
+                (
+                    s
+                    for s in substitutions
+                    if s.replaced_id == occurrence.teacher_id and s.covers(occurrence.date)
+                ),
+                None,
+            )
             shown.append(
                 occurrence if cover is None else substituted(occurrence, cover.substitute_id)
             )

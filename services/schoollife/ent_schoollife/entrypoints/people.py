@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from ent_kit.controllers import AnyRequest
 from litestar import Controller, get
 
@@ -23,4 +21,4 @@ class PeopleController(Controller):
         "left out.",
     )
     async def me(self, request: AnyRequest, people: People) -> MeView:
-        return await people.me(request.user, datetime.now(UTC).date())
+        return await people.me(request.user)
