@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from ent_kit.auth import Identity
+from ent_schoollife.domain.terms import school_year_start
 from schoollife_fixtures import (
     CLASS_5A,
     CLASS_6A,
@@ -311,7 +312,8 @@ async def test_teachers_list_their_groups_evaluations_and_staff_reads_them(
     every = await schoollife.get(VIE_SCOLAIRE, EVALUATIONS, group_id=CLASS_6A)
     assert sorted(e["title"] for e in every.json()["items"]) == ["Deux", "Un"]
     assert (await schoollife.get(MATHS, EVALUATIONS, group_id=LATIN)).status_code == 403
-    assert (await schoollife.get(LEA, EVALUATIONS, group_id=CLASS_6A)).status_code == 403
+    student = await schoollife.get(LEA, EVALUATIONS, group_id=CLASS_6A)
+    assert (student.status_code, student.json()["code"]) == (403, "staff_only")
     assert (await schoollife.get(JADE, EVALUATIONS, group_id=CLASS_6A)).status_code == 403
 
 
@@ -436,3 +438,29 @@ async def test_every_classmate_sees_the_same_class_averages_over_all_their_group
     await grade(schoollife, latin, {HUGO.user_id: 12}, LATIN_TEACHER)
     lea = (await schoollife.get(LEA, "/schoollife/grades/by-subject")).json()
     assert lea["class_overall_average"] == 11.5
+
+
+async def test_a_term_of_last_school_year_opens_alike_in_every_area(schoollife: Schoollife) -> None:
+    """One way to find a term by id (`Terms`): grades, vie scolaire and report cards all
+    accept last school year's term ids, and refuse alike an id that is no term."""
+    year = school_year_start(today(schoollife)) - 1
+    label = f"{year}-{year + 1}"
+    last, unknown = f"{label}-T1", f"{label}-T9"
+    chronological = await schoollife.get(LEA, "/schoollife/grades/chronological", term_id=last)
+    assert chronological.status_code == 200, chronological.text
+    assert chronological.json()["term"]["term_id"] == last
+    assert [t["term_id"] for t in chronological.json()["terms"]] == [
+        f"{label}-T{i}" for i in (1, 2, 3)
+    ]
+    paths = [
+        (LEA, "/schoollife/grades/by-subject", {"term_id": ""}),
+        (MATHS, f"/schoollife/grades/groups/{CLASS_6A}/averages", {"term_id": ""}),
+        (LEA, "/schoollife/vie-scolaire/absences", {"term_id": ""}),
+        (LEA, "/schoollife/vie-scolaire/lateness", {"term_id": ""}),
+        (MATHS, f"/schoollife/report-cards/classes/{CLASS_6A}/terms/{{term_id}}", {}),
+    ]
+    for who, path, params in paths:
+        for term_id, expected in ((last, 200), (unknown, 404)):
+            asked = {k: term_id for k in params}
+            answer = await schoollife.get(who, path.format(term_id=term_id), **asked)
+            assert answer.status_code == expected, (path, term_id, answer.text)

@@ -290,3 +290,28 @@ async def test_the_home_page_reads_this_weeks_homework_done_or_not(schoollife: S
 
     items = await in_service_loop(schoollife, due)
     assert [(h.homework_id, h.status.done) for h in items] == [(friday["homework_id"], True)]
+
+
+async def test_due_this_week_over_http_for_the_home_page(schoollife: Schoollife) -> None:
+    day = today(schoollife)
+    sunday = await given(schoollife, due_in_days=6 - day.weekday(), title="this week")
+    await given(schoollife, due_in_days=7 - day.weekday(), title="next week")
+    mine = await schoollife.get(LEA, f"{BASE}/due-this-week")
+    assert mine.status_code == 200, mine.text
+    assert [(h["homework_id"], h["status"]["done"]) for h in mine.json()] == [
+        (sunday["homework_id"], False)
+    ]
+    child = await schoollife.get(PARENT_DOUBLE, f"{BASE}/due-this-week", student_id=LEA.user_id)
+    assert [h["title"] for h in child.json()] == ["this week"]
+    other = await schoollife.get(PARENT_SIMPLE, f"{BASE}/due-this-week", student_id=LEA.user_id)
+    assert other.status_code == 404
+
+
+async def test_audit_stamps_are_utc_the_due_date_the_schools_wall_clock(
+    schoollife: Schoollife,
+) -> None:
+    """One rule (wiring.clock): audit stamps UTC-aware, the school's wall clock (naive)
+    only for "which day, is it late"."""
+    homework = await given(schoollife, due_time="17:30:00")
+    assert datetime.fromisoformat(homework["assigned_at"]).utcoffset() == timedelta(0)
+    assert datetime.fromisoformat(homework["due_at"]).tzinfo is None

@@ -6,12 +6,19 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from directory_fixtures import bearer
 from ent_kit.auth import Identity
-from ent_schoollife.domain.hand_in import sniffed_media_type
+from ent_kit.blobs import BlobTooLarge
+from ent_kit.errors import Refused
+from ent_schoollife.application.justification_documents import DOCUMENT
+from ent_schoollife.application.notebook_files import COPY, HOMEWORK_DOCUMENT
+from ent_schoollife.application.sniffed_upload import UploadRule, sniffed
+from ent_schoollife.domain.file_types import sniffed_media_type
 from schoollife_fixtures import (
     CLASS_6A,
     DIRECTION,
@@ -275,3 +282,55 @@ async def test_the_demo_seed_gives_work_and_copies_once(schoollife: Schoollife) 
         await schoollife.get(MATHS, f"{BASE}/homework/{first['homework_id']}/hand-ins")
     ).json()
     assert (listing["on_time"], listing["late"], listing["missing"]) == (1, 1, 0)
+
+
+async def test_the_copies_of_a_withdrawn_homework_stay_readable(schoollife: Schoollife) -> None:
+    homework_id = await with_hand_in(schoollife)
+    copy_id = (await hand_in(schoollife, homework_id, LEA)).json()["copy_id"]
+    path = f"{BASE}/homework/{homework_id}"
+    assert (await schoollife.delete(MATHS, path)).status_code == 204
+    assert (await schoollife.get(LEA, path)).status_code == 404
+    # The teacher lists, zips and downloads; the student lists and downloads her own.
+    listing = await schoollife.get(MATHS, f"{path}/hand-ins")
+    assert listing.status_code == 200, listing.text
+    assert listing.json()["on_time"] == 1
+    zipped = await schoollife.get(MATHS, f"{path}/hand-ins/zip")
+    assert zipped.status_code == 200
+    assert len(zipfile.ZipFile(io.BytesIO(zipped.content)).namelist()) == 1
+    for who in (MATHS, LEA, PARENT_DOUBLE):
+        got = await schoollife.get(who, f"{path}/copies/{copy_id}")
+        assert got.status_code == 200, who.user_id
+        assert got.content == PDF
+    own = await schoollife.get(LEA, f"{path}/copies")
+    assert [c["copy_id"] for c in own.json()] == [copy_id]
+    # Nobody else, and nothing more handed in.
+    assert (await schoollife.get(HUGO, f"{path}/copies/{copy_id}")).status_code == 404
+    assert (await schoollife.get(LEA, f"{path}/hand-ins")).status_code == 403
+    assert (await hand_in(schoollife, homework_id, HUGO)).status_code == 404
+
+
+async def test_one_sniffed_upload_refuses_naming_the_field_of_each_use() -> None:
+    """Copies and justification documents go through the same generator (file_types)."""
+
+    async def consume(content: bytes, rule: UploadRule) -> tuple[bytes, list[str]]:
+        async def chunks() -> AsyncIterator[bytes]:
+            for i in range(0, len(content), 5):
+                yield content[i : i + 5]
+
+        found: list[str] = []
+        return b"".join([c async for c in sniffed(chunks(), rule, found)]), found
+
+    assert await consume(HEIC, COPY) == (HEIC, ["image/heic"])
+    assert await consume(b"%PDF-1", DOCUMENT) == (b"%PDF-1", ["application/pdf"])
+    for content, rule, field, code in (
+        (HEIC, DOCUMENT, "document", "unsupported_document_type"),
+        (b"<html></html>", COPY, "file", "unsupported_file_type"),
+        (b"", DOCUMENT, "document", "empty_document"),
+        (b"", HOMEWORK_DOCUMENT, "file", "empty_file"),
+    ):
+        with pytest.raises(Refused) as refused:
+            await consume(content, rule)
+        assert (refused.value.field, refused.value.reason) == (field, code)
+    assert await consume(b"any text", HOMEWORK_DOCUMENT) == (b"any text", [""])
+    with pytest.raises(BlobTooLarge):
+        await consume(JPEG + b"\0" * (10 * 1024 * 1024), COPY)

@@ -24,9 +24,11 @@ from schoollife_fixtures import (
     LATIN_TEACHER,
     LEA,
     MATHS,
+    OTHER_SCHOOL,
     PARENT_DOUBLE,
     PARENT_SIMPLE,
     PARENT_ZOE,
+    SCHOOL,
     SUBSTITUTE,
     TOM,
     VIE_SCOLAIRE,
@@ -187,3 +189,18 @@ async def test_who_may_write_for_which_group(schoollife: Schoollife) -> None:
     assert await status(DIRECTION.user_id, LATIN) == 200
     assert await status(MATHS.user_id, CLASS_6B) == 404  # another school's group
     assert await status(MATHS.user_id, "no-such-group") == 404
+
+
+async def test_the_classes_of_a_school_by_name_with_their_teachers(schoollife: Schoollife) -> None:
+    """What every demo seed walks through (one indexed query on the groups)."""
+    roster = Roster(schoollife.runtime.storage.documents)
+    classes = await roster.classes_of_school(SCHOOL)
+    assert [(g.group_id, g.name) for g in classes] == [(CLASS_5A, "5A"), (CLASS_6A, "6A")]
+    assert classes[1].teacher_ids == {MATHS.user_id, FRENCH.user_id}
+    assert all(g.is_class and g.school_id == SCHOOL for g in classes)
+    teaching = await roster.groups_of_school(SCHOOL, "teaching")
+    assert [(g.group_id, g.teacher_ids) for g in teaching] == [
+        (LATIN, frozenset({LATIN_TEACHER.user_id}))
+    ]
+    assert [g.group_id for g in await roster.classes_of_school(OTHER_SCHOOL)] == [CLASS_6B]
+    assert await roster.classes_of_school("no-such-school") == []

@@ -4,7 +4,7 @@ re-imports that change only what changed."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -146,7 +146,7 @@ async def test_only_direction_imports_and_reads_an_import(schoollife: Schoollife
 async def test_one_import_of_a_school_at_a_time_and_a_dead_one_reads_interrupted(
     schoollife: Schoollife,
 ) -> None:
-    now = datetime.now(ZoneInfo("Europe/Paris")).replace(tzinfo=None)
+    now = datetime.now(UTC)
 
     async def running(import_id: str, heard: datetime) -> None:
         doc = {
@@ -169,4 +169,14 @@ async def test_one_import_of_a_school_at_a_time_and_a_dead_one_reads_interrupted
     await in_service_loop(schoollife, partial(running, "alive", now - timedelta(hours=1)))
     status = (await schoollife.get(DIRECTION, f"{IMPORTS}/alive")).json()
     assert status["state"] == "interrupted"
-    assert (await send(schoollife, DIRECTION, GOOD)).status_code == 202
+    started = await send(schoollife, DIRECTION, GOOD)
+    assert started.status_code == 202
+    # Stamped in UTC (aware), so that a change of daylight saving time does not make a
+    # running import look an hour fresher or staler.
+    assert datetime.fromisoformat(started.json()["started_at"]).utcoffset() == timedelta(0)
+    doc = await schoollife.runtime.storage.documents.get(
+        "timetable_imports", started.json()["import_id"]
+    )
+    assert doc is not None
+    assert datetime.fromisoformat(doc["updated_at"]).utcoffset() == timedelta(0)
+    await finished(schoollife, started.json()["import_id"])

@@ -7,6 +7,7 @@ from typing import Any
 
 from directory_fixtures import bearer
 from ent_kit.auth import Identity
+from ent_schoollife.application.vie_scolaire_projection import ABSENCES
 from schoollife_fixtures import (
     CLASS_5A,
     CLASS_6A,
@@ -262,3 +263,29 @@ async def test_who_reads_a_students_absences(schoollife: Schoollife) -> None:
     assert await count(PARENT_DOUBLE) == 404  # two children: which one?
     unknown_term = await schoollife.get(JADE, f"{BASE}/absences", term_id="1999-T9")
     assert unknown_term.status_code == 404
+
+
+async def test_a_new_justification_deletes_the_refused_ones_document(
+    schoollife: Schoollife,
+) -> None:
+    absence_id = await recorded(schoollife, LEA)
+    path = f"{BASE}/absences/{absence_id}"
+    first = await justify_with_document(schoollife, PARENT_DOUBLE, absence_id, PDF, "old.pdf")
+    assert first.status_code == 200, first.text
+    doc = await schoollife.runtime.storage.documents.get(ABSENCES, absence_id)
+    old_key = doc["justification"]["document"]["blob_key"]
+    assert await schoollife.runtime.blobs.exists(old_key)
+    refuse = {"decision": "refused", "comment": "Illisible"}
+    assert (await schoollife.post(VIE_SCOLAIRE, f"{path}/decision", refuse)).status_code == 200
+    assert await schoollife.runtime.blobs.exists(old_key)  # kept while refused
+
+    jpeg = b"\xff\xd8\xff\xe0" + b"\0" * 100
+    again = await justify_with_document(schoollife, PARENT_DOUBLE, absence_id, jpeg, "new.jpg")
+    assert again.status_code == 200, again.text
+    doc = await schoollife.runtime.storage.documents.get(ABSENCES, absence_id)
+    new_key = doc["justification"]["document"]["blob_key"]
+    assert new_key != old_key
+    assert not await schoollife.runtime.blobs.exists(old_key)
+    assert await schoollife.runtime.blobs.exists(new_key)
+    got = await schoollife.get(PARENT_DOUBLE, f"{path}/justification/document")
+    assert got.content == jpeg

@@ -110,7 +110,8 @@ class EvaluationPublished(SchoollifeEvent, frozen=True, kw_only=True):
 @register
 class GradePublished(SchoollifeEvent, frozen=True, kw_only=True):
     """A student's grade is shown to them and their parents: at the evaluation's
-    publication (one per student graded) and on each later change of that grade."""
+    publication (one per student graded) and on each later change of that grade; with the
+    evaluation's weighting (as EvaluationCreated), so that a consumer can average it."""
 
     event_type: ClassVar[str] = "schoollife.GradePublished"
     evaluation_id: str
@@ -121,6 +122,10 @@ class GradePublished(SchoollifeEvent, frozen=True, kw_only=True):
     on: date
     title: Title
     out_of: Positive
+    coefficient: Positive
+    brought_to_20: bool
+    optional: bool
+    bonus: bool
     value: Points | None = None
     marker: Marker | None = None
     published_at: datetime

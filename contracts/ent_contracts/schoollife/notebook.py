@@ -65,6 +65,8 @@ class HomeworkChanged(SchoollifeEvent, frozen=True, kw_only=True):
 
     event_type: ClassVar[str] = "schoollife.HomeworkChanged"
     homework_id: str
+    school_id: str
+    group_id: str
     title: str
     instructions: str = ""
     due_at: datetime
@@ -117,6 +119,10 @@ class HomeworkSubmitted(SchoollifeEvent, frozen=True, kw_only=True):
 
     event_type: ClassVar[str] = "schoollife.HomeworkSubmitted"
     homework_id: str
+    school_id: str
+    group_id: str
+    subject: Subject
+    due_at: datetime  # the homework's due date-time when the copy arrived (wall-clock)
     student_id: str
     copy_id: str
     sha256: Sha256

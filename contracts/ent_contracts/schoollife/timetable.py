@@ -49,19 +49,29 @@ class LessonScheduled(LessonEvent, frozen=True, kw_only=True):
 
 @register
 class LessonCancelled(LessonEvent, frozen=True, kw_only=True):
-    """The occurrence of `date` will not take place ("cours annulé"), for `reason`."""
+    """The occurrence of `date` will not take place ("cours annulé"), for `reason`: the
+    lesson's `subject`, the `teacher_id` who was to give it, from `start` to `end`."""
 
     event_type: ClassVar[str] = "schoollife.LessonCancelled"
+    subject: Subject
+    teacher_id: str
     date: dt.date
+    start: dt.time
+    end: dt.time
     reason: Reason = ""
 
 
 @register
 class LessonMoved(LessonEvent, frozen=True, kw_only=True):
-    """The occurrence planned on `date` takes place on `new_date`, `new_start`-`new_end`."""
+    """The occurrence planned on `date`, `start`-`end` (the lesson's `subject` by
+    `teacher_id`), takes place on `new_date`, `new_start`-`new_end`."""
 
     event_type: ClassVar[str] = "schoollife.LessonMoved"
+    subject: Subject
+    teacher_id: str
     date: dt.date
+    start: dt.time
+    end: dt.time
     new_date: dt.date
     new_start: dt.time
     new_end: dt.time

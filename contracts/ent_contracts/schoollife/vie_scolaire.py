@@ -56,6 +56,7 @@ class AbsenceJustified(SchoollifeEvent, frozen=True, kw_only=True):
 
     event_type: ClassVar[str] = "schoollife.AbsenceJustified"
     absence_id: str
+    school_id: str
     student_id: str
     justified_by: str
     reason: str
@@ -70,6 +71,7 @@ class JustificationAccepted(SchoollifeEvent, frozen=True, kw_only=True):
 
     event_type: ClassVar[str] = "schoollife.JustificationAccepted"
     absence_id: str
+    school_id: str
     student_id: str
     decided_by: str
     comment: Comment = ""
@@ -83,6 +85,7 @@ class JustificationRefused(SchoollifeEvent, frozen=True, kw_only=True):
 
     event_type: ClassVar[str] = "schoollife.JustificationRefused"
     absence_id: str
+    school_id: str
     student_id: str
     decided_by: str
     comment: Comment = ""

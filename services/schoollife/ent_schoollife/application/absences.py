@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from ent_contracts.schoollife.vie_scolaire import JustificationDocument
 from ent_kit.aggregate import new_event_id
@@ -62,6 +62,7 @@ class Absences:
         projector: LocalProjector,
         queries: VieScolaireQueries,
         today: Callable[[], date],
+        utc_now: Callable[[], datetime],
     ) -> None:
         self._absences = absences
         self._roster = roster
@@ -70,6 +71,7 @@ class Absences:
         self._projector = projector
         self._queries = queries
         self._today = today
+        self._utc_now = utc_now  # audit stamps (wiring.clock.utc_now)
 
     async def record(
         self, me: Identity, request: AbsenceRequest, absence_id: str | None = None
@@ -88,7 +90,7 @@ class Absences:
             group_id=allowed.group_id,
             lesson_id=request.lesson_id,
         )
-        now = datetime.now(UTC)
+        now = self._utc_now()
         absence_id = absence_id or absence_id_of()
         saved = await self._absences.update(
             absence_id, lambda a: a.record(new, now), me.actor, create=True
@@ -109,7 +111,7 @@ class Absences:
         if form.document is not None:
             document = await store_document(self._blobs, absence_id, form.document)
         justification = Justification(reason=form.reason, comment=form.comment, document=document)
-        now = datetime.now(UTC)
+        now = self._utc_now()
         try:
             saved = await self._absences.update(
                 absence_id, lambda a: a.justify(viewer.user_id, justification, now), me.actor
@@ -117,6 +119,7 @@ class Absences:
         except BaseException:
             await self._forget(document)
             raise
+        await self._forget(saved.result)  # the refused justification's document, if any
         await self._projector.caught_up(saved.position)
         return await self._queries.absence(me, absence_id)
 
@@ -129,7 +132,7 @@ class Absences:
         if doc is None or doc["school_id"] != viewer.school_id:
             raise NotFound("absence_id", "absence_not_found", texts.ABSENCE_NOT_FOUND)
         accepted = request.decision == "accepted"
-        now = datetime.now(UTC)
+        now = self._utc_now()
         saved = await self._absences.update(
             absence_id,
             lambda a: a.decide(viewer.user_id, accepted, request.comment, now),

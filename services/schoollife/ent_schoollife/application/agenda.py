@@ -5,7 +5,7 @@ change or withdraw an item."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from ent_kit.aggregate import new_event_id
 from ent_kit.auth import Identity
@@ -33,12 +33,14 @@ class Agenda:
         projector: LocalProjector,
         queries: AgendaQueries,
         today: Callable[[], date],
+        utc_now: Callable[[], datetime],
     ) -> None:
         self._items = items
         self._roster = roster
         self._projector = projector
         self._queries = queries
         self._today = today
+        self._utc_now = utc_now  # audit stamps (wiring.clock.utc_now)
 
     async def publish(
         self, me: Identity, request: NewAgendaItem, item_id: str | None = None
@@ -47,7 +49,7 @@ class Agenda:
         viewer = await self._roster.viewer(me)
         school_id = await self._audience_school(viewer, request.group_id)
         content = request.content()
-        now = datetime.now(UTC)
+        now = self._utc_now()
         item_id = item_id or f"agenda-{new_event_id()}"
         saved = await self._items.update(
             item_id,
@@ -65,7 +67,7 @@ class Agenda:
         doc = await self._queries.visible_item(viewer, item_id)
         staff = viewer.sees_school and viewer.school_id == doc["school_id"]
         content = request.content()
-        now = datetime.now(UTC)
+        now = self._utc_now()
         saved = await self._items.update(
             item_id,
             lambda item: item.change(content, viewer.user_id, staff=staff, now=now),
@@ -78,7 +80,7 @@ class Agenda:
         viewer = await self._roster.viewer(me)
         doc = await self._queries.visible_item(viewer, item_id)
         staff = viewer.sees_school and viewer.school_id == doc["school_id"]
-        now = datetime.now(UTC)
+        now = self._utc_now()
         saved = await self._items.update(
             item_id, lambda item: item.withdraw(viewer.user_id, staff=staff, now=now), me.actor
         )

@@ -4,7 +4,7 @@ levels, publishes it; the student (or parent) consults those of the term."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from ent_contracts.schoollife.grades import CompetencyAssessment
@@ -46,6 +46,7 @@ class Competencies:
         terms: Terms,
         projector: LocalProjector,
         today: Callable[[], date],
+        utc_now: Callable[[], datetime],
     ) -> None:
         self._evaluations = evaluations
         self._reader = reader
@@ -53,6 +54,7 @@ class Competencies:
         self._terms = terms
         self._projector = projector
         self._today = today
+        self._utc_now = utc_now  # audit stamps (wiring.clock.utc_now)
 
     async def create(
         self, me: Identity, request: CompetencyEvaluationRequest, evaluation_id: str | None = None
@@ -95,7 +97,7 @@ class Competencies:
 
     async def publish(self, me: Identity, evaluation_id: str) -> CompetencySheet:
         await self._writable(me, evaluation_id)
-        now = datetime.now(UTC)
+        now = self._utc_now()
         saved = await self._evaluations.update(evaluation_id, lambda e: e.publish(now), me.actor)
         await self._projector.caught_up(saved.position)
         return await self.sheet(me, evaluation_id)

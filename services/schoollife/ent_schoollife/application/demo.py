@@ -9,7 +9,8 @@ from datetime import date
 from ent_kit.logging import get_logger
 from ent_kit.storage import DocumentStore, Query, find_all
 
-from ent_schoollife.application.roster_projection import GROUPS, MEMBERS, SUBSTITUTIONS
+from ent_schoollife.application.roster import Roster
+from ent_schoollife.application.roster_projection import MEMBERS, SUBSTITUTIONS
 
 DEMO_SEEDS = "demo_seeds"  # one row per school seeded
 log = get_logger("ent.schoollife.demo")
@@ -46,11 +47,10 @@ class DemoSeed:
         }
         ready = []
         for school_id in sorted(schools):
-            classes = Query(where={"school_id": school_id, "kind": "class"}, limit=1)
-            page = await self._documents.find(GROUPS, classes)
-            if not page.items:
+            classes = await Roster(self._documents).classes_of_school(school_id)
+            if not classes:
                 continue
-            members = Query(where={"group_id": page.items[0]["id"]}, limit=1)
+            members = Query(where={"group_id": classes[0].group_id}, limit=1)
             if (await self._documents.find(MEMBERS, members)).items:
                 ready.append(school_id)
         return ready

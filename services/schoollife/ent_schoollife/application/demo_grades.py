@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from ent_kit.auth import Identity
-from ent_kit.storage import DocumentReader, Query, find_all
+from ent_kit.storage import DocumentReader
 
 from ent_schoollife.application.evaluations import Evaluations
 from ent_schoollife.application.grades_views import (
@@ -20,7 +20,6 @@ from ent_schoollife.application.grades_views import (
     GradesRequest,
 )
 from ent_schoollife.application.roster import Roster
-from ent_schoollife.application.roster_projection import GROUPS
 from ent_schoollife.application.terms import Terms
 from ent_schoollife.domain.terms import Term
 
@@ -38,12 +37,7 @@ async def seed_demo_grades(
     today: date,
 ) -> None:
     term = await terms.current(school_id, today)
-    query = Query(where={"school_id": school_id, "kind": "class"}, order_by=[("name", "asc")])
-    classes = [doc async for doc in find_all(reader, GROUPS, query)]
-    for class_index, doc in enumerate(classes):
-        group = await roster.group(doc["id"])
-        if group is None:
-            continue
+    for class_index, group in enumerate(await roster.classes_of_school(school_id)):
         students = await roster.students_of(group.group_id)
         teachers = await roster.people(sorted(group.teacher_ids))
         for subject_index, teacher in enumerate(sorted(teachers.values(), key=lambda p: p.user_id)):

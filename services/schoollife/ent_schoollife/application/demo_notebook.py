@@ -12,13 +12,12 @@ from datetime import date, datetime, time, timedelta
 
 from ent_kit.auth import Identity
 from ent_kit.blobs import IncomingFile
-from ent_kit.storage import DocumentReader, Query
+from ent_kit.storage import DocumentReader
 
 from ent_schoollife.application.hand_ins import HandIns
 from ent_schoollife.application.notebook import Notebook
 from ent_schoollife.application.notebook_views import HomeworkRequest
 from ent_schoollife.application.roster import Roster
-from ent_schoollife.application.roster_projection import GROUPS
 from ent_schoollife.domain.people import Group, Person
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "ent-demo:schoollife:notebook")
@@ -47,11 +46,8 @@ async def seed_demo_notebook(
     school_id: str,
     today: date,
 ) -> None:
-    query = Query(where={"school_id": school_id, "kind": "class"}, order_by=[("name", "asc")])
-    for doc in (await reader.find(GROUPS, query)).items:
-        group = await roster.group(doc["id"])
-        if group is not None:
-            await _seed_class(notebook, hand_ins, roster, group, today)
+    for group in await roster.classes_of_school(school_id):
+        await _seed_class(notebook, hand_ins, roster, group, today)
 
 
 async def _seed_class(

@@ -17,7 +17,6 @@ from ent_schoollife.application.report_card_views import (
 from ent_schoollife.application.report_cards import ReportCardCommands
 from ent_schoollife.application.report_cards_projection import REPORT_CARDS
 from ent_schoollife.application.roster import Roster
-from ent_schoollife.application.roster_projection import GROUPS
 from ent_schoollife.application.terms import Terms
 from ent_schoollife.domain.people import Person
 from ent_schoollife.domain.terms import Term
@@ -47,10 +46,9 @@ async def seed_demo_report_cards(
     school_id: str,
     today: date,
 ) -> None:
-    class_doc = await _class(reader, school_id)
-    if class_doc is None:
-        return
-    group = await roster.group(class_doc["id"])
+    group = next(
+        (g for g in await roster.classes_of_school(school_id) if g.name == DEMO_CLASS), None
+    )
     if group is None:
         return
     term = _previous_term(await terms.of_school(school_id, today), today)
@@ -84,12 +82,6 @@ def _previous_term(terms: list[Term], today: date) -> Term:
         if term.holds(today):
             return terms[max(index - 1, 0)]
     return terms[-1] if today > terms[-1].ends_on else terms[0]
-
-
-async def _class(reader: DocumentReader, school_id: str) -> dict[str, str] | None:
-    query = Query(where={"school_id": school_id, "kind": "class", "name": DEMO_CLASS}, limit=1)
-    page = await reader.find(GROUPS, query)
-    return page.items[0] if page.items else None
 
 
 async def _published(reader: DocumentReader, class_id: str, term_id: str) -> bool:

@@ -16,11 +16,10 @@ from datetime import date, time, timedelta
 
 from ent_contracts import SYSTEM
 from ent_kit.errors import Conflict
-from ent_kit.storage import DocumentReader, Query
+from ent_kit.storage import DocumentReader
 
 from ent_schoollife.application.lessons import TimetableCommands
 from ent_schoollife.application.roster import Roster
-from ent_schoollife.application.roster_projection import GROUPS
 from ent_schoollife.domain.lesson import Lesson
 from ent_schoollife.domain.people import Group, Person
 from ent_schoollife.domain.terms import default_terms
@@ -93,17 +92,17 @@ async def seed_demo_timetable(
 ) -> None:
     year = default_terms(today)
     period = (year[0].starts_on, year[-1].ends_on)
-    query = Query(where={"school_id": school_id}, order_by=[("name", "asc")], limit=200)
-    groups = [await roster.group(doc["id"]) for doc in (await reader.find(GROUPS, query)).items]
+    classes = await roster.classes_of_school(school_id)
+    teaching = await roster.groups_of_school(school_id, "teaching")
     busy: set[tuple[str, _Slot]] = set()  # (teacher, slot) already given
     last = 0
     seeded: list[tuple[Group, list[tuple[str, LessonPlan]]]] = []
-    for group in (g for g in groups if g is not None and g.is_class):
+    for group in classes:
         lessons = _class_week(group, await _teachers(roster, group), busy, period)
         seeded.append((group, lessons))
         for lesson_id, plan in lessons:
             last = max(last, await _schedule(timetable, lesson_id, plan))
-    for group in (g for g in groups if g is not None and g.kind == "teaching"):
+    for group in teaching:
         teachers = await roster.people(sorted(group.teacher_ids))
         for teacher in sorted(teachers.values(), key=lambda t: t.user_id)[:1]:
             subject = teacher.subjects[0] if teacher.subjects else group.name

@@ -21,7 +21,7 @@ from ent_schoollife.application.agenda import Agenda
 from ent_schoollife.application.agenda_views import NewAgendaItem
 from ent_schoollife.application.incidents import Incidents
 from ent_schoollife.application.roster import Roster
-from ent_schoollife.application.roster_projection import GROUPS, PEOPLE
+from ent_schoollife.application.roster_projection import PEOPLE
 from ent_schoollife.application.vie_scolaire_views import (
     AbsenceRequest,
     DecisionRequest,
@@ -176,9 +176,7 @@ async def _staff(reader: DocumentReader, school_id: str) -> dict[str, Identity]:
 
 
 async def _classes(reader: DocumentReader, roster: Roster, school_id: str) -> dict[str, Group]:
-    query = Query(where={"school_id": school_id, "kind": "class"}, limit=100)
-    ids = [doc["id"] for doc in (await reader.find(GROUPS, query)).items]
-    return {group.name: group for group in await roster.groups(ids)}
+    return {group.name: group for group in await roster.classes_of_school(school_id)}
 
 
 def _who(user_id: str, profile: Profile, school_id: str) -> Identity:

@@ -4,7 +4,7 @@ delete it before publication; list a group's evaluations and open the entry shee
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from ent_contracts.schoollife.grades import GradeEntry
 from ent_kit.aggregate import new_event_id
@@ -20,7 +20,6 @@ from ent_schoollife.application.grades_views import (
     EntrySheet,
     EvaluationPage,
     EvaluationRequest,
-    EvaluationView,
     GradesRequest,
     SheetRow,
 )
@@ -39,12 +38,14 @@ class Evaluations:
         roster: Roster,
         projector: LocalProjector,
         today: Callable[[], date],
+        utc_now: Callable[[], datetime],
     ) -> None:
         self._evaluations = evaluations
         self._reader = reader
         self._roster = roster
         self._projector = projector
         self._today = today
+        self._utc_now = utc_now  # audit stamps (wiring.clock.utc_now)
 
     async def create(
         self, me: Identity, request: EvaluationRequest, evaluation_id: str | None = None
@@ -75,7 +76,7 @@ class Evaluations:
             GradeEntry(student_id=g.student_id, value=g.value, marker=g.marker)
             for g in grades.grades
         ]
-        now = datetime.now(UTC)
+        now = self._utc_now()
 
         def decide(evaluation: Evaluation) -> None:
             evaluation.create(new)
@@ -92,7 +93,7 @@ class Evaluations:
             GradeEntry(student_id=g.student_id, value=g.value, marker=g.marker)
             for g in request.grades
         ]
-        now = datetime.now(UTC)
+        now = self._utc_now()
         saved = await self._evaluations.update(
             evaluation_id, lambda e: e.enter(grades, members, now), me.actor
         )
@@ -101,7 +102,7 @@ class Evaluations:
 
     async def publish(self, me: Identity, evaluation_id: str) -> EntrySheet:
         await self._writable(me, evaluation_id)
-        now = datetime.now(UTC)
+        now = self._utc_now()
         saved = await self._evaluations.update(evaluation_id, lambda e: e.publish(now), me.actor)
         await self._projector.caught_up(saved.position)
         return await self.sheet(me, evaluation_id)
@@ -148,9 +149,6 @@ class Evaluations:
         ]
         rows.sort(key=lambda r: (not r.in_group, r.student.display_name))
         return EntrySheet(evaluation=evaluation_view(row), rows=rows)
-
-    async def view(self, me: Identity, evaluation_id: str) -> EvaluationView:
-        return (await self.sheet(me, evaluation_id)).evaluation
 
     # --- helpers ------------------------------------------------------------------------
     async def _row(self, evaluation_id: str) -> Row:
@@ -203,7 +201,7 @@ async def staff_group(roster: Roster, viewer: Person, group_id: str, on: date) -
     if viewer.sees_school:
         return await roster.visible_group(viewer, group_id, on)
     if viewer.profile != "teacher":
-        raise Forbidden("group_id", "not_teaching", texts.STAFF_ONLY)
+        raise Forbidden("group_id", "staff_only", texts.STAFF_ONLY)
     return await roster.taught_group(viewer, group_id, on)
 
 

@@ -25,7 +25,7 @@ from ent_schoollife.application.grades_views import (
     term_view,
 )
 from ent_schoollife.application.roster import Roster
-from ent_schoollife.application.terms import Terms, choose
+from ent_schoollife.application.terms import Terms
 from ent_schoollife.application.views import person_view
 from ent_schoollife.domain.averages import (
     ClassAverages,
@@ -119,8 +119,7 @@ class GradesConsultation:
         today = self._today()
         viewer = await self._roster.viewer(me)
         student = await self._roster.followed_student(viewer, student_id, today)
-        terms = await self._terms.of_school(student.school_id, today)
-        term = choose(terms, term_id, today)
+        terms, term = await self._terms.chosen(student.school_id, term_id, today)
         own = await self._roster.group_ids_of(student.user_id)
         classmates, groups = await self._class_of(student, own)
         versions = await self._grades.versions(groups)

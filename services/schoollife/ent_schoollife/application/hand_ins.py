@@ -18,6 +18,7 @@ from ent_kit.repository import Repository
 from ent_kit.storage import Query, find_all
 from stream_zip import ZIP_AUTO, async_stream_zip
 
+from ent_schoollife.application.hand_in_files import copy_download, copy_name, unique_names
 from ent_schoollife.application.notebook_access import Clock, NotebookAccess
 from ent_schoollife.application.notebook_files import store_copy
 from ent_schoollife.application.notebook_projection import (
@@ -37,7 +38,6 @@ from ent_schoollife.application.notebook_views import (
 )
 from ent_schoollife.application.views import person_view
 from ent_schoollife.domain.hand_in import (
-    EXTENSIONS,
     MAX_COPIES,
     Copy,
     Due,
@@ -66,7 +66,9 @@ class HandIns:
 
     def at(self, clock: Clock) -> HandIns:
         """The same hand-ins on another clock (the demo seed's copies of yesterday)."""
-        access = NotebookAccess(self._access.reader, self._access.roster, clock)
+        access = NotebookAccess(
+            self._access.reader, self._access.roster, clock, self._access.utc_now
+        )
         return HandIns(access, self._homework, self._hand_ins, self._blobs, self._projector)
 
     # --- the student ------------------------------------------------------------------
@@ -123,9 +125,9 @@ class HandIns:
     async def copies(
         self, me: Identity, homework_id: str, student_id: str | None
     ) -> list[CopyView]:
-        """One student's copies of a homework, the last one first."""
+        """One student's copies of a homework (withdrawn too), the last one first."""
         viewer = await self._access.viewer(me)
-        doc = await self._access.readable_homework(viewer, homework_id)
+        doc = await self._access.readable_homework(viewer, homework_id, withdrawn_ok=True)
         student = await self._access.roster.followed_student(
             viewer, student_id, self._access.today()
         )
@@ -147,11 +149,11 @@ class HandIns:
         copy = await self._access.reader.get(NOTEBOOK_COPIES, copy_id)
         if copy is None or copy["homework_id"] != homework_id:
             raise missing
-        doc = await self._access.homework(homework_id)
+        doc = await self._access.homework(homework_id, withdrawn_ok=True)
         if not await self._may_see_copies(viewer, copy["student_id"], doc["group_id"]):
             raise missing
         people = await self._access.roster.people([copy["student_id"]])
-        return _download(copy, doc, people.get(copy["student_id"]), self._blobs)
+        return copy_download(copy, doc, people.get(copy["student_id"]), self._blobs)
 
     # --- the teacher ------------------------------------------------------------------
 
@@ -199,7 +201,7 @@ class HandIns:
         copies = [c async for c in find_all(self._access.reader, NOTEBOOK_COPIES, query)]
         people = await self._access.roster.people(sorted({c["student_id"] for c in copies}))
         copies.sort(key=lambda c: (_sort_name(people.get(c["student_id"])), c["submitted_at"]))
-        names = unique_names([_copy_name(c, doc, people.get(c["student_id"])) for c in copies])
+        names = unique_names([copy_name(c, doc, people.get(c["student_id"])) for c in copies])
         blobs = self._blobs
 
         async def members() -> AsyncIterator[tuple[str, datetime, int, Any, AsyncIterator[bytes]]]:
@@ -227,8 +229,9 @@ class HandIns:
         return viewer, doc
 
     async def _overseen(self, me: Identity, homework_id: str) -> dict[str, Any]:
+        """The homework (withdrawn too: its copies are kept), to one who oversees it."""
         viewer = await self._access.viewer(me)
-        doc = await self._access.readable_homework(viewer, homework_id)
+        doc = await self._access.readable_homework(viewer, homework_id, withdrawn_ok=True)
         if not await self._access.oversees(viewer, doc["group_id"]):
             raise Forbidden("homework_id", "not_teaching", texts.NOT_TEACHING_THIS)
         return doc
@@ -244,8 +247,14 @@ class HandIns:
         homework = await self._homework.get(homework_id)
         if homework is None:
             raise NotFound("homework_id", "homework_not_found", texts.HOMEWORK_NOT_FOUND)
-        draft = homework.live_draft()
-        return Due(due_at=draft.due_at, hand_in=draft.hand_in)
+        draft, place = homework.live_draft(), homework.live_place()
+        return Due(
+            school_id=place.school_id,
+            group_id=place.group_id,
+            subject=place.subject,
+            due_at=draft.due_at,
+            hand_in=draft.hand_in,
+        )
 
 
 _STATES: tuple[HandInStatus, ...] = ("on_time", "late", "missing")
@@ -266,45 +275,3 @@ def _sort_name(person: Person | None) -> tuple[str, str]:
     if person is None:
         return ("", "")
     return (person.last_name.casefold(), person.first_name.casefold())
-
-
-def _copy_name(copy: dict[str, Any], homework: dict[str, Any], student: Person | None) -> str:
-    """ "Martin Léa - Mathématiques - 2026-11-25 18h03 (en retard).pdf": who, what, when."""
-    who = f"{student.last_name} {student.first_name}".strip() if student else copy["student_id"]
-    when = datetime.fromisoformat(copy["submitted_at"]).strftime("%Y-%m-%d %Hh%M")
-    late = f" ({texts.LATE})" if copy["late"] else ""
-    name = (
-        f"{who} - {homework['subject']} - {when}{late}.{EXTENSIONS.get(copy['media_type'], 'bin')}"
-    )
-    return name.replace("/", "-").replace("\\", "-")
-
-
-def _download(
-    copy: dict[str, Any], homework: dict[str, Any], student: Person | None, blobs: BlobStore
-) -> Download:
-    return Download(
-        file_name=_copy_name(copy, homework, student),
-        media_type=copy["media_type"],
-        size=copy["size"],
-        sha256=copy["sha256"],
-        blob_key=content_key(copy["sha256"]),
-        blobs=blobs,
-    )
-
-
-def unique_names(names: list[str]) -> list[str]:
-    """Names as they go in a zip: one already taken (compared case-insensitively, as
-    Windows and macOS unzip) gets the first free " (n)" before its extension."""
-    taken: set[str] = set()
-    unique: list[str] = []
-    for name in names:
-        stem, dot, ext = name.rpartition(".")
-        if not stem:
-            stem, dot, ext = name, "", ""
-        candidate, n = name, 1
-        while candidate.casefold() in taken:
-            n += 1
-            candidate = f"{stem} ({n}){dot}{ext}"
-        taken.add(candidate.casefold())
-        unique.append(candidate)
-    return unique

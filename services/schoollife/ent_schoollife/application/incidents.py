@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from ent_kit.aggregate import new_event_id
 from ent_kit.auth import Identity
@@ -35,6 +35,7 @@ class Incidents:
         reader: DocumentReader,
         projector: LocalProjector,
         today: Callable[[], date],
+        utc_now: Callable[[], datetime],
     ) -> None:
         self._lateness = lateness
         self._punishments = punishments
@@ -42,6 +43,7 @@ class Incidents:
         self._reader = reader
         self._projector = projector
         self._today = today
+        self._utc_now = utc_now  # audit stamps (wiring.clock.utc_now)
 
     async def record_lateness(
         self, me: Identity, request: LatenessRequest, lateness_id: str | None = None
@@ -60,7 +62,7 @@ class Incidents:
             group_id=allowed.group_id,
             lesson_id=request.lesson_id,
         )
-        now = datetime.now(UTC)
+        now = self._utc_now()
         lateness_id = lateness_id or f"lateness-{new_event_id()}"
         saved = await self._lateness.update(
             lateness_id, lambda a: a.record(new, now), me.actor, create=True
@@ -85,7 +87,7 @@ class Incidents:
             given_by=viewer.user_id,
             group_id=allowed.group_id,
         )
-        now = datetime.now(UTC)
+        now = self._utc_now()
         punishment_id = punishment_id or f"punishment-{new_event_id()}"
         saved = await self._punishments.update(
             punishment_id,

@@ -10,18 +10,21 @@ from dataclasses import dataclass
 
 from ent_contracts.schoollife.vie_scolaire import JustificationDocument
 from ent_kit.blobs import BlobStore, BlobTooLarge
-from ent_kit.errors import Refused, TooLarge
+from ent_kit.errors import TooLarge
 
-from ent_schoollife.domain.absence import (
-    MAX_DOCUMENT_BYTES,
-    SNIFF_BYTES,
-    document_name,
-    sniffed_document_type,
-)
+from ent_schoollife.application.sniffed_upload import UploadRule, sniffed
+from ent_schoollife.domain.absence import MAX_DOCUMENT_BYTES, document_name
+from ent_schoollife.domain.file_types import JUSTIFICATION_TYPES, MB
 from ent_schoollife.texts import vie_scolaire as texts
 
 PREFIX = "schoollife/justifications"
-MB = 1024 * 1024
+DOCUMENT = UploadRule(
+    field="document",
+    accepted=JUSTIFICATION_TYPES,
+    max_bytes=MAX_DOCUMENT_BYTES,
+    wrong_type=("unsupported_document_type", texts.DOCUMENT_TYPE),
+    empty=("empty_document", texts.DOCUMENT_EMPTY),
+)
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ async def store_document(
     key = f"{PREFIX}/{absence_id}/{uuid.uuid4().hex}"
     found: list[str] = []
     try:
-        info = await blobs.put(key, _checked(upload.chunks, found))
+        info = await blobs.put(key, sniffed(upload.chunks, DOCUMENT, found))
     except BlobTooLarge:
         message = texts.DOCUMENT_TOO_LARGE.format(max_mb=MAX_DOCUMENT_BYTES // MB)
         raise TooLarge(
@@ -52,27 +55,3 @@ async def store_document(
         sha256=info.sha256,
         blob_key=info.key,
     )
-
-
-async def _checked(chunks: AsyncIterator[bytes], found: list[str]) -> AsyncIterator[bytes]:
-    """The stream as it is, once its first bytes show an accepted type (appended to
-    `found`), cut past the size limit. Refusing inside the stream makes the store drop
-    what it began."""
-    head = b""
-    total = 0
-    async for chunk in chunks:
-        total += len(chunk)
-        if total > MAX_DOCUMENT_BYTES:
-            raise BlobTooLarge(MAX_DOCUMENT_BYTES)
-        if found:
-            yield chunk
-            continue
-        head += chunk
-        if len(head) >= SNIFF_BYTES:
-            found.append(sniffed_document_type(head))
-            yield head
-    if not found:  # shorter than the bytes sniffed
-        if not head:
-            raise Refused("document", "empty_document", texts.DOCUMENT_EMPTY)
-        found.append(sniffed_document_type(head))
-        yield head

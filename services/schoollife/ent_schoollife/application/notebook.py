@@ -25,6 +25,7 @@ from ent_schoollife.application.notebook_views import (
     homework_view,
     lesson_view,
 )
+from ent_schoollife.domain.file_types import checked_file_name
 from ent_schoollife.domain.notebook import (
     Homework,
     HomeworkDraft,
@@ -32,7 +33,6 @@ from ent_schoollife.domain.notebook import (
     LessonDraft,
     LessonEntry,
     StoredDocument,
-    checked_file_name,
     due_at,
 )
 from ent_schoollife.domain.people import Person
@@ -77,7 +77,7 @@ class Notebook:
             timetable_lesson_id=request.timetable_lesson_id,
             content=request.content,
         )
-        now = self._access.clock()
+        now = self._access.utc_now()
         create = lesson_id is None
         lesson_id = lesson_id or new_event_id()
         saved = await self._lessons.update(
@@ -114,7 +114,7 @@ class Notebook:
             due_at=due_at(request.due_on, request.due_time),
             hand_in=request.hand_in,
         )
-        now = self._access.clock()
+        now = self._access.utc_now()
         homework_id = homework_id or new_event_id()
         saved = await self._homework.update(
             homework_id,
@@ -135,7 +135,7 @@ class Notebook:
             due_at=due_at(change.due_on, change.due_time),
             hand_in=change.hand_in,
         )
-        now = self._access.clock()
+        now = self._access.utc_now()
         saved = await self._homework.update(
             homework_id, lambda h: h.change(draft, viewer.user_id, now), me.actor
         )
@@ -146,7 +146,7 @@ class Notebook:
         viewer = await self._access.viewer(me)
         doc = await self._access.homework(homework_id)
         await self._writable(viewer, doc["group_id"], "homework_id")
-        now = self._access.clock()
+        now = self._access.utc_now()
         saved = await self._homework.update(
             homework_id, lambda h: h.withdraw(viewer.user_id, now), me.actor
         )
@@ -173,7 +173,7 @@ class Notebook:
             size=blob.size,
             sha256=blob.sha256,
         )
-        now = self._access.clock()
+        now = self._access.utc_now()
         saved = await self._homework.update(
             homework_id, lambda h: h.attach(document, now), me.actor
         )
@@ -190,7 +190,7 @@ class Notebook:
         viewer = await self._access.viewer(me)
         doc = await self._access.homework(homework_id)
         await self._writable(viewer, doc["group_id"], "homework_id")
-        now = self._access.clock()
+        now = self._access.utc_now()
         saved = await self._homework.update(
             homework_id, lambda h: h.remove_document(document_id, now), me.actor
         )

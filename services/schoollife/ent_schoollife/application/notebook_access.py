@@ -20,7 +20,7 @@ from ent_schoollife.application.roster import Roster
 from ent_schoollife.domain.people import Person
 from ent_schoollife.texts import notebook as texts
 
-Clock = Callable[[], datetime]  # the school's wall-clock time, naive (settings.now)
+Clock = Callable[[], datetime]
 
 
 def homework_not_found() -> NotFound:
@@ -28,10 +28,15 @@ def homework_not_found() -> NotFound:
 
 
 class NotebookAccess:
-    def __init__(self, reader: DocumentReader, roster: Roster, clock: Clock) -> None:
+    def __init__(
+        self, reader: DocumentReader, roster: Roster, clock: Clock, utc_now: Clock
+    ) -> None:
+        """`clock`: the school's wall-clock time, naive (settings.now), for "which day, is
+        it late"; `utc_now`: UTC-aware, for the audit stamps (written, assigned...)."""
         self.reader = reader
         self.roster = roster
         self.clock = clock
+        self.utc_now = utc_now
 
     def today(self) -> date:
         return self.clock().date()
@@ -39,17 +44,20 @@ class NotebookAccess:
     async def viewer(self, identity: Identity) -> Person:
         return await self.roster.viewer(identity)
 
-    async def homework(self, homework_id: str) -> dict[str, Any]:
-        """A homework still given (a withdrawn one is not found)."""
+    async def homework(self, homework_id: str, withdrawn_ok: bool = False) -> dict[str, Any]:
+        """A homework still given (a withdrawn one is not found, unless `withdrawn_ok`:
+        its copies are kept, and read, listed and zipped as before)."""
         doc = await self.reader.get(NOTEBOOK_HOMEWORK, homework_id)
-        if doc is None or not doc["alive"]:
+        if doc is None or not (doc["alive"] or withdrawn_ok):
             raise homework_not_found()
         return doc
 
-    async def readable_homework(self, viewer: Person, homework_id: str) -> dict[str, Any]:
+    async def readable_homework(
+        self, viewer: Person, homework_id: str, withdrawn_ok: bool = False
+    ) -> dict[str, Any]:
         """A homework of a group the viewer may read (its members, their parents, its
         teachers, the school's staff); anyone else is told it does not exist."""
-        doc = await self.homework(homework_id)
+        doc = await self.homework(homework_id, withdrawn_ok)
         try:
             await self.roster.visible_group(viewer, doc["group_id"], self.today())
         except NotFound:

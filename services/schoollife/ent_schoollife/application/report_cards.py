@@ -3,9 +3,8 @@ teacher's general ones, and the direction's publication, which freezes the avera
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from ent_kit.auth import Identity
@@ -33,8 +32,6 @@ from ent_schoollife.domain.report_cards import (
 from ent_schoollife.domain.terms import Term
 from ent_schoollife.texts import report_cards as texts
 
-_YEAR = re.compile(r"^(\d{4})-")
-
 
 class TermsReader(Protocol):
     async def by_id(self, school_id: str, term_id: str, day: date) -> Term: ...
@@ -46,13 +43,6 @@ class ClassGrades(Protocol):
     async def class_term_averages(
         self, school_id: str, student_ids: Sequence[str], term: Term
     ) -> ClassAverages: ...
-
-
-def term_day(term_id: str, today: date) -> date:
-    """A day of the school year a term id names (`2026-2027-T1`: 1 September 2026), so
-    that last year's terms are found too; ids of another shape are looked up this year."""
-    found = _YEAR.match(term_id)
-    return date(int(found.group(1)), 9, 1) if found else today
 
 
 class ReportCardScopes:
@@ -71,8 +61,7 @@ class ReportCardScopes:
         return group
 
     async def scope(self, group: Group, term_id: str, today: date) -> Scope:
-        day = term_day(term_id, today)
-        term = await self._terms.by_id(group.school_id, term_id, day)
+        term = await self._terms.by_id(group.school_id, term_id, today)
         return Scope(school_id=group.school_id, class_id=group.group_id, term=term)
 
     async def students(self, group: Group) -> list[str]:
@@ -89,6 +78,7 @@ class ReportCardCommands:
         grades: ClassGrades,
         projector: LocalProjector,
         today: Callable[[], date],
+        utc_now: Callable[[], datetime],
     ) -> None:
         self._cards = cards
         self._scopes = scopes
@@ -96,6 +86,7 @@ class ReportCardCommands:
         self._grades = grades
         self._projector = projector
         self._today = today
+        self._utc_now = utc_now  # audit stamps (wiring.clock.utc_now)
 
     async def write_appreciation(
         self, me: Identity, class_id: str, term_id: str, data: AppreciationRequest
@@ -145,7 +136,7 @@ class ReportCardCommands:
             await self._grades.class_term_averages(scope.school_id, students, scope.term),
             students,
         )
-        now = datetime.now(UTC)
+        now = self._utc_now()
         await self._save(scope, lambda c: c.publish(scope, averages, now), me)
         return Publication(
             class_id=class_id, term_id=term_id, report_cards=len(students), published_at=now

@@ -45,6 +45,22 @@ class Roster:
         teachers = await self._ids(TEACHING, "group_id", group_id, "teacher_id")
         return _group(group_id, doc, teachers)
 
+    async def classes_of_school(self, school_id: str) -> list[Group]:
+        """The school's classes, by name (the index (school_id, kind, name))."""
+        return await self.groups_of_school(school_id, "class")
+
+    async def groups_of_school(self, school_id: str, kind: str) -> list[Group]:
+        """The school's groups of one kind ("class", "teaching"), by name, with their
+        teachers: what the demo seeds walk through."""
+        query = Query(
+            where={"school_id": school_id, "kind": kind}, order_by=[("name", "asc")], limit=500
+        )
+        docs = [doc async for doc in find_all(self._reader, GROUPS, query)]
+        teachers = await asyncio.gather(
+            *(self._ids(TEACHING, "group_id", doc["id"], "teacher_id") for doc in docs)
+        )
+        return [_group(doc["id"], doc, ids) for doc, ids in zip(docs, teachers, strict=True)]
+
     async def groups(self, group_ids: Sequence[str]) -> list[Group]:
         found = [await self.group(group_id) for group_id in group_ids]
         return [group for group in found if group is not None]

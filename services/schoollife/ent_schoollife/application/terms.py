@@ -15,7 +15,7 @@ from ent_kit.storage import DocumentReader
 from ent_schoollife.application.grades_setup_projection import TERMS, terms_doc_id
 from ent_schoollife.application.roster import Roster
 from ent_schoollife.domain.school_terms import SchoolTerms, TermDraft, nearest_term, school_terms_id
-from ent_schoollife.domain.terms import Term, default_terms, school_year_start
+from ent_schoollife.domain.terms import Term, default_terms, school_year_start, term_day
 from ent_schoollife.texts import grades as texts
 
 
@@ -36,8 +36,18 @@ class Terms:
         return nearest_term(await self.of_school(school_id, day), day)
 
     async def by_id(self, school_id: str, term_id: str, day: date) -> Term:
-        """A term of the school year holding `day`, by id (404 when not one of them)."""
-        return choose(await self.of_school(school_id, day), term_id, day)
+        """A term by id, of the school year the id names (`2026-2027-T1`: last year's
+        too), else of the school year holding `day` (404 when not one of them). The one
+        way every area (grades, vie scolaire, report cards) finds a term by id."""
+        return (await self.chosen(school_id, term_id, day))[1]
+
+    async def chosen(
+        self, school_id: str, term_id: str | None, day: date
+    ) -> tuple[list[Term], Term]:
+        """The terms of the school year a term id names (of `day`'s when None) and the
+        term asked for (the current one when None)."""
+        terms = await self.of_school(school_id, day if term_id is None else term_day(term_id, day))
+        return terms, choose(terms, term_id, day)
 
 
 def choose(terms: list[Term], term_id: str | None, day: date) -> Term:

@@ -18,7 +18,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import msgspec
@@ -77,13 +77,18 @@ class TimetableImports:
         commands: TimetableCommands,
         roster: Roster,
         spawn: Spawn,
-        now: Callable[[], datetime],
+        utc_now: Callable[[], datetime],
+        today: Callable[[], date],
     ) -> None:
+        """`utc_now` stamps the status (started, finished, last heard: UTC-aware, so that
+        staleness is not shifted by a change of daylight saving time); `today` is the
+        school's day, whose school year the imported lessons run through."""
         self._documents = documents
         self._commands = commands
         self._roster = roster
         self._spawn = spawn
-        self._now = now
+        self._now = utc_now
+        self._today = today
 
     async def may_import(self, identity: Identity) -> Person:
         """Direction only; asked before anything about the file is looked at."""
@@ -108,7 +113,7 @@ class TimetableImports:
             errors=list(parsed.errors),
             started_at=self._now(),
         )
-        job = _Job(self._documents, self._commands, self._now, status, viewer)
+        job = _Job(self._documents, self._commands, self._now, self._today, status, viewer)
         await job.save()
         self._spawn(job.run(parsed.rows))
         return status
@@ -132,6 +137,8 @@ class TimetableImports:
 
     def _stale(self, doc: dict[str, Any]) -> bool:
         heard = datetime.fromisoformat(doc["updated_at"])
+        if heard.tzinfo is None:  # written before stamps were UTC-aware
+            heard = heard.replace(tzinfo=UTC)
         return (self._now() - heard).total_seconds() > STALE_S
 
 
@@ -148,10 +155,11 @@ class _Job:
         documents: DocumentStore,
         commands: TimetableCommands,
         now: Callable[[], datetime],
+        today: Callable[[], date],
         status: ImportStatus,
         viewer: Person,
     ) -> None:
-        self.documents, self.commands, self.now = documents, commands, now
+        self.documents, self.commands, self.now, self.today = documents, commands, now, today
         self.status = status
         self.school_id = viewer.school_id
         self.actor_id = viewer.user_id
@@ -201,7 +209,7 @@ class _Job:
 
     async def check(self, rows: list[TimetableRow]) -> list[_Resolved]:
         names = await SchoolNames.load(self.documents, self.school_id)
-        year = default_terms(self.now().date())
+        year = default_terms(self.today())
         seen: dict[str, int] = {}
         resolved: list[_Resolved] = []
         for row in rows:

@@ -70,6 +70,8 @@ class Absence(Aggregate):
         super().__init__(aggregate_id)
         self.state: State = "new"
         self.student_id = ""
+        self.school_id = ""
+        self.document: JustificationDocument | None = None
 
     # --- decisions ----------------------------------------------------------------------
 
@@ -105,11 +107,17 @@ class Absence(Aggregate):
         if self.state not in (TO_JUSTIFY, REFUSED):
             raise Conflict("absence_id", "already_justified", texts.ALREADY_JUSTIFIED)
 
-    def justify(self, parent_id: str, justification: Justification, now: datetime) -> None:
+    def justify(
+        self, parent_id: str, justification: Justification, now: datetime
+    ) -> JustificationDocument | None:
+        """Justified (again, after a refusal): answers the document it replaces, whose
+        blob the caller deletes once this is saved."""
         self.check_justifiable()
+        replaced = self.document
         self.trigger(
             AbsenceJustified(
                 absence_id=self.id,
+                school_id=self.school_id,
                 student_id=self.student_id,
                 justified_by=parent_id,
                 reason=check_reason(justification.reason),
@@ -118,6 +126,7 @@ class Absence(Aggregate):
                 justified_at=now,
             )
         )
+        return replaced
 
     def decide(self, decided_by: str, accepted: bool, comment: str, now: datetime) -> None:
         if self.state == "new":
@@ -129,6 +138,7 @@ class Absence(Aggregate):
             self.trigger(
                 JustificationAccepted(
                     absence_id=self.id,
+                    school_id=self.school_id,
                     student_id=self.student_id,
                     decided_by=decided_by,
                     comment=comment,
@@ -141,6 +151,7 @@ class Absence(Aggregate):
         self.trigger(
             JustificationRefused(
                 absence_id=self.id,
+                school_id=self.school_id,
                 student_id=self.student_id,
                 decided_by=decided_by,
                 comment=comment,
@@ -155,8 +166,10 @@ class Absence(Aggregate):
             case AbsenceRecorded():
                 self.state = TO_JUSTIFY
                 self.student_id = event.student_id
+                self.school_id = event.school_id
             case AbsenceJustified():
                 self.state = SUBMITTED
+                self.document = event.document
             case JustificationAccepted():
                 self.state = ACCEPTED
             case JustificationRefused():
@@ -165,21 +178,6 @@ class Absence(Aggregate):
 
 # --- the document joined to a justification -----------------------------------------------
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
-SNIFF_BYTES = 8
-_SIGNATURES = (
-    (b"%PDF-", "application/pdf"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-)
-DOCUMENT_TYPES = frozenset(media_type for _, media_type in _SIGNATURES)
-
-
-def sniffed_document_type(head: bytes) -> str:
-    """The type a document's first bytes show: PDF, JPEG or PNG, else refused."""
-    for signature, media_type in _SIGNATURES:
-        if head.startswith(signature):
-            return media_type
-    raise Refused("document", "unsupported_document_type", texts.DOCUMENT_TYPE)
 
 
 def document_name(file_name: str) -> str:

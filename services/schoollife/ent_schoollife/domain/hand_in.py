@@ -2,7 +2,7 @@
 
 Copies are like Casier deposits: timestamped, immutable; another deposit adds a copy, the
 last one counts. What a copy is (JPEG, PNG, HEIC or PDF) is read from its first bytes,
-never taken from what the browser declares."""
+never taken from what the browser declares (domain/file_types)."""
 
 from __future__ import annotations
 
@@ -20,38 +20,6 @@ MAX_COPY_BYTES = 10 * 1024 * 1024
 # Copies one student may deposit for one homework: enough to correct a mistake several
 # times, and it bounds what a teacher's zip holds.
 MAX_COPIES = 20
-# Bytes enough to tell the accepted types apart (an ISO-BMFF box header and its brand).
-SNIFF_BYTES = 12
-ACCEPTED_MEDIA_TYPES = frozenset(
-    {"image/jpeg", "image/png", "image/heic", "image/heif", "application/pdf"}
-)
-# Brands of the HEIF family a phone writes (HEIC photos, image sequences, generic HEIF).
-_HEIC_BRANDS = frozenset({b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm"})
-_HEIF_BRANDS = frozenset({b"mif1", b"msf1"})
-EXTENSIONS = {
-    "image/jpeg": "jpg",
-    "image/png": "png",
-    "image/heic": "heic",
-    "image/heif": "heif",
-    "application/pdf": "pdf",
-}
-
-
-def sniffed_media_type(head: bytes) -> str | None:
-    """The accepted type these first bytes begin, or None."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    if len(head) >= 12 and head[4:8] == b"ftyp":
-        brand = head[8:12]
-        if brand in _HEIC_BRANDS:
-            return "image/heic"
-        if brand in _HEIF_BRANDS:
-            return "image/heif"
-    return None
 
 
 def hand_in_stream(homework_id: str, student_id: str) -> str:
@@ -70,6 +38,9 @@ class Copy:
 class Due:
     """What the homework says when the copy arrives."""
 
+    school_id: str
+    group_id: str
+    subject: str
     due_at: datetime
     hand_in: bool
 
@@ -100,6 +71,10 @@ class HandIn(Aggregate):
         self.trigger(
             HomeworkSubmitted(
                 homework_id=homework_id,
+                school_id=due.school_id,
+                group_id=due.group_id,
+                subject=due.subject,
+                due_at=due.due_at,
                 student_id=student_id,
                 copy_id=copy.copy_id,
                 sha256=copy.sha256,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, time
+from typing import Any
 
 from ent_contracts import DomainEvent
 from ent_contracts.schoollife.timetable import (
@@ -75,7 +76,7 @@ class Lesson(Aggregate):
         if len(reason) > MAX_REASON:
             raise Refused("reason", "reason_too_long", texts.REASON_TOO_LONG)
         if not (change.cancelled and change.reason == reason):
-            self.trigger(LessonCancelled(**self._names(plan), date=day, reason=reason))
+            self.trigger(LessonCancelled(**self._slot(plan, change), date=day, reason=reason))
 
     def move(self, day: date, new_date: date, start: time, end: time) -> None:
         plan, change = self._occurrence(day)
@@ -85,7 +86,11 @@ class Lesson(Aggregate):
         if (change.moved_to, change.start, change.end) != (new_date, start, end):
             self.trigger(
                 LessonMoved(
-                    **self._names(plan), date=day, new_date=new_date, new_start=start, new_end=end
+                    **self._slot(plan, change),
+                    date=day,
+                    new_date=new_date,
+                    new_start=start,
+                    new_end=end,
                 )
             )
 
@@ -130,6 +135,13 @@ class Lesson(Aggregate):
 
     def _names(self, plan: LessonPlan) -> dict[str, str]:
         return {"lesson_id": self.id, "school_id": plan.school_id, "group_id": plan.group_id}
+
+    def _slot(self, plan: LessonPlan, change: Change) -> dict[str, Any]:
+        """The names, and what a day's list of lessons shows of the occurrence: its
+        subject, who was to give it (a replacement's teacher if any), when."""
+        teacher_id = change.teacher_id or plan.teacher_id
+        slot = {"subject": plan.subject, "teacher_id": teacher_id}
+        return {**self._names(plan), **slot, "start": plan.start, "end": plan.end}
 
     # --- evolution ----------------------------------------------------------------------
 

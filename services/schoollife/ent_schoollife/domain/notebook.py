@@ -28,7 +28,6 @@ MAX_INSTRUCTIONS_CHARS = 10_000
 # From the seeds (the Messagerie's attachments): 10 documents of 10 MB at most.
 MAX_DOCUMENTS = 10
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
-MAX_FILE_NAME_CHARS = 255
 # Without a time, homework is due when the school day starts. The notebook does not read
 # the timetable (the first lesson of that day is the timetable's to know): 08:00.
 DEFAULT_DUE_TIME = time(8, 0)
@@ -169,6 +168,8 @@ class Homework(Aggregate):
         self.trigger(
             HomeworkChanged(
                 homework_id=self.id,
+                school_id=place.school_id,
+                group_id=place.group_id,
                 title=draft.title,
                 instructions=draft.instructions,
                 due_at=draft.due_at,
@@ -278,20 +279,6 @@ def checked(draft: HomeworkDraft, lesson_date: date | None) -> HomeworkDraft:
     return HomeworkDraft(
         title=title, instructions=instructions, due_at=draft.due_at, hand_in=draft.hand_in
     )
-
-
-def checked_file_name(name: str) -> str:
-    """A document's name as it will be shown and downloaded: the last path segment (some
-    browsers send a path), no control characters, not empty, not too long."""
-    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
-    if (
-        not name
-        or name in (".", "..")
-        or len(name) > MAX_FILE_NAME_CHARS
-        or any(ord(c) < 32 or ord(c) == 127 for c in name)
-    ):
-        raise Refused("file", "invalid_file_name", texts.FILE_NAME_INVALID)
-    return name
 
 
 def _draft(event: HomeworkAssigned | HomeworkChanged) -> HomeworkDraft:

@@ -3,9 +3,12 @@ follows the usual French trimesters, so grades and counts always fall in a term.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+
+_YEAR = re.compile(r"^(\d{4})-")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -17,6 +20,13 @@ class Term:
 
     def holds(self, day: date) -> bool:
         return self.starts_on <= day <= self.ends_on
+
+
+def term_day(term_id: str, today: date) -> date:
+    """A day of the school year a term id names (`2026-2027-T1`: 1 September 2026), so
+    that last year's terms are found too; ids of another shape are looked up this year."""
+    found = _YEAR.match(term_id)
+    return date(int(found.group(1)), 9, 1) if found else today
 
 
 def school_year_start(day: date) -> int:

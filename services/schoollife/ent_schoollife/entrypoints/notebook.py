@@ -75,6 +75,20 @@ class NotebookController(Controller):
     ) -> WeekView:
         return await notebook_queries.week(request.user, student_id, day)
 
+    @get(
+        "/due-this-week",
+        summary="A student's homework due this week, each done or not (the home page's)",
+        description="Monday to Sunday of the current week, by due date; `status.done` as "
+        "in the chronological view.",
+    )
+    async def due_this_week(
+        self,
+        request: AnyRequest,
+        notebook_queries: NotebookQueries,
+        student_id: str | None = STUDENT_ID,
+    ) -> list[HomeworkView]:
+        return await notebook_queries.due_this_week(request.user, student_id)
+
     # --- a group's notebook -----------------------------------------------------------
 
     @get("/groups/{group_id:str}/homework", summary="A group's homework by due date (paged)")
@@ -157,6 +171,14 @@ class NotebookController(Controller):
         "/homework/{homework_id:str}",
         status_code=204,
         summary="Withdraw a homework (copies handed in are kept)",
+        description=(
+            "The homework leaves the notebook, the week and the lists (404 from then on). "
+            "The copies handed in are kept: the group's teachers (and the school's "
+            "direction and vie scolaire) still list them (`GET …/hand-ins`), take them as "
+            "a zip (`GET …/hand-ins/zip`) and download each one; a student (and their "
+            "parents) still lists and downloads their own copies. Nothing more can be "
+            "handed in."
+        ),
     )
     async def withdraw(self, request: AnyRequest, notebook: Notebook, homework_id: str) -> None:
         await notebook.withdraw(request.user, homework_id)

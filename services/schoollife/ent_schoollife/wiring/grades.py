@@ -32,7 +32,7 @@ from ent_schoollife.domain.school_terms import SchoolTerms
 from ent_schoollife.entrypoints.competencies import CompetenciesController
 from ent_schoollife.entrypoints.evaluations import EvaluationsController
 from ent_schoollife.entrypoints.grades import GradesController
-from ent_schoollife.wiring.clock import today
+from ent_schoollife.wiring.clock import today, utc_now
 
 GRADES, SETUP = GradesProjection(), GradesSetupProjection()
 PROJECTIONS: list[Projection] = [GRADES, SETUP]
@@ -49,6 +49,7 @@ def evaluations(runtime: Runtime) -> Evaluations:
         Roster(documents),
         runtime.projectors[_GRADES],
         lambda: today(runtime),
+        utc_now,
     )
 
 
@@ -61,6 +62,7 @@ def competencies(runtime: Runtime) -> Competencies:
         Terms(documents),
         runtime.projectors[_GRADES],
         lambda: today(runtime),
+        utc_now,
     )
 
 

@@ -22,7 +22,7 @@ from ent_schoollife.domain.hand_in import HandIn
 from ent_schoollife.domain.notebook import Homework, LessonEntry
 from ent_schoollife.entrypoints.hand_ins import HandInsController
 from ent_schoollife.entrypoints.notebook import NotebookController
-from ent_schoollife.wiring.clock import now
+from ent_schoollife.wiring.clock import now, utc_now
 
 PROJECTION = NotebookProjection()
 PROJECTIONS: list[Projection] = [PROJECTION]
@@ -32,7 +32,7 @@ CONTROLLERS = [NotebookController, HandInsController]
 
 def access(runtime: Runtime) -> NotebookAccess:
     documents = runtime.storage.documents
-    return NotebookAccess(documents, Roster(documents), lambda: now(runtime))
+    return NotebookAccess(documents, Roster(documents), lambda: now(runtime), utc_now)
 
 
 def notebook(runtime: Runtime) -> Notebook:

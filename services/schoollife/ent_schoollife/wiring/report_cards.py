@@ -25,7 +25,7 @@ from ent_schoollife.application.roster import Roster
 from ent_schoollife.application.terms import Terms
 from ent_schoollife.domain.report_cards import ClassReportCards
 from ent_schoollife.entrypoints.report_cards import ReportCardsController
-from ent_schoollife.wiring.clock import today
+from ent_schoollife.wiring.clock import today, utc_now
 
 PROJECTION = ReportCardsProjection()
 PROJECTIONS: list[Projection] = [PROJECTION]
@@ -52,6 +52,7 @@ def commands(runtime: Runtime) -> ReportCardCommands:
         ReportCardGrades(GradesReader(documents), Roster(documents)),
         runtime.projectors[PROJECTION.name],
         lambda: today(runtime),
+        utc_now,
     )
 
 

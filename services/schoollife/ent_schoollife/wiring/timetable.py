@@ -25,7 +25,7 @@ from ent_schoollife.application.timetable_queries import TimetableQueries
 from ent_schoollife.domain.lesson import Lesson
 from ent_schoollife.entrypoints.timetable import TimetableController
 from ent_schoollife.entrypoints.timetable_imports import TimetableImportController
-from ent_schoollife.wiring.clock import now, today
+from ent_schoollife.wiring.clock import today, utc_now
 
 PROJECTION = TimetableProjection()
 PROJECTIONS: list[Projection] = [PROJECTION]
@@ -83,7 +83,12 @@ def jobs(runtime: Runtime) -> _Jobs:
 def imports(runtime: Runtime) -> TimetableImports:
     documents = runtime.storage.documents
     return TimetableImports(
-        documents, commands(runtime), Roster(documents), jobs(runtime).spawn, lambda: now(runtime)
+        documents,
+        commands(runtime),
+        Roster(documents),
+        jobs(runtime).spawn,
+        utc_now,
+        lambda: today(runtime),
     )
 
 

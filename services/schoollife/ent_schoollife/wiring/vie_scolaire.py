@@ -28,7 +28,7 @@ from ent_schoollife.domain.agenda import AgendaItem
 from ent_schoollife.domain.incidents import Lateness, Punishment
 from ent_schoollife.entrypoints.agenda import AgendaController
 from ent_schoollife.entrypoints.vie_scolaire import VieScolaireController
-from ent_schoollife.wiring.clock import today
+from ent_schoollife.wiring.clock import today, utc_now
 
 VIE_SCOLAIRE = VieScolaireProjection()
 AGENDA = AgendaProjection()
@@ -52,6 +52,7 @@ def absences(runtime: Runtime) -> Absences:
         runtime.projectors[VIE_SCOLAIRE.name],
         queries(runtime),
         lambda: today(runtime),
+        utc_now,
     )
 
 
@@ -64,6 +65,7 @@ def incidents(runtime: Runtime) -> Incidents:
         documents,
         runtime.projectors[VIE_SCOLAIRE.name],
         lambda: today(runtime),
+        utc_now,
     )
 
 
@@ -79,6 +81,7 @@ def agenda(runtime: Runtime) -> Agenda:
         runtime.projectors[AGENDA.name],
         agenda_queries(runtime),
         lambda: today(runtime),
+        utc_now,
     )
 
 
