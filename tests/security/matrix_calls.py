@@ -43,10 +43,14 @@ class Call:
     json: Callable[[Ids], Any] | None = None
     data: dict[str, str] = field(default_factory=dict)  # multipart fields before the file
     file: tuple[str, bytes, str] | None = None
+    file_field: str = "file"  # the multipart name of the file part
     content: bytes | None = None
     content_type: str | None = None
     stream: bool = False  # Server-Sent Events: read the status, then hang up
     touches: tuple[str, ...] = ()  # ids (by name) a NOTHING_DONE batch must not list as done
+    # Path parameters of one caller's own: on a route that uses its thing up (a delete, a
+    # decision), each caller let through is asked about a thing of its own.
+    own: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 _PARAM = re.compile(r"{(\w+)}")
@@ -69,7 +73,7 @@ def send(
     if call.json is not None:
         kwargs["json"] = call.json(ids)
     if call.file is not None:
-        kwargs["files"] = {"file": call.file}
+        kwargs["files"] = {call.file_field: call.file}
         kwargs["data"] = {k: v.format(**ids) for k, v in call.data.items()}
     if call.content is not None:
         kwargs["content"] = call.content

@@ -6,7 +6,17 @@ one (each signed in before the change), no token, an expired token, and the dire
 second school imported for the purpose. The things asked for belong to a `victim`, a
 6A student who is none of the callers (a classmate of the student caller): a message with
 an attachment, a draft, mail and workspace folders, a workspace document, a locker deposit
-and a favourite, each named with `MARKER` so that any answer leaking one is caught."""
+and a favourite, each named with `MARKER` so that any answer leaking one is caught.
+
+Her school life is another matter: her teachers and the school's staff follow it, so it is
+named with markers of its own, each with the callers who may read it (`READERS`): her copy,
+her appreciation and a draft evaluation with `FOLLOWED` (her teachers and the staff), her
+family's justification of an absence with `FAMILY` (the vie scolaire and the direction).
+The school-life things asked about (`_school_life_things`): a 6A lesson and two throwaway
+ones, a 6A notebook lesson and homework asking a copy (her copy handed in), an evaluation
+E by prof.francais graded and published, drafts, a competency evaluation, 6A's report
+cards of the current term published, her absence with a justification waiting, a 6A
+agenda item by another teacher, a timetable import refused (its id)."""
 
 from __future__ import annotations
 
@@ -16,6 +26,7 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +67,15 @@ VICTIM_CORRESPONDENT = "prof.mathematiques"
 FAR_STUDENT = "gabriel.rousseau"  # 3A: another class, nobody's child among the callers
 TARGET = "jade.david"  # 6A: the account the freeze routes are asked about
 MARKER = f"SECRET-{uuid.uuid4().hex[:12]}"
+VICTIM_PARENT = "nathan.richard"  # Emma's parent, not a caller
+FOLLOWED = f"SUIVI-{uuid.uuid4().hex[:12]}"  # her school life her teachers and staff follow
+FAMILY = f"FAMILLE-{uuid.uuid4().hex[:12]}"  # her family's justification: the staff only
+# Who may read what a marker names (MARKER: nobody among the callers).
+READERS = {
+    MARKER: (),
+    FOLLOWED: ("teacher", "substitute", "vie_scolaire", "direction"),
+    FAMILY: ("vie_scolaire", "direction"),
+}
 
 OTHER_SCHOOL_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, "ent-tests:school:lycee-autre"))
 CSV_HEADER = "profil;identifiant;nom;prenom;login;classes;matieres;fonction;enfants"
@@ -153,6 +173,7 @@ def build(stack: Stack, api: httpx.Client, work: Path) -> World:
     wait_turned_away(api, world.headers["deactivated"])
     _victim_things(api, world)
     _school_things(api, world, direction)
+    _school_life_things(api, world, direction)
     return world
 
 
@@ -252,3 +273,198 @@ def _school_things(api: httpx.Client, world: World, direction: Headers) -> None:
 
 
 _DEMO_NAMESPACE = uuid.UUID("6f1d8a52-3c1e-4f0e-9a57-0d3c2b7e9a10")  # demo_school.NAMESPACE
+
+
+SL = "/api/schoollife"
+WRITERS = ("teacher", "substitute", "direction")  # who may write in a 6A notebook or grades
+PDF_HEAD = b"%PDF-1.7 "
+
+
+def until_ready(api: httpx.Client, auth: Headers, path: str) -> Any:
+    """A list read retried until the demo's school life (seeded in the background once the
+    directory's demo school arrives) has something in it."""
+    for _ in range(300):
+        response = api.get(path, headers=auth)
+        if response.status_code == 200 and any(response.json().values()):
+            return response.json()
+        time.sleep(0.3)
+    raise AssertionError(f"{path}: {response.status_code} {response.text}")
+
+
+def _school_life_things(api: httpx.Client, world: World, direction: Headers) -> None:
+    ids, teacher, cpe = world.ids, world.headers["teacher"], world.headers["vie_scolaire"]
+    math = bearer(sign_in(api, VICTIM_CORRESPONDENT))  # prof.mathematiques: another teacher
+    ids["math_teacher_id"] = user_id(api, math)
+    group = ids["class_6a_id"]
+    until_ready(api, direction, f"{SL}/vie-scolaire/pending")  # the last area the demo seeds
+    today = date.today()
+    ids["today"] = today.isoformat()
+    _timetable_things(api, ids, direction, today)
+    _notebook_things(api, world, teacher, today)
+    _grades_things(api, ids, teacher, today)
+    # Report cards: her appreciation, then the class's cards of the current term published;
+    # the next term's are the ones the matrix writes to and publishes.
+    terms = ok(api.get(f"{SL}/grades/terms", headers=direction))
+    current = terms["current"]["term_id"]
+    names = [t["term_id"] for t in terms["terms"]]
+    ids["term_id"] = current
+    ids["next_term_id"] = names[(names.index(current) + 1) % len(names)]
+    class_term = f"{SL}/report-cards/classes/{group}/terms/{current}"
+    appreciation = {"student_id": ids["victim_id"], "text": f"Appréciation {FOLLOWED}"}
+    ok(api.put(f"{class_term}/appreciations", headers=teacher, json=appreciation), 204)
+    ok(api.post(f"{class_term}/publish", headers=direction), 201)
+    cards = ok(api.get(f"{SL}/report-cards", headers=direction, params=_of(ids)))
+    ids["report_card_id"] = cards["items"][0]["report_card_id"]
+    _vie_scolaire_things(api, world, cpe, math, today)
+
+
+def _of(ids: dict[str, str]) -> dict[str, str]:
+    return {"student_id": ids["victim_id"]}
+
+
+def _timetable_things(
+    api: httpx.Client, ids: dict[str, str], direction: Headers, today: date
+) -> None:
+    week = ok(api.get(f"{SL}/timetable/groups/{ids['class_6a_id']}/week", headers=direction))
+    ids["timetable_lesson_id"] = week["occurrences"][0]["lesson_id"]
+    # Throwaway Saturday lessons of 6A by prof.mathematiques (Saturdays are free): one whose
+    # occurrences the matrix changes (a week each), one it removes.
+    hours = (
+        ("changed_lesson_id", "08:00:00", "08:50:00"),
+        ("doomed_lesson_id", "09:00:00", "09:50:00"),
+    )
+    for name, start, end in hours:
+        lesson = {
+            "group_id": ids["class_6a_id"],
+            "subject": "Mathématiques",
+            "teacher_id": ids["math_teacher_id"],
+            "weekday": 6,
+            "start": start,
+            "end": end,
+        }
+        ids[name] = until_created(api, direction, f"{SL}/timetable/lessons", json=lesson)[
+            "lesson_id"
+        ]
+    saturday = today + timedelta(days=(5 - today.weekday()) % 7 + 7)
+    for n in range(5):
+        ids[f"saturday_{n}"] = (saturday + timedelta(weeks=n)).isoformat()
+    # An import refused (a wrong row: nothing applied), for its status.
+    started = api.post(
+        f"{SL}/timetable/imports",
+        headers={**direction, "content-type": "text/csv"},
+        content=b"jour;debut;fin;matiere;enseignant;groupe\nlundi;25:00;26:00;X;Y;Z\n",
+    )
+    ids["import_id"] = ok(started, 202)["import_id"]
+
+
+def _notebook_things(api: httpx.Client, world: World, teacher: Headers, today: date) -> None:
+    ids, group = world.ids, world.ids["class_6a_id"]
+    page = {"group_id": group, "subject": "Français", "lesson_date": today.isoformat()}
+    lesson = until_created(
+        api, teacher, f"{SL}/notebook/lessons", json={**page, "content": "Le récit"}
+    )
+    ids["notebook_lesson_id"] = lesson["lesson_id"]
+    due = (today + timedelta(days=3)).isoformat()
+    work = {"group_id": group, "subject": "Français", "title": "Rédaction", "due_on": due}
+    # One asking a copy, and throwaway ones for each caller the matrix lets withdraw one.
+    given = {"homework_id": True} | {f"doomed_homework_{who}": False for who in WRITERS}
+    for name, hand_in in given.items():
+        homework = api.post(
+            f"{SL}/notebook/homework", headers=teacher, json={**work, "hand_in": hand_in}
+        )
+        ids[name] = ok(homework, 201)["homework_id"]
+    documents = f"{SL}/notebook/homework/{ids['homework_id']}/documents"
+    for name in ("homework_document_id", *(f"doomed_document_{who}" for who in WRITERS)):
+        attached = api.post(
+            documents,
+            headers=teacher,
+            data={"kind": "enonce"},
+            files={"file": ("enonce.pdf", PDF_HEAD + b"enonce", "application/pdf")},
+        )
+        ids[name] = ok(attached, 201)["document_id"]
+    copy = api.post(
+        f"{SL}/notebook/homework/{ids['homework_id']}/copies",
+        headers=world.victim,
+        files={"file": (f"{FOLLOWED}.pdf", PDF_HEAD + FOLLOWED.encode(), "application/pdf")},
+    )
+    ids["copy_id"] = ok(copy, 201)["copy_id"]
+
+
+def _grades_things(api: httpx.Client, ids: dict[str, str], teacher: Headers, today: date) -> None:
+    group, on = ids["class_6a_id"], today.isoformat()
+    evaluation = {"group_id": group, "subject": "Français", "on": on, "out_of": 20}
+    created = ok(
+        api.post(
+            f"{SL}/grades/evaluations", headers=teacher, json={**evaluation, "title": "Dictée"}
+        ),
+        201,
+    )
+    ids["evaluation_id"] = created["evaluation"]["evaluation_id"]
+    grade = {"grades": [{"student_id": ids["victim_id"], "value": 12.5}]}
+    evaluations = f"{SL}/grades/evaluations/{ids['evaluation_id']}"
+    ok(api.put(f"{evaluations}/grades", headers=teacher, json=grade))
+    ok(api.post(f"{evaluations}/publish", headers=teacher))
+    # Drafts (never published, so students and parents never see them), one for each caller
+    # the matrix lets delete one.
+    for who in WRITERS:
+        draft = {**evaluation, "title": f"Brouillon {FOLLOWED}"}
+        created = ok(api.post(f"{SL}/grades/evaluations", headers=teacher, json=draft), 201)
+        ids[f"draft_evaluation_{who}"] = created["evaluation"]["evaluation_id"]
+    competency = {
+        "group_id": group,
+        "subject": "Français",
+        "on": on,
+        "title": "Lecture",
+        "items": ["Lire à voix haute"],
+    }
+    sheet = ok(
+        api.post(f"{SL}/grades/competency-evaluations", headers=teacher, json=competency), 201
+    )
+    ids["competency_id"] = sheet["evaluation"]["evaluation_id"]
+    ids["competency_item_id"] = sheet["evaluation"]["items"][0]["item_id"]
+    competencies = f"{SL}/grades/competency-evaluations/{ids['competency_id']}"
+    level = {
+        "student_id": ids["victim_id"],
+        "item_id": ids["competency_item_id"],
+        "level": "satisfaisante",
+    }
+    ok(api.put(f"{competencies}/levels", headers=teacher, json={"assessments": [level]}))
+    ok(api.post(f"{competencies}/publish", headers=teacher))
+
+
+def _vie_scolaire_things(
+    api: httpx.Client, world: World, cpe: Headers, math: Headers, today: date
+) -> None:
+    ids = world.ids
+    parent = bearer(sign_in(api, VICTIM_PARENT))
+    reason = ok(api.get(f"{SL}/vie-scolaire/reasons", headers=parent))[0]["code"]
+    ids["reason"] = reason
+    day = today - timedelta(days=1 if today.weekday() else 2)
+    # Her absences, each with her family's justification waiting: one the matrix reads,
+    # one for each caller it lets decide.
+    for n, name in enumerate(("absence_id", "absence_vie_scolaire", "absence_direction")):
+        absence = {
+            "student_id": ids["victim_id"],
+            "starts_at": f"{day.isoformat()}T{8 + 2 * n:02d}:00:00",
+            "ends_at": f"{day.isoformat()}T{9 + 2 * n:02d}:00:00",
+        }
+        ids[name] = ok(api.post(f"{SL}/vie-scolaire/absences", headers=cpe, json=absence), 201)[
+            "absence_id"
+        ]
+        justified = api.post(
+            f"{SL}/vie-scolaire/absences/{ids[name]}/justification/form",
+            headers=parent,
+            data={"reason": reason, "comment": f"Mot {FAMILY}"},
+            files={"document": (f"{FAMILY}.pdf", PDF_HEAD + FAMILY.encode(), "application/pdf")},
+        )
+        ok(justified)
+    # A 6A agenda item by another teacher, one for each caller the matrix lets withdraw one.
+    start = datetime.combine(today + timedelta(days=2), datetime.min.time()).replace(hour=14)
+    item = {
+        "group_id": ids["class_6a_id"],
+        "title": "Sortie au musée",
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=2)).isoformat(),
+    }
+    for name in ("agenda_item_id", "agenda_item_vie_scolaire", "agenda_item_direction"):
+        ids[name] = ok(api.post(f"{SL}/agenda/items", headers=math, json=item), 201)["item_id"]

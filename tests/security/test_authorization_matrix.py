@@ -8,8 +8,10 @@ mean something: the things asked for belong to a classmate of the student caller
 message, draft, folders, document, deposit, favourite), the card asked for is of a 3A
 student (another class, nobody's child among the callers), the account to freeze is a 6A
 student. Every answer of every cell is also searched for the marker those things are named
-with: no caller may read any of them. Writes refused are checked harmless at the end (the
-classmate's things are all still there, unchanged).
+with: no caller may read any of them. Her school life is followed by her teachers and the
+school's staff: what it holds is named with markers of its own, which only those who may
+read it may be answered (`school_world.READERS`). Writes refused are checked harmless at
+the end (the classmate's things are all still there, unchanged).
 
 Prints `MATRIX cells=<n> routes=<r> profiles=<p>`."""
 
@@ -24,7 +26,7 @@ import pytest
 import school_world
 from ent_devstack.stack import Stack
 from matrix_calls import Call, Expect, judge, send
-from school_world import MARKER, PROFILES, World
+from school_world import FAMILY, FOLLOWED, MARKER, PROFILES, READERS, WRITERS, World
 
 pytestmark = pytest.mark.e2e
 
@@ -61,6 +63,12 @@ def direction_only(other_school: Expect = HIDDEN) -> Row:
 
 
 STAFF_AND_TEACHERS = {"teacher": OK, "substitute": OK, "vie_scolaire": OK, "direction": OK}
+# Who writes in 6A's notebook (its teachers, a substitute during the period, the direction);
+# who creates and grades evaluations in Français in 6A (prof.francais, the direction).
+NOTEBOOK_WRITERS = {"teacher": OK, "substitute": OK, "direction": OK, "other_school": HIDDEN}
+GRADERS = {"teacher": OK, "direction": OK, "other_school": HIDDEN}
+
+OCCURRENCE = "/api/schoollife/timetable/lessons/{lesson_id}/occurrences/{day}"
 
 # fmt: off
 MATRIX: dict[str, Row] = {
@@ -68,6 +76,7 @@ MATRIX: dict[str, Row] = {
     "POST /api/auth/dev-login": public(),
     "POST /api/auth/login": public(),
     "GET /api/auth/me": private(OK),
+    "GET /api/home": private(OK),
     "GET /api/docs": public(),
     "GET /api/openapi.json": public(),
     # --- directory ---------------------------------------------------------------------
@@ -163,10 +172,173 @@ MATRIX: dict[str, Row] = {
     # --- schoollife ----------------------------------------------------------------------
     "GET /api/schoollife/me": private(OK),
     # --- schoollife: timetable ------------------------------------------------------------
+    "GET /api/schoollife/timetable/week": private(HIDDEN, **STAFF_AND_TEACHERS),
+    "GET /api/schoollife/timetable/day": private(HIDDEN, **STAFF_AND_TEACHERS),
+    "GET /api/schoollife/timetable/teachers/week": private(
+        HIDDEN, vie_scolaire=OK, direction=OK
+    ),
+    "GET /api/schoollife/timetable/groups/{group_id}/week": private(OK, other_school=HIDDEN),
+    "GET /api/schoollife/timetable/lessons/{lesson_id}": private(OK, other_school=HIDDEN),
+    "POST /api/schoollife/timetable/lessons": direction_only(),
+    f"POST {OCCURRENCE}/cancel": direction_only(),
+    f"POST {OCCURRENCE}/move": direction_only(),
+    f"POST {OCCURRENCE}/room": direction_only(),
+    f"POST {OCCURRENCE}/teacher": direction_only(),
+    f"DELETE {OCCURRENCE}/changes": direction_only(),
+    "DELETE /api/schoollife/timetable/lessons/{lesson_id}": direction_only(),
+    "POST /api/schoollife/timetable/imports": private(
+        FORBIDDEN, direction=ACCEPTED, other_school=ACCEPTED
+    ),
+    "GET /api/schoollife/timetable/imports/{import_id}": direction_only(),
     # --- schoollife: notebook -------------------------------------------------------------
+    "GET /api/schoollife/notebook/homework": private(HIDDEN, **STAFF_AND_TEACHERS),
+    "GET /api/schoollife/notebook/week": private(HIDDEN, **STAFF_AND_TEACHERS),
+    "GET /api/schoollife/notebook/due-this-week": private(HIDDEN, **STAFF_AND_TEACHERS),
+    "GET /api/schoollife/notebook/groups/{group_id}/homework": private(OK, other_school=HIDDEN),
+    "GET /api/schoollife/notebook/groups/{group_id}/week": private(OK, other_school=HIDDEN),
+    "GET /api/schoollife/notebook/lessons/{lesson_id}": private(OK, other_school=HIDDEN),
+    "GET /api/schoollife/notebook/homework/{homework_id}": private(OK, other_school=HIDDEN),
+    "GET /api/schoollife/notebook/homework/{homework_id}/documents/{document_id}": private(
+        OK, other_school=HIDDEN
+    ),
+    "POST /api/schoollife/notebook/lessons": private(FORBIDDEN, **NOTEBOOK_WRITERS),
+    "PUT /api/schoollife/notebook/lessons/{lesson_id}": private(FORBIDDEN, **NOTEBOOK_WRITERS),
+    "POST /api/schoollife/notebook/homework": private(FORBIDDEN, **NOTEBOOK_WRITERS),
+    "PUT /api/schoollife/notebook/homework/{homework_id}": private(
+        FORBIDDEN, **NOTEBOOK_WRITERS
+    ),
+    "POST /api/schoollife/notebook/homework/{homework_id}/documents": private(
+        FORBIDDEN, **NOTEBOOK_WRITERS
+    ),
+    "DELETE /api/schoollife/notebook/homework/{homework_id}/documents/{document_id}": private(
+        FORBIDDEN, **NOTEBOOK_WRITERS
+    ),
+    "DELETE /api/schoollife/notebook/homework/{homework_id}": private(
+        FORBIDDEN, **NOTEBOOK_WRITERS
+    ),
+    "POST /api/schoollife/notebook/homework/{homework_id}/copies": private(
+        FORBIDDEN, student=ACCEPTED, other_school=HIDDEN
+    ),
+    "PUT /api/schoollife/notebook/homework/{homework_id}/done": private(
+        FORBIDDEN, student=ACCEPTED, other_school=HIDDEN
+    ),
+    "GET /api/schoollife/notebook/homework/{homework_id}/copies": private(
+        HIDDEN, **STAFF_AND_TEACHERS
+    ),
+    "GET /api/schoollife/notebook/homework/{homework_id}/copies/{copy_id}": private(
+        HIDDEN, **STAFF_AND_TEACHERS
+    ),
+    "GET /api/schoollife/notebook/homework/{homework_id}/hand-ins": private(
+        FORBIDDEN, **STAFF_AND_TEACHERS, other_school=HIDDEN
+    ),
+    "GET /api/schoollife/notebook/homework/{homework_id}/hand-ins/zip": private(
+        FORBIDDEN, **STAFF_AND_TEACHERS, other_school=HIDDEN
+    ),
     # --- schoollife: grades ---------------------------------------------------------------
+    "GET /api/schoollife/grades/terms": private(OK),
+    "GET /api/schoollife/grades/coefficients": private(OK),
+    "PUT /api/schoollife/grades/terms": private(  # a wrong year: 400
+        FORBIDDEN, direction=ACCEPTED, other_school=ACCEPTED
+    ),
+    "PUT /api/schoollife/grades/coefficients/{subject}": direction_only(other_school=OK),
+    "GET /api/schoollife/grades/chronological": private(HIDDEN, **STAFF_AND_TEACHERS),
+    "GET /api/schoollife/grades/by-subject": private(HIDDEN, **STAFF_AND_TEACHERS),
+    "GET /api/schoollife/grades/latest": private(HIDDEN, **STAFF_AND_TEACHERS),
+    "GET /api/schoollife/grades/competencies": private(HIDDEN, **STAFF_AND_TEACHERS),
+    "GET /api/schoollife/grades/groups/{group_id}/averages": private(
+        FORBIDDEN, **STAFF_AND_TEACHERS, other_school=HIDDEN
+    ),
+    "POST /api/schoollife/grades/evaluations": private(FORBIDDEN, **GRADERS),
+    "GET /api/schoollife/grades/evaluations": private(
+        FORBIDDEN, **STAFF_AND_TEACHERS, other_school=HIDDEN
+    ),
+    "GET /api/schoollife/grades/evaluations/{evaluation_id}": private(
+        FORBIDDEN, **STAFF_AND_TEACHERS, other_school=HIDDEN
+    ),
+    "PUT /api/schoollife/grades/evaluations/{evaluation_id}/grades": private(
+        FORBIDDEN, **GRADERS
+    ),
+    "POST /api/schoollife/grades/evaluations/{evaluation_id}/publish": private(
+        FORBIDDEN, **GRADERS
+    ),
+    "DELETE /api/schoollife/grades/evaluations/{evaluation_id}": private(FORBIDDEN, **GRADERS),
+    "POST /api/schoollife/grades/competency-evaluations": private(FORBIDDEN, **GRADERS),
+    "GET /api/schoollife/grades/competency-evaluations": private(
+        FORBIDDEN, **STAFF_AND_TEACHERS, other_school=HIDDEN
+    ),
+    "GET /api/schoollife/grades/competency-evaluations/{evaluation_id}": private(
+        FORBIDDEN, **STAFF_AND_TEACHERS, other_school=HIDDEN
+    ),
+    "PUT /api/schoollife/grades/competency-evaluations/{evaluation_id}/levels": private(
+        FORBIDDEN, **GRADERS
+    ),
+    "POST /api/schoollife/grades/competency-evaluations/{evaluation_id}/publish": private(
+        FORBIDDEN, **GRADERS
+    ),
     # --- schoollife: report cards ---------------------------------------------------------
+    "GET /api/schoollife/report-cards": private(HIDDEN, **STAFF_AND_TEACHERS),
+    "GET /api/schoollife/report-cards/{report_card_id}": private(HIDDEN, **STAFF_AND_TEACHERS),
+    "GET /api/schoollife/report-cards/{report_card_id}/pdf": private(
+        HIDDEN, **STAFF_AND_TEACHERS
+    ),
+    "GET /api/schoollife/report-cards/classes/{class_id}/terms/{term_id}": private(
+        HIDDEN, **STAFF_AND_TEACHERS
+    ),
+    "PUT /api/schoollife/report-cards/classes/{class_id}/terms/{term_id}/appreciations": private(
+        FORBIDDEN, teacher=OK, other_school=HIDDEN
+    ),
+    "PUT /api/schoollife/report-cards/classes/{class_id}/terms/{term_id}/general-appreciations": (
+        private(FORBIDDEN, teacher=OK, other_school=HIDDEN)
+    ),
+    "POST /api/schoollife/report-cards/classes/{class_id}/terms/{term_id}/publish": (
+        direction_only()
+    ),
     # --- schoollife: vie scolaire and agenda ----------------------------------------------
+    "GET /api/schoollife/vie-scolaire/reasons": private(OK),
+    "POST /api/schoollife/vie-scolaire/absences": private(
+        FORBIDDEN, **STAFF_AND_TEACHERS, other_school=HIDDEN
+    ),
+    "GET /api/schoollife/vie-scolaire/absences": private(HIDDEN, **STAFF_AND_TEACHERS),
+    "GET /api/schoollife/vie-scolaire/absences/{absence_id}": private(
+        HIDDEN, **STAFF_AND_TEACHERS
+    ),
+    "POST /api/schoollife/vie-scolaire/absences/{absence_id}/justification": private(
+        FORBIDDEN, parent=HIDDEN, other_school=HIDDEN
+    ),
+    "POST /api/schoollife/vie-scolaire/absences/{absence_id}/justification/form": private(
+        FORBIDDEN, parent=HIDDEN, other_school=HIDDEN
+    ),
+    "GET /api/schoollife/vie-scolaire/absences/{absence_id}/justification/document": private(
+        HIDDEN, vie_scolaire=OK, direction=OK
+    ),
+    "POST /api/schoollife/vie-scolaire/absences/{absence_id}/decision": private(
+        FORBIDDEN, vie_scolaire=OK, direction=OK, other_school=HIDDEN
+    ),
+    "GET /api/schoollife/vie-scolaire/pending": private(
+        FORBIDDEN, vie_scolaire=OK, direction=OK, other_school=OK
+    ),
+    "POST /api/schoollife/vie-scolaire/lateness": private(
+        FORBIDDEN, **STAFF_AND_TEACHERS, other_school=HIDDEN
+    ),
+    "GET /api/schoollife/vie-scolaire/lateness": private(HIDDEN, **STAFF_AND_TEACHERS),
+    "POST /api/schoollife/vie-scolaire/punishments": private(
+        FORBIDDEN, **STAFF_AND_TEACHERS, other_school=HIDDEN
+    ),
+    "GET /api/schoollife/vie-scolaire/punishments": private(HIDDEN, **STAFF_AND_TEACHERS),
+    "GET /api/schoollife/vie-scolaire/summary": private(HIDDEN, **STAFF_AND_TEACHERS),
+    "GET /api/schoollife/agenda": private(HIDDEN, **STAFF_AND_TEACHERS),
+    "GET /api/schoollife/agenda/upcoming": private(HIDDEN, **STAFF_AND_TEACHERS),
+    "GET /api/schoollife/agenda/groups/{group_id}": private(OK, other_school=HIDDEN),
+    "GET /api/schoollife/agenda/items/{item_id}": private(OK, other_school=HIDDEN),
+    "POST /api/schoollife/agenda/items": private(
+        FORBIDDEN, **STAFF_AND_TEACHERS, other_school=HIDDEN
+    ),
+    "PUT /api/schoollife/agenda/items/{item_id}": private(
+        FORBIDDEN, vie_scolaire=OK, direction=OK, other_school=HIDDEN
+    ),
+    "DELETE /api/schoollife/agenda/items/{item_id}": private(
+        FORBIDDEN, vie_scolaire=OK, direction=OK, other_school=HIDDEN
+    ),
     # --- transfer: sending ---------------------------------------------------------------
     "POST /api/transfer/transfers": private(OK),
     "GET /api/transfer/transfers": private(OK),
@@ -196,6 +368,34 @@ def unique(name: str) -> str:
 
 
 RULE = {"list_kind": "family", "sender_role": "parents", "recipient_role": "teachers"}
+
+
+def notebook_page(ids: dict[str, str]) -> dict[str, str]:
+    return {
+        "group_id": ids["class_6a_id"],
+        "subject": "Français",
+        "lesson_date": ids["today"],
+        "content": "Le récit (suite)",
+    }
+
+
+def homework(ids: dict[str, str]) -> dict[str, object]:
+    return {
+        "group_id": ids["class_6a_id"],
+        "subject": "Français",
+        "title": "Lecture",
+        "due_on": ids["today"],
+    }
+
+
+def agenda_item(ids: dict[str, str], group_id: str | None) -> dict[str, object]:
+    return {
+        "title": "Réunion",
+        "starts_at": f"{ids['today']}T17:00:00",
+        "ends_at": f"{ids['today']}T18:00:00",
+        **({"group_id": group_id} if group_id else {}),
+    }
+
 
 # What each route is sent (routes absent here are sent nothing but their path).
 CALLS: dict[str, Call] = {
@@ -305,6 +505,206 @@ CALLS: dict[str, Call] = {
     "POST /api/mail/attachments/from-workspace": Call(json=lambda ids: {"item_id": ids["item_id"]}),
     "PUT /api/mail/settings/notifications": Call(json=lambda ids: {"address": None}),
 }
+SL = "/api/schoollife"
+VICTIM = {"student_id": "{victim_id}"}
+SATURDAY = "{saturday_0}"
+CALLS |= {
+    # --- schoollife: timetable (changes on throwaway Saturday lessons, a week each)
+    f"GET {SL}/timetable/week": Call(query=VICTIM),
+    f"GET {SL}/timetable/day": Call(query=VICTIM),
+    f"GET {SL}/timetable/teachers/week": Call(query={"teacher_id": "{math_teacher_id}"}),
+    f"POST {SL}/timetable/lessons": Call(
+        json=lambda ids: {
+            "group_id": ids["class_6a_id"],
+            "subject": "Mathématiques",
+            "teacher_id": ids["math_teacher_id"],
+            "weekday": 6,
+            "start": "11:00:00",
+            "end": "11:50:00",
+        }
+    ),
+    f"POST {SL}/timetable/lessons/{{lesson_id}}/occurrences/{{day}}/cancel": Call(
+        params={"lesson_id": "{changed_lesson_id}", "day": "{saturday_0}"},
+        json=lambda ids: {"reason": "Sortie"},
+    ),
+    f"POST {SL}/timetable/lessons/{{lesson_id}}/occurrences/{{day}}/move": Call(
+        params={"lesson_id": "{changed_lesson_id}", "day": "{saturday_1}"},
+        json=lambda ids: {"date": ids["saturday_1"], "start": "10:00:00", "end": "10:50:00"},
+    ),
+    f"POST {SL}/timetable/lessons/{{lesson_id}}/occurrences/{{day}}/room": Call(
+        params={"lesson_id": "{changed_lesson_id}", "day": "{saturday_2}"},
+        json=lambda ids: {"room": "Salle 12"},
+    ),
+    f"POST {SL}/timetable/lessons/{{lesson_id}}/occurrences/{{day}}/teacher": Call(
+        params={"lesson_id": "{changed_lesson_id}", "day": "{saturday_3}"},
+        json=lambda ids: {"teacher_id": ids["teacher_id"]},
+    ),
+    f"DELETE {SL}/timetable/lessons/{{lesson_id}}/occurrences/{{day}}/changes": Call(
+        params={"lesson_id": "{changed_lesson_id}", "day": "{saturday_0}"}
+    ),
+    f"DELETE {SL}/timetable/lessons/{{lesson_id}}": Call(
+        params={"lesson_id": "{doomed_lesson_id}"}
+    ),
+    # JSON, not CSV: the direction is let through to the media-type check (415), so the
+    # demo school's timetable is never re-imported.
+    f"POST {SL}/timetable/imports": Call(json=lambda ids: {}),
+    # --- schoollife: notebook (6A's; her copy)
+    f"GET {SL}/notebook/homework": Call(query=VICTIM),
+    f"GET {SL}/notebook/week": Call(query=VICTIM),
+    f"GET {SL}/notebook/due-this-week": Call(query=VICTIM),
+    f"GET {SL}/notebook/lessons/{{lesson_id}}": Call(params={"lesson_id": "{notebook_lesson_id}"}),
+    f"POST {SL}/notebook/lessons": Call(json=lambda ids: notebook_page(ids)),
+    f"PUT {SL}/notebook/lessons/{{lesson_id}}": Call(
+        params={"lesson_id": "{notebook_lesson_id}"}, json=lambda ids: notebook_page(ids)
+    ),
+    f"POST {SL}/notebook/homework": Call(json=lambda ids: homework(ids)),
+    f"PUT {SL}/notebook/homework/{{homework_id}}": Call(
+        json=lambda ids: {
+            **{k: v for k, v in homework(ids).items() if k != "group_id"},
+            "hand_in": True,
+        }
+    ),
+    f"DELETE {SL}/notebook/homework/{{homework_id}}": Call(
+        own={who: {"homework_id": f"{{doomed_homework_{who}}}"} for who in WRITERS}
+    ),
+    f"POST {SL}/notebook/homework/{{homework_id}}/documents": Call(
+        data={"kind": "support"}, file=PDF
+    ),
+    f"GET {SL}/notebook/homework/{{homework_id}}/documents/{{document_id}}": Call(
+        params={"document_id": "{homework_document_id}"}
+    ),
+    f"DELETE {SL}/notebook/homework/{{homework_id}}/documents/{{document_id}}": Call(
+        own={who: {"document_id": f"{{doomed_document_{who}}}"} for who in WRITERS}
+    ),
+    f"POST {SL}/notebook/homework/{{homework_id}}/copies": Call(file=PDF),
+    f"PUT {SL}/notebook/homework/{{homework_id}}/done": Call(json=lambda ids: {"done": True}),
+    f"GET {SL}/notebook/homework/{{homework_id}}/copies": Call(query=VICTIM),
+    # --- schoollife: grades (E: prof.francais's Français evaluation of 6A, published)
+    f"PUT {SL}/grades/terms": Call(  # one term only: refused as such (400), nothing changes
+        json=lambda ids: {
+            "school_year": 2026,
+            "terms": [{"name": "Année", "starts_on": "2026-09-01", "ends_on": "2027-08-31"}],
+        }
+    ),
+    f"PUT {SL}/grades/coefficients/{{subject}}": Call(
+        params={"subject": "Français"}, json=lambda ids: {"coefficient": 1}
+    ),
+    f"GET {SL}/grades/chronological": Call(query=VICTIM),
+    f"GET {SL}/grades/by-subject": Call(query=VICTIM),
+    f"GET {SL}/grades/latest": Call(query=VICTIM),
+    f"GET {SL}/grades/competencies": Call(query=VICTIM),
+    f"POST {SL}/grades/evaluations": Call(
+        json=lambda ids: {
+            "group_id": ids["class_6a_id"],
+            "subject": "Français",
+            "on": ids["today"],
+            "title": "Contrôle",
+            "out_of": 20,
+        }
+    ),
+    f"GET {SL}/grades/evaluations": Call(query={"group_id": "{class_6a_id}"}),
+    f"PUT {SL}/grades/evaluations/{{evaluation_id}}/grades": Call(
+        json=lambda ids: {"grades": [{"student_id": ids["victim_id"], "value": 12.5}]}
+    ),
+    f"DELETE {SL}/grades/evaluations/{{evaluation_id}}": Call(
+        own={who: {"evaluation_id": f"{{draft_evaluation_{who}}}"} for who in WRITERS}
+    ),
+    f"POST {SL}/grades/competency-evaluations": Call(
+        json=lambda ids: {
+            "group_id": ids["class_6a_id"],
+            "subject": "Français",
+            "on": ids["today"],
+            "title": "Oral",
+            "items": ["Dire un poème"],
+        }
+    ),
+    f"GET {SL}/grades/competency-evaluations": Call(query={"group_id": "{class_6a_id}"}),
+    f"PUT {SL}/grades/competency-evaluations/{{evaluation_id}}/levels": Call(
+        json=lambda ids: {
+            "assessments": [
+                {
+                    "student_id": ids["victim_id"],
+                    "item_id": ids["competency_item_id"],
+                    "level": "satisfaisante",
+                }
+            ]
+        }
+    ),
+    # --- schoollife: report cards (6A's of the current term published; the next term's
+    # written and published by the matrix)
+    f"GET {SL}/report-cards": Call(query=VICTIM),
+    f"GET {SL}/report-cards/classes/{{class_id}}/terms/{{term_id}}": Call(
+        params={"term_id": "{term_id}"}
+    ),
+    f"PUT {SL}/report-cards/classes/{{class_id}}/terms/{{term_id}}/appreciations": Call(
+        json=lambda ids: {
+            "student_id": ids["victim_id"],
+            "text": "Bon trimestre",
+            "subject": "Français",
+        }
+    ),
+    f"PUT {SL}/report-cards/classes/{{class_id}}/terms/{{term_id}}/general-appreciations": Call(
+        json=lambda ids: {"student_id": ids["victim_id"], "text": "Bon trimestre"}
+    ),
+    # --- schoollife: vie scolaire and agenda (her absences, justified, waiting)
+    f"POST {SL}/vie-scolaire/absences": Call(
+        json=lambda ids: {
+            "student_id": ids["victim_id"],
+            "group_id": ids["class_6a_id"],
+            "starts_at": f"{ids['today']}T08:00:00",
+            "ends_at": f"{ids['today']}T09:00:00",
+        }
+    ),
+    f"GET {SL}/vie-scolaire/absences": Call(query=VICTIM),
+    f"POST {SL}/vie-scolaire/absences/{{absence_id}}/justification": Call(
+        json=lambda ids: {"reason": ids["reason"], "comment": "Volé"}
+    ),
+    f"POST {SL}/vie-scolaire/absences/{{absence_id}}/justification/form": Call(
+        data={"reason": "{reason}"}, file=PDF, file_field="document"
+    ),
+    f"POST {SL}/vie-scolaire/absences/{{absence_id}}/decision": Call(
+        json=lambda ids: {"decision": "accepted"},
+        own={who: {"absence_id": f"{{absence_{who}}}"} for who in ("vie_scolaire", "direction")},
+    ),
+    f"POST {SL}/vie-scolaire/lateness": Call(
+        json=lambda ids: {
+            "student_id": ids["victim_id"],
+            "group_id": ids["class_6a_id"],
+            "arrived_at": f"{ids['today']}T08:10:00",
+            "minutes": 10,
+        }
+    ),
+    f"GET {SL}/vie-scolaire/lateness": Call(query=VICTIM),
+    f"POST {SL}/vie-scolaire/punishments": Call(
+        json=lambda ids: {
+            "student_id": ids["victim_id"],
+            "group_id": ids["class_6a_id"],
+            "kind": "punition",
+            "reason": "Bavardages",
+            "on": ids["today"],
+        }
+    ),
+    f"GET {SL}/vie-scolaire/punishments": Call(query=VICTIM),
+    f"GET {SL}/vie-scolaire/summary": Call(query=VICTIM),
+    f"GET {SL}/agenda": Call(query=VICTIM),
+    f"GET {SL}/agenda/upcoming": Call(query=VICTIM),
+    f"POST {SL}/agenda/items": Call(json=lambda ids: agenda_item(ids, ids["class_6a_id"])),
+    f"PUT {SL}/agenda/items/{{item_id}}": Call(json=lambda ids: agenda_item(ids, None)),
+    f"DELETE {SL}/agenda/items/{{item_id}}": Call(
+        own={who: {"item_id": f"{{agenda_item_{who}}}"} for who in ("vie_scolaire", "direction")}
+    ),
+}
+for _route in ("", "/levels", "/publish"):
+    _method = {"": "GET", "/levels": "PUT", "/publish": "POST"}[_route]
+    _key = f"{_method} {SL}/grades/competency-evaluations/{{evaluation_id}}{_route}"
+    CALLS[_key] = dataclasses.replace(
+        CALLS.get(_key, Call()), params={"evaluation_id": "{competency_id}"}
+    )
+# The next term's report cards: the matrix writes to them and publishes them.
+for _route in ("appreciations", "general-appreciations", "publish"):
+    _method = "POST" if _route == "publish" else "PUT"
+    _key = f"{_method} {SL}/report-cards/classes/{{class_id}}/terms/{{term_id}}/{_route}"
+    CALLS[_key] = dataclasses.replace(CALLS.get(_key, Call()), params={"term_id": "{next_term_id}"})
 for _action in ("trash", "restore", "delete"):
     CALLS[f"POST /api/locker/documents/{_action}"] = CALLS["POST /api/locker/documents/download"]
 for _action in ("read", "unread", "trash", "restore", "delete"):
@@ -312,6 +712,20 @@ for _action in ("read", "unread", "trash", "restore", "delete"):
         json=lambda ids: {"message_ids": [ids["message_id"]]}, touches=("message_id",)
     )
 # Path ids by name, unless a route's call names its own: the classmate's things.
+SCHOOL_LIFE_IDS = {
+    "group_id": "{class_6a_id}",
+    "class_id": "{class_6a_id}",
+    "lesson_id": "{timetable_lesson_id}",
+    "day": SATURDAY,
+    "import_id": "{import_id}",
+    "homework_id": "{homework_id}",
+    "document_id": "{homework_document_id}",
+    "copy_id": "{copy_id}",
+    "evaluation_id": "{evaluation_id}",
+    "report_card_id": "{report_card_id}",
+    "absence_id": "{absence_id}",
+    "item_id": "{agenda_item_id}",
+}
 PATH_IDS = {
     "folder_id": {"/api/mail/": "{mail_folder_id}", "/api/locker/": "{workspace_folder_id}"},
 }
@@ -320,6 +734,9 @@ PATH_IDS = {
 def path_params(route: str) -> dict[str, str]:
     _method, path = route.split(" ", 1)
     params = dict(CALLS.get(route, Call()).params)
+    for name, value in SCHOOL_LIFE_IDS.items():
+        if "{" + name + "}" in path and name not in params and path.startswith(SL):
+            params[name] = value
     for name in ("folder_id",):
         if "{" + name + "}" in path and name not in params:
             params[name] = next(v for k, v in PATH_IDS[name].items() if path.startswith(k))
@@ -379,11 +796,12 @@ def answers(api: httpx.Client, world: World, route: str) -> list[str]:
     order = sorted(PROFILES, key=lambda p: row[p] in (OK, ACCEPTED))
     wrong = []
     for profile in order:
-        response = send(api, method, path, call, world.ids, world.headers[profile])
-        if not judge(row[profile], response, call, world.ids):
+        mine = dataclasses.replace(call, params={**call.params, **call.own.get(profile, {})})
+        response = send(api, method, path, mine, world.ids, world.headers[profile])
+        if not judge(row[profile], response, mine, world.ids):
             got = f"{response.status_code} {response.text[:200]}"
             wrong.append(f"{profile}: expected {row[profile].value}, got {got}")
-        elif MARKER in response.text:
+        elif any(m in response.text for m, who in READERS.items() if profile not in who):
             wrong.append(
                 f"{profile}: the answer holds the classmate's things: {response.text[:200]}"
             )
@@ -418,3 +836,10 @@ def test_refused_writes_left_the_classmates_things_as_they_were(
     assert document.status_code == 200
     favourites = api.get("/api/directory/favourites", headers=victim).text
     assert f"Fav {MARKER}" in favourites
+    # Her school life: her copy as she handed it in, her family's justification still
+    # waiting with its comment (only the callers given one of her absences decided it).
+    copy = f"{SL}/notebook/homework/{ids['homework_id']}/copies/{ids['copy_id']}"
+    assert FOLLOWED.encode() in api.get(copy, headers=victim).content
+    absence = api.get(f"{SL}/vie-scolaire/absences/{ids['absence_id']}", headers=victim).json()
+    assert absence["state"] == "submitted", absence
+    assert absence["justification"]["comment"] == f"Mot {FAMILY}"

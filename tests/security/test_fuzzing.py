@@ -37,7 +37,9 @@ PARTS = {
     "locker": "^/api/locker/",
     "directory": "^/api/directory/",
     "transfer": "^/api/transfer/",
-    "gateway": "^/(metrics|api/(auth/|docs|openapi\\.json|metrics))",
+    "schoollife-timetable-notebook": "^/api/schoollife/(me|timetable|notebook)",
+    "schoollife-grades-life": "^/api/schoollife/(grades|report-cards|vie-scolaire|agenda)",
+    "gateway": "^/(metrics|api/(auth/|docs|home|openapi\\.json|metrics))",
 }
 SEED = 20261126  # the same cases on every run; change it to explore further
 CHECKS = "not_a_server_error,response_schema_conformance"

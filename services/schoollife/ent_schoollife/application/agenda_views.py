@@ -7,8 +7,9 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from ent_contracts.schoollife.agenda import AgendaItemContent
+from ent_kit.wall_clock import WallClock
 
-from ent_schoollife.application.vie_scolaire_views import Id, PersonRef, WallClock, ref
+from ent_schoollife.application.vie_scolaire_views import Id, PersonRef, ref
 from ent_schoollife.application.views import GroupView
 
 Kind = Literal["virtual_class", "trip", "meeting", "other"]
@@ -51,8 +52,8 @@ class AgendaItemView(msgspec.Struct, frozen=True, kw_only=True):
     group: GroupView | None
     title: str
     description: str
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: WallClock
+    ends_at: WallClock
     place: str
     link: str | None
     kind: str

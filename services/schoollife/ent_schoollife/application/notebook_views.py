@@ -3,12 +3,13 @@ turned into them."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
 from ent_contracts.schoollife import Subject
 from ent_contracts.schoollife.notebook import DocumentKind
+from ent_kit.wall_clock import OptionalWallClock, OptionalWallClockTime, WallClock
 
 from ent_schoollife.application.views import PersonView
 from ent_schoollife.domain.notebook import MAX_CONTENT_CHARS, MAX_INSTRUCTIONS_CHARS
@@ -43,7 +44,7 @@ class HomeworkRequest(msgspec.Struct, frozen=True, kw_only=True):
     title: Title
     instructions: Instructions = ""
     due_on: date
-    due_time: time | None = None
+    due_time: OptionalWallClockTime = None
     hand_in: bool = False
     lesson_id: Id | None = None
     timetable_lesson_id: Id | None = None
@@ -56,7 +57,7 @@ class HomeworkChange(msgspec.Struct, frozen=True, kw_only=True):
     title: Title
     instructions: Instructions = ""
     due_on: date
-    due_time: time | None = None
+    due_time: OptionalWallClockTime = None
     hand_in: bool = False
 
 
@@ -82,7 +83,7 @@ class StudentStatus(msgspec.Struct, frozen=True, kw_only=True):
     student_id: str
     done: bool
     copies: int = 0
-    last_submitted_at: datetime | None = None
+    last_submitted_at: OptionalWallClock = None
     late: bool = False
 
 
@@ -92,7 +93,7 @@ class HomeworkView(msgspec.Struct, frozen=True, kw_only=True):
     subject: str
     title: str
     instructions: str
-    due_at: datetime
+    due_at: WallClock
     hand_in: bool
     lesson_id: str | None = None
     timetable_lesson_id: str | None = None
@@ -132,7 +133,7 @@ class CopyView(msgspec.Struct, frozen=True, kw_only=True):
     copy_id: str
     homework_id: str
     student_id: str
-    submitted_at: datetime
+    submitted_at: WallClock
     late: bool
     media_type: str
     size: int

@@ -159,7 +159,7 @@ class ReportCardCommands:
     ) -> bool:
         if await self._roster.teaches(viewer, group.group_id, today):
             return True
-        taught = {g.group_id for g in await self._roster.groups_taught(viewer.user_id, today)}
+        taught = set(await self._roster.group_ids_taught(viewer.user_id, today))
         return bool(taught & set(await self._roster.group_ids_of(student_id)))
 
 

@@ -62,8 +62,14 @@ class Roster:
         return [_group(doc["id"], doc, ids) for doc, ids in zip(docs, teachers, strict=True)]
 
     async def groups(self, group_ids: Sequence[str]) -> list[Group]:
-        found = [await self.group(group_id) for group_id in group_ids]
-        return [group for group in found if group is not None]
+        """In the order asked, those that exist: one read of the groups, their teachers
+        read side by side."""
+        docs = await self._reader.get_many(GROUPS, list(group_ids))
+        known = [g for g in group_ids if g in docs and "school_id" in docs[g]]
+        teachers = await asyncio.gather(
+            *(self._ids(TEACHING, "group_id", g, "teacher_id") for g in known)
+        )
+        return [_group(g, docs[g], t) for g, t in zip(known, teachers, strict=True)]
 
     async def membership_version(self, school_id: str) -> str | None:
         """The last change to who is in which group of the school (None: none known)."""
@@ -111,12 +117,17 @@ class Roster:
 
     async def groups_taught(self, teacher_id: str, on: date) -> list[Group]:
         """Their own groups, and those of the teachers they replace on that day."""
+        found = await self.groups(await self.group_ids_taught(teacher_id, on))
+        return sorted(found, key=lambda g: (g.name, g.group_id))
+
+    async def group_ids_taught(self, teacher_id: str, on: date) -> list[str]:
+        """The ids of `groups_taught`, without reading the groups themselves."""
         own = set(await self._ids(TEACHING, "teacher_id", teacher_id, "group_id"))
         for substitution in await self.substitutions_by(teacher_id):
             if substitution.covers(on):
                 replaced = substitution.replaced_id
                 own |= set(await self._ids(TEACHING, "teacher_id", replaced, "group_id"))
-        return sorted(await self.groups(sorted(own)), key=lambda g: (g.name, g.group_id))
+        return sorted(own)
 
     # --- decisions --------------------------------------------------------------------
     async def viewer(self, identity: Identity) -> Person:
@@ -201,7 +212,7 @@ class Roster:
         if viewer.profile == "parent":  # a family may span schools: the link decides
             return viewer.user_id in await self.parents_of(student.user_id)
         if viewer.profile == "teacher":
-            taught = {g.group_id for g in await self.groups_taught(viewer.user_id, on)}
+            taught = set(await self.group_ids_taught(viewer.user_id, on))
             return bool(taught & set(await self.group_ids_of(student.user_id)))
         return False
 

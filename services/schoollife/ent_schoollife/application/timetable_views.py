@@ -8,6 +8,7 @@ from typing import Annotated
 import msgspec
 from ent_contracts.schoollife.base import Subject
 from ent_contracts.schoollife.timetable import Reason, Room
+from ent_kit.wall_clock import OptionalWallClockTime, WallClockTime
 
 from ent_schoollife.application.views import GroupView, PersonView, group_view, person_view
 from ent_schoollife.domain.people import Group, Person
@@ -27,8 +28,8 @@ class LessonRequest(msgspec.Struct, frozen=True, kw_only=True):
     teacher_id: Id | None = None
     room: Room = ""
     weekday: SchoolDay
-    start: dt.time
-    end: dt.time
+    start: WallClockTime
+    end: WallClockTime
     starts_on: dt.date | None = None
     ends_on: dt.date | None = None
 
@@ -41,8 +42,8 @@ class MoveRequest(msgspec.Struct, frozen=True, kw_only=True):
     """Where the occurrence goes: its new date and times."""
 
     date: dt.date
-    start: dt.time
-    end: dt.time
+    start: WallClockTime
+    end: WallClockTime
 
 
 class RoomRequest(msgspec.Struct, frozen=True, kw_only=True):
@@ -60,8 +61,8 @@ class LessonView(msgspec.Struct, frozen=True, kw_only=True):
     teacher: PersonView
     room: str
     weekday: int
-    start: dt.time
-    end: dt.time
+    start: WallClockTime
+    end: WallClockTime
     starts_on: dt.date
     ends_on: dt.date
     import_id: str | None = None
@@ -75,8 +76,8 @@ class OccurrenceView(msgspec.Struct, frozen=True, kw_only=True):
 
     lesson_id: str
     date: dt.date
-    start: dt.time
-    end: dt.time
+    start: WallClockTime
+    end: WallClockTime
     subject: str
     teacher_id: str
     teacher: str  # display name
@@ -87,8 +88,8 @@ class OccurrenceView(msgspec.Struct, frozen=True, kw_only=True):
     changes: list[str] = []
     cancel_reason: str | None = None
     planned_date: dt.date
-    original_start: dt.time | None = None
-    original_end: dt.time | None = None
+    original_start: OptionalWallClockTime = None
+    original_end: OptionalWallClockTime = None
     original_room: str | None = None
     original_teacher_id: str | None = None
     original_teacher: str | None = None

@@ -6,13 +6,12 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
+from ent_kit.wall_clock import WallClock
 
 from ent_schoollife.domain.attendance import Counts, half_days
 from ent_schoollife.domain.terms import Term
 from ent_schoollife.texts import vie_scolaire as texts
 
-# Absences and lessons are in the school's wall-clock time: no time zone accepted.
-WallClock = Annotated[datetime, msgspec.Meta(tz=False)]
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Comment = Annotated[str, msgspec.Meta(max_length=2000)]
 ReasonCode = Literal[
@@ -109,8 +108,8 @@ class AbsenceView(msgspec.Struct, frozen=True, kw_only=True):
 
     absence_id: str
     student: PersonRef
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: WallClock
+    ends_at: WallClock
     half_days: int
     state: str
     recorded_by: PersonRef
@@ -124,7 +123,7 @@ class AbsenceView(msgspec.Struct, frozen=True, kw_only=True):
 class LatenessView(msgspec.Struct, frozen=True, kw_only=True):
     lateness_id: str
     student: PersonRef
-    arrived_at: datetime
+    arrived_at: WallClock
     minutes: int
     recorded_by: PersonRef
     group_id: str | None
