@@ -18,7 +18,7 @@ TUS_NODE := bench/tus-node
 help:
 	@echo "make run        start broker + all services with a demo school (data in $(DATA_DIR)/)"
 	@echo "make test       lint, layering, types, contract checks (fresh, compatible, AsyncAPI), all tests"
-	@echo "make bench      every benchmark (BENCH=<suite> for one: kit, directory, locker, mail, transfer, schoollife)"
+	@echo "make bench      every benchmark (BENCH=<suite> for one: kit, directory, locker, mail, transfer, schoollife, gateway)"
 	@echo "make contracts  regenerate contracts/schemas (JSON Schema + AsyncAPI)"
 
 # Installs uv with pip when missing, then the locked workspace into .venv.

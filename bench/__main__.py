@@ -8,7 +8,7 @@ import sys
 
 from bench.report import summary
 
-SUITES = ("kit", "directory", "locker", "mail", "transfer", "schoollife")
+SUITES = ("kit", "directory", "locker", "mail", "transfer", "schoollife", "gateway")
 
 
 def main(argv: list[str]) -> int:

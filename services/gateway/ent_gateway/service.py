@@ -11,10 +11,13 @@ from ent_kit.runtime import Runtime, ServiceDefinition, provide
 from litestar.di import Provide
 
 from ent_gateway.adapters.directory import DirectoryAccounts
+from ent_gateway.adapters.service_reader import UpstreamReader
 from ent_gateway.adapters.upstreams import Upstreams, pool_limits
+from ent_gateway.application.home import Home
 from ent_gateway.application.sign_in import SignIn
 from ent_gateway.application.throttle import SignInThrottle, ThrottlePolicy
 from ent_gateway.entrypoints.client_address import ClientAddresses
+from ent_gateway.entrypoints.home import HomeController
 from ent_gateway.entrypoints.http import ApiController, AuthController
 from ent_gateway.settings import GatewaySettings
 
@@ -44,11 +47,13 @@ def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
         dev_login=settings.dev_login,
         throttle=throttle(settings),
     )
+    home = Home(UpstreamReader(upstreams), settings.home_layout(), settings.home_block_timeout_s)
     addresses = ClientAddresses(settings.trusted_proxy_header, settings.trusted_proxy_hops)
     return {
         "upstreams": provide(lambda: upstreams),
         "sign_in": provide(lambda: sign_in),
         "client_addresses": provide(lambda: addresses),
+        "home": provide(lambda: home),
     }
 
 
@@ -69,7 +74,7 @@ def throttle(settings: GatewaySettings) -> SignInThrottle:
 SERVICE = ServiceDefinition(
     name="gateway",
     settings_type=GatewaySettings,
-    controllers=[AuthController, ApiController],
+    controllers=[AuthController, HomeController, ApiController],
     dependencies=dependencies,
     uses_storage=False,
     uses_broker=False,

@@ -6,6 +6,8 @@ import msgspec
 from ent_kit import keys
 from ent_kit.settings import ServiceSettings
 
+from ent_gateway.domain.home import HomeLayout, InvalidHomeBlocks, parse_layout
+
 
 class GatewaySettings(ServiceSettings, frozen=True, kw_only=True):
     # "directory=http://127.0.0.1:8101,locker=http://127.0.0.1:8102,…"
@@ -48,6 +50,12 @@ class GatewaySettings(ServiceSettings, frozen=True, kw_only=True):
     # client can reach the gateway without passing through those proxies.
     trusted_proxy_header: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9-]*$")] = ""
     trusted_proxy_hops: Annotated[int, msgspec.Meta(ge=1, le=10)] = 1
+    # The home page (`GET /api/home`): which blocks each profile sees, JSON
+    # `{"student": [...], "parent": [...], "teacher": [...], "staff": [...],
+    # "<school_id>": {"<profile>": [...]}}` (empty: the default of ent_gateway.domain.home);
+    # and how long each block may take before it is shown unavailable.
+    home_blocks: str = ""
+    home_block_timeout_s: Annotated[float, msgspec.Meta(gt=0, le=30)] = 0.8
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -63,11 +71,18 @@ class GatewaySettings(ServiceSettings, frozen=True, kw_only=True):
             raise ValueError(
                 "ENT_USER_TOKEN_PUBLIC_KEY: not the public half of ENT_USER_TOKEN_SIGNING_KEY"
             )
+        try:
+            parse_layout(self.home_blocks)
+        except InvalidHomeBlocks as exc:
+            raise ValueError(f"ENT_HOME_BLOCKS: {exc}") from None
         if self.dev_login and not all(map(_on_loopback, self.upstream_map().values())):
             raise ValueError(
                 "ENT_DEV_LOGIN: the dev login is for the embedded profile only, refused"
                 " unless every upstream in ENT_UPSTREAMS is on loopback (127.0.0.1, localhost)"
             )
+
+    def home_layout(self) -> HomeLayout:
+        return parse_layout(self.home_blocks)
 
     def upstream_map(self) -> dict[str, str]:
         pairs = (item.split("=", 1) for item in self.upstreams.split(","))
