@@ -44,8 +44,9 @@ def averages(key: Hashable, compute: Callable[[], T]) -> T:
     return found
 
 
-def clear() -> None:
-    """Forget everything (a benchmark measuring the first consultation)."""
+def forget_grades() -> None:
+    """Forget what a change of grades makes stale, as a new version would: the rows and
+    the averages, not the classes' groups (a benchmark of the first consultation after a
+    publication)."""
     _ROWS.clear()
     _AVERAGES.clear()
-    _GROUPS.clear()
