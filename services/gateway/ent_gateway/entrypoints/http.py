@@ -7,7 +7,13 @@ from urllib.parse import quote, unquote
 
 import msgspec
 from ent_kit import texts as kit_texts
-from ent_kit.api_docs import SCALAR_JS_INTEGRITY, SCALAR_JS_URL
+from ent_kit.api_docs import (
+    DOCS_HEADERS,
+    SCALAR_JS_NAME,
+    scalar_page,
+    scalar_script,
+    scalar_script_get,
+)
 from ent_kit.auth import Identity
 from ent_kit.controllers import AnyRequest
 from ent_kit.errors import Unauthenticated
@@ -15,7 +21,7 @@ from ent_kit.problems import Problem
 from litestar import Controller, Request, get, post, route
 from litestar.background_tasks import BackgroundTask
 from litestar.enums import HttpMethod
-from litestar.response import Response, Stream
+from litestar.response import File, Response, Stream
 
 from ent_gateway import texts
 from ent_gateway.adapters.upstreams import Upstreams
@@ -24,12 +30,12 @@ from ent_gateway.application.openapi import merge
 from ent_gateway.application.sign_in import SignedIn, SignIn
 from ent_gateway.entrypoints.client_address import ClientAddresses
 
-# The same pinned, integrity-checked script as every service's /schema page.
-DOCS_HTML = f"""<!doctype html>
-<html><head><title>ENT API</title><meta charset="utf-8"/></head>
-<body><script id="api-reference" data-url="/api/openapi.json"></script>
-<script src="{SCALAR_JS_URL}" integrity="{SCALAR_JS_INTEGRITY}" crossorigin="anonymous"></script>
-</body></html>"""
+# The same pinned, integrity-checked script as every service's /schema page, served by
+# the gateway itself under the page's public path (no other origin: it works offline).
+DOCS_SCRIPT_PATH = f"/api/docs/{SCALAR_JS_NAME}"
+DOCS_HTML = scalar_page(
+    title="ENT API", schema_url="/api/openapi.json", script_url=DOCS_SCRIPT_PATH
+)
 
 
 # What a path segment may hold unencoded (RFC 3986 pchar); anything else is sent encoded.
@@ -117,8 +123,12 @@ class ApiController(Controller):
         return merge(own, await upstreams.openapi_documents())
 
     @get("/docs", summary="API reference page", tags=["docs"], media_type="text/html")
-    async def docs(self) -> str:
-        return DOCS_HTML
+    async def docs(self) -> Response[str]:
+        return Response(DOCS_HTML, headers=DOCS_HEADERS)
+
+    @scalar_script_get(f"/docs/{SCALAR_JS_NAME}")
+    def docs_script(self) -> File:
+        return scalar_script()
 
     @route(
         "/{service:str}/{path:path}",
