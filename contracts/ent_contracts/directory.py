@@ -3,7 +3,7 @@ communication rules that decide who may write to whom."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import ClassVar, Literal
 
 import msgspec
@@ -218,3 +218,29 @@ class FavouriteDeleted(DirectoryEvent, frozen=True, kw_only=True):
 
     favourite_id: str
     owner_id: str
+
+
+@register
+class DevicePaired(DirectoryEvent, frozen=True, kw_only=True):
+    """A user paired a mobile device by its QR code: it gets tokens of its own until
+    revoked, or until the account's sessions end (`session_version`: the account's
+    version at pairing; a later `SessionsEnded` ends the device too). The pairing code
+    and the device's secret never travel in an event."""
+
+    event_type: ClassVar[str] = "directory.DevicePaired"
+
+    device_id: str
+    user_id: str
+    device_name: str
+    paired_at: datetime
+    session_version: int = 0
+
+
+@register
+class DeviceRevoked(DirectoryEvent, frozen=True, kw_only=True):
+    """The user unpaired a device: it gets no new token (its last one lasts minutes)."""
+
+    event_type: ClassVar[str] = "directory.DeviceRevoked"
+
+    device_id: str
+    user_id: str

@@ -101,3 +101,29 @@ class SignInAccount(msgspec.Struct, frozen=True, kw_only=True):
     # Tokens carry it; a token older than the account's current version is refused
     # (freeze, deactivation, password change, "sign out everywhere").
     session_version: int = 0
+
+
+# --- mobile pairing: the gateway exchanges a pairing code, then a device's secret ------
+
+PAIRING_REDEEM_PATH: Final = "/directory/internal/pairing/redeem"
+DEVICE_TOKEN_PATH: Final = "/directory/internal/devices/token"
+
+
+class PairingRedemption(msgspec.Struct, frozen=True, kw_only=True):
+    """A one-time pairing code (from the QR code) and the name the device goes by."""
+
+    code: str
+    device_name: str
+
+
+class DeviceCredentials(msgspec.Struct, frozen=True, kw_only=True):
+    device_id: str
+    device_secret: str
+
+
+class PairedDevice(msgspec.Struct, frozen=True, kw_only=True):
+    """A new device: its secret (shown once, stored hashed) and the account it opens."""
+
+    device_id: str
+    device_secret: str
+    account: SignInAccount

@@ -247,6 +247,10 @@ def _victim_things(api: httpx.Client, world: World) -> None:
         json={"name": f"Fav {MARKER}", "recipients": [{"user_id": correspondent}]},
     )
     ids["favourite_id"] = favourite["favourite_id"]
+    # Her phone, paired by the QR code of her web page.
+    code = ok(api.post("/api/auth/pairing", headers=victim), 201)["code"]
+    phone = {"code": code, "device_name": f"Tel {MARKER}"}
+    ids["device_id"] = ok(api.post("/api/auth/pairing/redeem", json=phone), 201)["device_id"]
 
 
 def _school_things(api: httpx.Client, world: World, direction: Headers) -> None:

@@ -76,6 +76,9 @@ MATRIX: dict[str, Row] = {
     "POST /api/auth/dev-login": public(),
     "POST /api/auth/login": public(),
     "GET /api/auth/me": private(OK),
+    "POST /api/auth/pairing": private(OK),
+    "POST /api/auth/pairing/redeem": public(ACCEPTED),  # an unknown code: 400
+    "POST /api/auth/device-token": public(Expect.UNAUTHENTICATED),  # a wrong secret
     "GET /api/home": private(OK),
     "GET /api/docs": public(),
     "GET /api/openapi.json": public(),
@@ -101,6 +104,9 @@ MATRIX: dict[str, Row] = {
     "POST /api/directory/favourites": private(ACCEPTED),
     "PUT /api/directory/favourites/{favourite_id}": private(HIDDEN),
     "DELETE /api/directory/favourites/{favourite_id}": private(HIDDEN),
+    "POST /api/directory/pairing-codes": private(OK),
+    "GET /api/directory/devices": private(OK),
+    "DELETE /api/directory/devices/{device_id}": private(HIDDEN),  # the classmate's phone
     # --- locker: Casier -----------------------------------------------------------------
     "POST /api/locker/deposits": private(ACCEPTED, other_school=REFUSED),
     "GET /api/locker/history": private(OK),
@@ -410,6 +416,12 @@ CALLS: dict[str, Call] = {
         content=b"password=x", content_type="application/x-www-form-urlencoded"
     ),
     "POST /api/auth/dev-login": Call(json=lambda ids: {"login": "lucas.martin"}),
+    "POST /api/auth/pairing/redeem": Call(
+        json=lambda ids: {"code": "pas-un-code-valide", "device_name": "Matrice"}
+    ),
+    "POST /api/auth/device-token": Call(
+        json=lambda ids: {"device_id": ids["device_id"], "device_secret": "pas-le-secret"}
+    ),
     "POST /api/auth/login": Call(
         json=lambda ids: {"login": "lucas.martin", "password": "ent-demo-2026"}
     ),
@@ -748,6 +760,7 @@ def path_params(route: str) -> dict[str, str]:
         "item_id",
         "document_id",
         "favourite_id",
+        "device_id",
         "school_id",
         "rule_id",
     ):
@@ -836,6 +849,8 @@ def test_refused_writes_left_the_classmates_things_as_they_were(
     assert document.status_code == 200
     favourites = api.get("/api/directory/favourites", headers=victim).text
     assert f"Fav {MARKER}" in favourites
+    devices = api.get("/api/directory/devices", headers=victim).text
+    assert f"Tel {MARKER}" in devices
     # Her school life: her copy as she handed it in, her family's justification still
     # waiting with its comment (only the callers given one of her absences decided it).
     copy = f"{SL}/notebook/homework/{ids['homework_id']}/copies/{ids['copy_id']}"

@@ -27,8 +27,10 @@ from ent_directory.application.auto_freeze import (
 from ent_directory.application.commands import DirectoryCommands
 from ent_directory.application.credentials import Credentials, PasswordHashing
 from ent_directory.application.demo import seed_demo_school
+from ent_directory.application.devices import DEVICES, DevicesProjection
 from ent_directory.application.favourites import FavouriteCommands
 from ent_directory.application.management import Management
+from ent_directory.application.pairing import PAIRING_CODES, PURGE_INTERVAL_S, Pairing
 from ent_directory.application.passwords import RESETS, Passwords
 from ent_directory.application.projections import (
     FAVOURITES,
@@ -40,10 +42,12 @@ from ent_directory.application.projections import (
 from ent_directory.application.queries import DirectoryQueries
 from ent_directory.application.reachability import ReachabilityService
 from ent_directory.domain.demo_school import DEMO_PASSWORD, demo_users
+from ent_directory.domain.devices import Device
 from ent_directory.domain.model import Favourite
 from ent_directory.entrypoints.favourites import FavouritesController
 from ent_directory.entrypoints.imports import ImportController
 from ent_directory.entrypoints.internal import InternalController
+from ent_directory.entrypoints.pairing import PairingController, PairingInternalController
 from ent_directory.entrypoints.passwords import (
     REDEEM_PATH,
     PasswordResetController,
@@ -54,6 +58,7 @@ from ent_directory.entrypoints.rules import RulesController
 from ent_directory.settings import DirectorySettings
 
 PROJECTION = DirectoryProjection()
+DEVICES_PROJECTION = DevicesProjection()
 SEED_TIMEOUT_S = 60.0
 _HASHING: weakref.WeakKeyDictionary[Runtime, PasswordHashing] = weakref.WeakKeyDictionary()
 
@@ -131,6 +136,22 @@ def passwords(
     )
 
 
+def pairing(runtime: Runtime, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> Pairing:
+    settings = runtime.settings
+    assert isinstance(settings, DirectorySettings)
+    return Pairing(
+        runtime.storage.documents,
+        Repository(runtime.storage.events, Device, runtime.signal),
+        runtime.projectors[DEVICES_PROJECTION.name],
+        code_ttl=timedelta(seconds=settings.pairing_code_ttl_s),
+        clock=clock,
+    )
+
+
+async def purge_pairing_codes(runtime: Runtime) -> int:
+    return await pairing(runtime).purge_expired()
+
+
 async def auto_freeze(runtime: Runtime) -> int:
     """Freeze the accounts that keep hitting the send limits (ENT_AUTO_FREEZE_*)."""
     settings = runtime.settings
@@ -156,6 +177,9 @@ async def on_start(runtime: Runtime) -> None:
     await documents.ensure_index(GROUPS, ["school_id"])
     await documents.ensure_index(FAVOURITES, ["owner_id", "name_key"])
     await documents.ensure_index(RESETS, ["user_id"])
+    await documents.ensure_index(PAIRING_CODES, ["user_id"])
+    await documents.ensure_index(PAIRING_CODES, ["expires_at"])
+    await documents.ensure_index(DEVICES, ["user_id", "paired_at"])
     await documents.ensure_index(MAIL_HITS, ["last_at"])
     await documents.ensure_index(LOCKER_HITS, ["last_at"])
     settings = runtime.settings
@@ -178,6 +202,7 @@ def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
         "favourites": provide(lambda: favourites(runtime)),
         "credentials": provide(lambda: credentials(runtime)),
         "passwords": provide(lambda: passwords(runtime)),
+        "pairing": provide(lambda: pairing(runtime)),
     }
 
 
@@ -193,16 +218,21 @@ SERVICE = ServiceDefinition(
         InternalController,
         PasswordsController,
         PasswordResetController,
+        PairingController,
+        PairingInternalController,
     ],
     dependencies=dependencies,
     topics=[topics.DIRECTORY],
-    local_projections=[PROJECTION],
+    local_projections=[PROJECTION, DEVICES_PROJECTION],
     # Limit hits of the sending services, counted to freeze repeated offenders.
     subscriptions=[
         Subscription(topics.MAIL, MAIL_LIMIT_HITS),
         Subscription(topics.LOCKER, LOCKER_LIMIT_HITS),
     ],
-    periodic=[Periodic("auto-freeze", auto_freeze, lambda _: RUN_INTERVAL_S)],
+    periodic=[
+        Periodic("auto-freeze", auto_freeze, lambda _: RUN_INTERVAL_S),
+        Periodic("pairing-codes", purge_pairing_codes, lambda _: PURGE_INTERVAL_S),
+    ],
     on_start=on_start,
     public_paths=[REDEEM_PATH],
 )

@@ -19,6 +19,9 @@ class DirectorySettings(ServiceSettings, frozen=True, kw_only=True):
     password_hash_workers: Annotated[int, msgspec.Meta(ge=1, le=16)] = 2
     # How long a password reset code (single-use, given by the school's direction) works.
     password_reset_ttl_s: Annotated[int, msgspec.Meta(ge=60, le=86400)] = 1800
+    # How long a mobile pairing code (the QR code of the web page, single-use) works: the
+    # time to take out one's phone and scan it, no more.
+    pairing_code_ttl_s: Annotated[int, msgspec.Meta(ge=10, le=3600)] = 120
     # An account whose sends hit the mail or locker limits this many times within 24 hours
     # is frozen automatically (a hijacked account sending in bulk); 0: never.
     auto_freeze_after_limit_hits: Annotated[int, msgspec.Meta(ge=0)] = 3

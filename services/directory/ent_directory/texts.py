@@ -55,6 +55,19 @@ RESET_TOKEN_INVALID: Final = "Code de réinitialisation invalide ou déjà utili
 RESET_TOKEN_EXPIRED: Final = "Code de réinitialisation expiré : demandez-en un nouveau"
 ACCOUNTS_ONLY: Final = "Réservé aux comptes des personnes"
 
+# --- mobile pairing (QR code) and paired devices ----------------------------------------
+DEVICE_NAME_REQUIRED: Final = "Le nom de l'appareil est obligatoire"
+DEVICE_NAME_TOO_LONG: Final = "Le nom de l'appareil ne doit pas dépasser {max} caractères"
+DEVICE_NAME_INVALID: Final = "Le nom de l'appareil contient des caractères non autorisés"
+DEVICE_EXISTS: Final = "Cet appareil est déjà associé"
+DEVICE_NOT_FOUND: Final = "Appareil introuvable"
+TOO_MANY_DEVICES: Final = (
+    "Trop d'appareils associés ({max}) : retirez-en un avant d'en associer un autre"
+)
+PAIRING_CODE_INVALID: Final = "Code d'association invalide ou déjà utilisé"
+PAIRING_CODE_EXPIRED: Final = "Code d'association expiré : flashez un nouveau QR code"
+DEVICE_INVALID: Final = "Appareil inconnu ou retiré : associez-le à nouveau"
+
 # --- the recipient assistant ----------------------------------------------------------
 WHOLE_SCHOOL: Final = "Tout l'établissement"
 AUDIENCE_LABEL: Final = "{role} — {scope}"

@@ -19,6 +19,8 @@ from ent_gateway.application.throttle import SignInThrottle, ThrottlePolicy
 from ent_gateway.entrypoints.client_address import ClientAddresses
 from ent_gateway.entrypoints.home import HomeController
 from ent_gateway.entrypoints.http import ApiController, AuthController
+from ent_gateway.entrypoints.pairing import PUBLIC_PATHS as PAIRING_PATHS
+from ent_gateway.entrypoints.pairing import PairingController, build_pairing
 from ent_gateway.settings import GatewaySettings
 
 
@@ -47,6 +49,7 @@ def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
         dev_login=settings.dev_login,
         throttle=throttle(settings),
     )
+    pairing = build_pairing(settings, upstreams, directory, sign_in)
     home = Home(UpstreamReader(upstreams), settings.home_layout(), settings.home_block_timeout_s)
     addresses = ClientAddresses(settings.trusted_proxy_header, settings.trusted_proxy_hops)
     return {
@@ -54,6 +57,7 @@ def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
         "sign_in": provide(lambda: sign_in),
         "client_addresses": provide(lambda: addresses),
         "home": provide(lambda: home),
+        "pairing": provide(lambda: pairing),
     }
 
 
@@ -74,7 +78,12 @@ def throttle(settings: GatewaySettings) -> SignInThrottle:
 SERVICE = ServiceDefinition(
     name="gateway",
     settings_type=GatewaySettings,
-    controllers=[AuthController, HomeController, ApiController],
+    controllers=[
+        AuthController,
+        PairingController,
+        HomeController,
+        ApiController,
+    ],
     dependencies=dependencies,
     uses_storage=False,
     uses_broker=False,
@@ -82,6 +91,8 @@ SERVICE = ServiceDefinition(
     public_paths=[
         "/api/auth/dev-login",
         "/api/auth/login",
+        # Mobile pairing: the code, then the device's secret, is the credential.
+        *PAIRING_PATHS,
         "/api/openapi.json",
         "/api/docs",
         # Redeeming a reset code: the code in the body is the credential.

@@ -22,6 +22,12 @@ class GatewaySettings(ServiceSettings, frozen=True, kw_only=True):
     # tokens; the services hold the public half (ENT_USER_TOKEN_PUBLIC_KEY).
     user_token_signing_key: str
     token_ttl_s: Annotated[int, msgspec.Meta(ge=60, le=86400)] = 8 * 3600
+    # Tokens of paired mobile devices: short, because a device unpaired (or whose account's
+    # sessions ended) is stopped at its next refresh, and its last token lives this long.
+    device_token_ttl_s: Annotated[int, msgspec.Meta(ge=60, le=86400)] = 900
+    # Where a mobile client reaches the gateway, written into the pairing QR code (e.g.
+    # https://ent.example); empty: the base URL the web page's request came to.
+    pairing_public_url: Annotated[str, msgspec.Meta(pattern=r"^(https?://[^\s?#]+)?$")] = ""
     # At most between two chunks of a service's answer (or two writes of a body to it).
     upstream_timeout_s: Annotated[float, msgspec.Meta(gt=0)] = 60.0
     # The connection pool to the services (per replica), and each client's share of it.

@@ -92,10 +92,16 @@ class SignIn:
             raise NotFound("", "not_found", kit_texts.NOT_FOUND)
         return self._signed_in(await self._accounts.by_login(login))
 
-    def _signed_in(self, account: SignInAccount | None) -> SignedIn:
+    def for_account(self, account: SignInAccount | None, ttl: timedelta) -> SignedIn:
+        """A token for an account vouched for otherwise (a paired device), lasting `ttl`:
+        the same token a sign-in gives, with a lifetime of its own."""
+        return self._signed_in(account, ttl)
+
+    def _signed_in(self, account: SignInAccount | None, ttl: timedelta | None = None) -> SignedIn:
         # A departed or frozen account may not sign in (freezing also ends its sessions).
         if account is None or not account.active or account.frozen:
             raise InvalidCredentials()
+        ttl = ttl or self._ttl
         identity = Identity(
             user_id=account.user_id,
             profile=account.profile,
@@ -103,10 +109,8 @@ class SignIn:
             display_name=account.display_name,
             session_version=account.session_version,
         )
-        token = issue_token(self._signing_key, self._issuer, identity, self._ttl)
-        return SignedIn(
-            access_token=token, expires_in=int(self._ttl.total_seconds()), user=identity
-        )
+        token = issue_token(self._signing_key, self._issuer, identity, ttl)
+        return SignedIn(access_token=token, expires_in=int(ttl.total_seconds()), user=identity)
 
 
 def _security_event(outcome: str, reason: str, **fields: str) -> None:
