@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 ASYNCAPI_CHECK := contracts/asyncapi-check
 TUS_NODE := bench/tus-node
 
-.PHONY: help install system-deps run test lint typecheck contracts contracts-check bench clean
+.PHONY: help install system-deps run test lint typecheck contracts contracts-check bench clean update-scalar
 
 help:
 	@echo "make run        start broker + all services with a demo school (data in $(DATA_DIR)/)"
@@ -31,6 +31,7 @@ install: .venv/.synced
 # clamd for tests/integration/test_clamd.py, which starts its own on its own ports: when this
 # installs it, the package's own daemon and freshclam (a large download) are stopped, disabled.
 # DejaVu fonts for the school-life report cards' PDF (the container image installs them too).
+# Chromium and its driver for the web app's browser tests (tests/browser, selenium).
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 system-deps:
 	@command -v /usr/sbin/clamd >/dev/null || ( \
@@ -40,6 +41,9 @@ system-deps:
 	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || ( \
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-dejavu-core)
+	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || ( \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver)
 
 run: install
 	$(RUN) python -m ent_devstack --data-dir $(DATA_DIR)
@@ -71,6 +75,11 @@ $(ASYNCAPI_CHECK)/node_modules/.installed: $(ASYNCAPI_CHECK)/package.json $(ASYN
 # pytest exits 5 when it collected nothing: make treats that as the failure it is.
 test: lint typecheck contracts-check system-deps
 	$(RUN) pytest $(PYTEST_ARGS)
+
+# Another Scalar release for the API docs pages, from npm, hash-checked:
+#   make update-scalar VERSION=1.77.0 INTEGRITY=sha384-…
+update-scalar: install
+	$(RUN) python scripts/update_scalar.py $(VERSION) $(if $(INTEGRITY),--integrity $(INTEGRITY))
 
 bench: install $(TUS_NODE)/node_modules/.installed
 	$(RUN) python -m bench $(BENCH)

@@ -52,6 +52,7 @@ def print_welcome(stack: Stack) -> None:
     url = stack.gateway_url
     print(f"""
 ENT platform running — demo school: {SCHOOL_NAME} ({len(users)} accounts)
+  Web app:   {url}/
   Gateway:   {url}
   API docs:  {url}/api/docs   (OpenAPI: {url}/api/openapi.json)
   Logs:      {stack.data_dir / "logs"}

@@ -21,6 +21,7 @@ from ent_gateway.entrypoints.home import HomeController
 from ent_gateway.entrypoints.http import ApiController, AuthController
 from ent_gateway.entrypoints.pairing import PUBLIC_PATHS as PAIRING_PATHS
 from ent_gateway.entrypoints.pairing import PairingController, build_pairing
+from ent_gateway.entrypoints.web import PAGE_HANDLERS, STATIC_ROUTER
 from ent_gateway.settings import GatewaySettings
 
 
@@ -83,6 +84,8 @@ SERVICE = ServiceDefinition(
         PairingController,
         HomeController,
         ApiController,
+        *PAGE_HANDLERS,
+        STATIC_ROUTER,
     ],
     dependencies=dependencies,
     uses_storage=False,
