@@ -9,26 +9,17 @@ connection (an answer read halfway cannot be reused) and frees its place in the 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import httpx
 
 
-async def relayed(
-    response: httpx.Response, client_send_s: float, on_cut: Callable[[], None] = lambda: None
-) -> AsyncIterator[bytes]:
-    """`on_cut` once the answer was closed for a client that stopped reading."""
+async def relayed(response: httpx.Response, client_send_s: float) -> AsyncIterator[bytes]:
     loop = asyncio.get_running_loop()
     closing: set[asyncio.Task[None]] = set()  # a task is kept referenced until done
 
-    async def cut() -> None:
-        try:
-            await response.aclose()
-        finally:
-            on_cut()
-
     def give_up() -> None:
-        task = loop.create_task(cut())
+        task = loop.create_task(response.aclose())
         closing.add(task)
         task.add_done_callback(closing.discard)
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from ent_kit.peers import PeerUnavailable
 
 from ent_gateway.adapters.upstreams import Upstreams
 from ent_gateway.application.ports import Unreachable
@@ -36,15 +35,15 @@ class UpstreamReader:
         if base is None:
             raise Unreachable(f"no upstream {service}")
         try:
-            # The block's timeout stops waiting for it; the request itself is never
-            # cancelled (adapters/uncancelled), and ends within this timeout per step.
-            response = await self._upstreams.get(
+            response = await self._upstreams.client.get(
                 f"{base}{path}",
                 params=dict(params),
                 headers={"authorization": authorization, "accept": "application/json"},
+                # No longer than the block may take, for every step (a free pooled
+                # connection included): the block's own timeout cuts it anyway.
                 timeout=httpx.Timeout(timeout_s),
             )
-        except (httpx.TransportError, PeerUnavailable) as exc:
+        except httpx.TransportError as exc:
             raise Unreachable(f"{service}: {exc!r}") from exc
         try:
             body = response.json()

@@ -12,7 +12,6 @@ from ent_kit.peers import PeerUnavailable
 from ent_kit.telemetry import traced
 
 from ent_gateway.adapters.relay import relayed
-from ent_gateway.adapters.uncancelled import ConnectionBudget, Room, uncancelled
 from ent_gateway.application.client_limits import ClientLimits, Slot
 from ent_gateway.settings import GatewaySettings
 
@@ -76,7 +75,6 @@ class Forwarded:
     body: AsyncIterator[bytes]
     response: httpx.Response
     slot: Slot | None = None  # the client's request under way, given back by `close`
-    room: Room | None = None  # its room among all requests, given back too
 
     def is_small(self) -> bool:
         length = self.headers.get("content-length", "")
@@ -95,8 +93,6 @@ class Forwarded:
         finally:
             if self.slot is not None:
                 self.slot.release()
-            if self.room is not None:
-                self.room.give_back()
 
 
 class Upstreams:
@@ -111,11 +107,8 @@ class Upstreams:
         timeout = httpx.Timeout(
             timeout_s, connect=self.limits.connect_s, pool=self.limits.pool_wait_s
         )
-        # The budget keeps requests under httpx's limit: httpx never queues one (see
-        # adapters/uncancelled); the margin covers connections still closing.
-        self.budget = ConnectionBudget(self.limits.max_connections, self.limits.pool_wait_s)
         pool = httpx.Limits(
-            max_connections=2 * self.limits.max_connections,
+            max_connections=self.limits.max_connections,
             max_keepalive_connections=self.limits.max_keepalive,
         )
         self.client = traced(
@@ -146,13 +139,7 @@ class Upstreams:
             method, url, headers=self.forward_headers(headers), content=body
         )
         try:
-            await self.budget.take()
-        except BaseException:
-            if slot is not None:
-                slot.release()
-            raise
-        try:
-            response = await uncancelled(self._send(request), abandoned=self._close_abandoned)
+            response = await self.client.send(request, stream=True)
         except BaseException as exc:
             if slot is not None:
                 slot.release()
@@ -164,52 +151,8 @@ class Upstreams:
             for k, v in response.headers.items()
             if k.lower() not in HOP_BY_HOP | SET_BY_GATEWAY
         }
-        room = Room(self.budget)
-        body_out = relayed(response, self.limits.client_send_s, on_cut=room.give_back)
-        return Forwarded(response.status_code, kept, body_out, response, slot, room)
-
-    async def _send(self, request: httpx.Request) -> httpx.Response:
-        """The answer's head, its body still to read: its room in the budget is kept
-        until it is closed (`Forwarded.close`), given back at once if it fails."""
-        try:
-            return await self.client.send(request, stream=True)
-        except BaseException:
-            self.budget.give_back()
-            raise
-
-    async def _close_abandoned(self, sent: asyncio.Task[httpx.Response]) -> None:
-        if sent.cancelled() or sent.exception() is not None:
-            return  # `_send` gave its room back
-        try:
-            await sent.result().aclose()
-        finally:
-            self.budget.give_back()
-
-    async def get(
-        self,
-        url: str,
-        *,
-        params: Mapping[str, str | int] | None = None,
-        headers: Mapping[str, str] | None = None,
-        timeout: httpx.Timeout | None = None,
-    ) -> httpx.Response:
-        """A small answer read whole, within the budget, never cancelled halfway."""
-        await self.budget.take()
-        return await uncancelled(self._get(url, params, headers, timeout))
-
-    async def _get(
-        self,
-        url: str,
-        params: Mapping[str, str | int] | None,
-        headers: Mapping[str, str] | None,
-        timeout: httpx.Timeout | None,
-    ) -> httpx.Response:
-        try:
-            if timeout is None:
-                return await self.client.get(url, params=params, headers=headers)
-            return await self.client.get(url, params=params, headers=headers, timeout=timeout)
-        finally:
-            self.budget.give_back()
+        body_out = relayed(response, self.limits.client_send_s)
+        return Forwarded(response.status_code, kept, body_out, response, slot)
 
     async def openapi_documents(self) -> dict[str, dict[str, Any]]:
         """Each service's OpenAPI document, by service name; a service that is down is left
@@ -220,7 +163,7 @@ class Upstreams:
 
     async def _openapi(self, service: str) -> dict[str, Any] | None:
         try:
-            response = await self.get(f"{self.urls[service]}/schema/openapi.json")
+            response = await self.client.get(f"{self.urls[service]}/schema/openapi.json")
             response.raise_for_status()
         except httpx.HTTPError:
             return None
