@@ -22,7 +22,8 @@ from ent_contracts.directory_api import (
     PairingRedemption,
 )
 from ent_directory.application.devices import DEVICE_SECRETS
-from ent_directory.application.pairing import PAIRING_CODES, secret_hash
+from ent_directory.application.one_time_codes import code_hash
+from ent_directory.application.pairing import PAIRING_CODES
 from ent_directory.domain.demo_school import SCHOOL_ID, demo_users
 from ent_directory.domain.devices import MAX_LIVE_CODES
 from ent_directory.service import SERVICE, pairing
@@ -187,10 +188,10 @@ async def test_expired_codes_are_purged_and_live_ones_kept(directory: Directory)
     documents = directory.runtime.storage.documents
     now = pairing(directory.runtime)
     await now.purge_expired()
-    assert await documents.get(PAIRING_CODES, secret_hash(code)) is not None
+    assert await documents.get(PAIRING_CODES, code_hash(code)) is not None
     later = datetime.now(UTC) + timedelta(seconds=121)
     assert await pairing(directory.runtime, clock=lambda: later).purge_expired() >= 1
-    assert await documents.get(PAIRING_CODES, secret_hash(code)) is None
+    assert await documents.get(PAIRING_CODES, code_hash(code)) is None
 
 
 async def test_the_code_ttl_is_a_setting(tmp_path: Any) -> None:
@@ -215,19 +216,19 @@ async def test_codes_are_few_alive_and_stored_only_hashed(directory: Directory) 
     documents = directory.runtime.storage.documents
     query = Query(where={"user_id": USERS[login].user_id})
     stored = {doc["id"] async for doc in find_all(documents, PAIRING_CODES, query)}
-    assert stored == {secret_hash(c) for c in codes[1:]}  # the oldest stopped working
+    assert stored == {code_hash(c) for c in codes[1:]}  # the oldest stopped working
     assert refusal(await redeem(directory.client, codes[0])) == ("code", "invalid_code")
     device = (await redeem(directory.client, codes[-1])).json()
     secret_doc = await documents.get(DEVICE_SECRETS, device["device_id"])
     assert secret_doc is not None
-    assert secret_doc["hash"] == secret_hash(device["device_secret"])
+    assert secret_doc["hash"] == code_hash(device["device_secret"])
 
     # The events tell who paired what, never a code or a secret.
     log = await directory.runtime.storage.events.read_all(0, limit=100_000)
     pairing_events = [e for e in log if e.envelope.type.startswith("directory.Device")]
     assert pairing_events
     raw = b"".join(msgspec.json.encode(e.envelope) for e in log)
-    for secret in [*codes, device["device_secret"], secret_hash(device["device_secret"])]:
+    for secret in [*codes, device["device_secret"], code_hash(device["device_secret"])]:
         assert secret.encode() not in raw
 
 

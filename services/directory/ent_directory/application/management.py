@@ -27,6 +27,13 @@ def require_service(caller: Identity) -> None:
         raise Forbidden("", "forbidden", texts.RESERVED_TO_SERVICES)
 
 
+def require_person(caller: Identity) -> str:
+    """The caller's user id, when the caller is a person's account (not a service)."""
+    if caller.is_service:
+        raise Forbidden("", "accounts_only", texts.ACCOUNTS_ONLY)
+    return caller.user_id
+
+
 class Management:
     def __init__(self, people: ReachabilityService) -> None:
         self._people = people

@@ -4,15 +4,11 @@ with a secret; the device's secret gets it fresh short-lived tokens until its ow
 unpairs it, or the account's sessions end (a freeze, a new password, "sign out
 everywhere": the device carries the session version it was paired under).
 
-Codes and secrets are shown once and stored only as their SHA-256 (256 random bits need no
-slow hash: nobody can guess them back), never logged or put in an event. A code works
-once: it is deleted in the transaction that reads it."""
+Codes and secrets are kept as `one_time_codes` says; a code works once."""
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,7 +22,7 @@ from ent_contracts.directory_api import (
 )
 from ent_kit.aggregate import new_event_id
 from ent_kit.auth import Identity
-from ent_kit.errors import Conflict, Forbidden, NotFound, Refused, Unauthenticated
+from ent_kit.errors import Conflict, NotFound, Refused, Unauthenticated
 from ent_kit.logging import get_logger
 from ent_kit.projections import LocalProjector
 from ent_kit.repository import Repository
@@ -36,13 +32,13 @@ from ent_kit.storage import DocumentStore, Query, Range
 from ent_directory import texts
 from ent_directory.application.credentials import sign_in_answer
 from ent_directory.application.devices import DEVICE_SECRETS, DEVICES, DeviceView
-from ent_directory.application.management import require_service
+from ent_directory.application.management import require_person, require_service
+from ent_directory.application.one_time_codes import code_hash, has_expired, new_code, spend
 from ent_directory.application.projections import USERS
 from ent_directory.domain.devices import MAX_DEVICES, MAX_LIVE_CODES, Device, device_name
 
 PAIRING_CODES = "pairing_codes"
 PURGE_INTERVAL_S = 3600.0  # codes nobody redeemed: gone within the hour after they expire
-SECRET_BYTES = 32  # 256 bits, url-safe: a code fits a QR code, a secret a header
 log = get_logger("ent.directory.pairing")
 
 
@@ -51,10 +47,6 @@ class PairingCode(msgspec.Struct, frozen=True, kw_only=True):
 
     code: str
     expires_at: datetime
-
-
-def secret_hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 class InvalidDevice(Unauthenticated):
@@ -83,12 +75,12 @@ class Pairing:
     async def issue_code(self, caller: Identity) -> PairingCode:
         """A new one-time code for the caller's account; beyond MAX_LIVE_CODES alive, the
         oldest stops working. Refused while the account has MAX_DEVICES paired."""
-        user_id = _person(caller)
+        user_id = require_person(caller)
         if len(await self._paired(user_id, caller.session_version)) >= MAX_DEVICES:
             message = texts.TOO_MANY_DEVICES.format(max=MAX_DEVICES)
             raise Conflict("", "too_many_devices", message, max=MAX_DEVICES)
         now = self._clock()
-        code = secrets.token_urlsafe(SECRET_BYTES)
+        code = new_code()
         expires_at = now + self._code_ttl
         async with self._documents.transaction() as tx:
             page = await tx.find(PAIRING_CODES, Query(where={"user_id": user_id}, limit=100))
@@ -102,7 +94,7 @@ class Pairing:
                     await tx.delete(PAIRING_CODES, stale["id"])
             await tx.put(
                 PAIRING_CODES,
-                secret_hash(code),
+                code_hash(code),
                 {
                     "user_id": user_id,
                     "expires_at": expires_at.isoformat(),
@@ -119,22 +111,17 @@ class Pairing:
         `expired_code`."""
         require_service(caller)
         name = device_name(redemption.device_name)  # before the code is spent
-        key = secret_hash(redemption.code)
-        async with self._documents.transaction() as tx:
-            found = await tx.get(PAIRING_CODES, key)
-            # Deleted in the transaction that read it: two redemptions at once cannot
-            # both find it.
-            spent = found is not None and await tx.delete(PAIRING_CODES, key)
-        if found is None or not spent:
+        found = await spend(self._documents, PAIRING_CODES, redemption.code)
+        if found is None:
             raise Refused("code", "invalid_code", texts.PAIRING_CODE_INVALID)
-        if datetime.fromisoformat(found["expires_at"]) <= self._clock():
+        if has_expired(found, self._clock()):
             raise Refused("code", "expired_code", texts.PAIRING_CODE_EXPIRED)
         user = await self._signs_in(found["user_id"], int(found["session_version"]))
         if user is None:
             raise Refused("code", "invalid_code", texts.PAIRING_CODE_INVALID)
         account = await sign_in_answer(self._documents, user)
         device_id = new_event_id()
-        secret = secrets.token_urlsafe(SECRET_BYTES)
+        secret = new_code()
         now = self._clock()
         # The secret first: a device listed is one that works (a crash in between leaves
         # a secret no device document backs, refused at its first use).
@@ -143,7 +130,7 @@ class Pairing:
                 DEVICE_SECRETS,
                 device_id,
                 {
-                    "hash": secret_hash(secret),
+                    "hash": code_hash(secret),
                     "user_id": user["id"],
                     "last_used_at": now.isoformat(),
                 },
@@ -162,7 +149,7 @@ class Pairing:
         """The gateway's (services only): the account a paired device signs in as."""
         require_service(caller)
         stored = await self._documents.get(DEVICE_SECRETS, credentials.device_id)
-        wanted = secret_hash(credentials.device_secret)
+        wanted = code_hash(credentials.device_secret)
         if stored is None or not hmac.compare_digest(str(stored["hash"]), wanted):
             raise InvalidDevice()
         device = await self._documents.get(DEVICES, credentials.device_id)
@@ -181,7 +168,7 @@ class Pairing:
 
     async def devices(self, caller: Identity) -> list[DeviceView]:
         """The caller's paired devices, most recently paired first."""
-        user_id = _person(caller)
+        user_id = require_person(caller)
         paired = await self._paired(user_id, caller.session_version)
         used = await self._documents.get_many(DEVICE_SECRETS, [d["id"] for d in paired])
         return [
@@ -197,7 +184,7 @@ class Pairing:
     async def revoke(self, caller: Identity, device_id: str) -> None:
         """Unpair one of the caller's devices: its next refresh is refused. Someone
         else's and an unknown one answer alike (404)."""
-        user_id = _person(caller)
+        user_id = require_person(caller)
         try:
             saved = await self._devices.update(device_id, lambda d: d.revoke(user_id), caller.actor)
         except NotFound:
@@ -238,9 +225,3 @@ class Pairing:
 
 def _when(value: Any) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) else None
-
-
-def _person(caller: Identity) -> str:
-    if caller.is_service:
-        raise Forbidden("", "accounts_only", texts.ACCOUNTS_ONLY)
-    return caller.user_id

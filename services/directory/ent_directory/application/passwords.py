@@ -3,21 +3,18 @@ everywhere; the school's direction gives a forgetful one a reset code, which set
 password once. Each ends the account's sessions (`SessionsEnded`): every token issued
 before is refused by every service within seconds.
 
-A reset code is shown once, to whoever asked for it, and never stored, logged or put in an
-event: the store keeps its SHA-256 (a 256-bit random code needs no slow hash: nobody can
-guess it back), with whom it is for and until when it works."""
+A reset code is kept as `one_time_codes` says, with whom it is for and until when it
+works."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import msgspec
 from ent_contracts.directory import SessionsEndReason
 from ent_kit.auth import Identity
-from ent_kit.errors import Forbidden, Refused
+from ent_kit.errors import Refused
 from ent_kit.logging import get_logger
 from ent_kit.projections import LocalProjector
 from ent_kit.sessions import StoredSessions
@@ -26,12 +23,12 @@ from ent_kit.storage import DocumentStore, Query
 from ent_directory import texts
 from ent_directory.application.commands import DirectoryCommands
 from ent_directory.application.credentials import CREDENTIALS, Credentials, check_strength
-from ent_directory.application.management import Management
+from ent_directory.application.management import Management, require_person
+from ent_directory.application.one_time_codes import code_hash, has_expired, new_code, spend
 from ent_directory.application.password_guesses import PasswordGuesses
 from ent_directory.application.projections import USERS
 
 RESETS = "password_resets"
-CODE_BYTES = 32
 log = get_logger("ent.directory.passwords")
 
 
@@ -51,10 +48,6 @@ class ResetCode(msgspec.Struct, frozen=True, kw_only=True):
     user_id: str
     token: str
     expires_at: datetime
-
-
-def code_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class Passwords:
@@ -82,7 +75,7 @@ class Passwords:
 
     async def change(self, caller: Identity, change: PasswordChange) -> None:
         """The signed-in user's new password; their current one proves it is them."""
-        user_id = _person(caller)
+        user_id = require_person(caller)
         check_strength(change.new_password, "new_password")
         if change.new_password == change.current_password:
             raise Refused("new_password", "unchanged", texts.SAME_PASSWORD)
@@ -95,7 +88,7 @@ class Passwords:
 
     async def sign_out_everywhere(self, caller: Identity) -> None:
         """Every token of the caller's account ends, this one too."""
-        await self._end_sessions(_person(caller), "signed_out_everywhere", caller)
+        await self._end_sessions(require_person(caller), "signed_out_everywhere", caller)
 
     async def issue_reset(self, caller: Identity, user_id: str) -> ResetCode:
         """A new single-use code for an account the caller manages (its school's
@@ -103,7 +96,7 @@ class Passwords:
         await self._management.user(caller, user_id)
         if await self._documents.get(CREDENTIALS, user_id) is None:
             raise Refused("user_id", "no_local_account", texts.NO_LOCAL_ACCOUNT)
-        token = secrets.token_urlsafe(CODE_BYTES)
+        token = new_code()
         expires_at = self._clock() + self._reset_ttl
         async with self._documents.transaction() as tx:
             await tx.delete_matching(RESETS, Query(where={"user_id": user_id}))
@@ -119,15 +112,10 @@ class Passwords:
         """The code's account gets `password`; the code is spent whatever follows. An
         unknown, spent, or departed account's code is `invalid`; a late one `expired`."""
         check_strength(redemption.password, "password")  # before the code is spent
-        key = code_hash(redemption.token)
-        async with self._documents.transaction() as tx:
-            reset = await tx.get(RESETS, key)
-            # Deleted here, in the transaction that read it: two redemptions at once
-            # cannot both find it.
-            spent = reset is not None and await tx.delete(RESETS, key)
-        if reset is None or not spent:
+        reset = await spend(self._documents, RESETS, redemption.token)
+        if reset is None:
             raise Refused("token", "invalid_token", texts.RESET_TOKEN_INVALID)
-        if datetime.fromisoformat(reset["expires_at"]) <= self._clock():
+        if has_expired(reset, self._clock()):
             raise Refused("token", "expired_token", texts.RESET_TOKEN_EXPIRED)
         user_id = reset["user_id"]
         user = await self._documents.get(USERS, user_id)
@@ -153,9 +141,3 @@ class Passwords:
         if self._gate is not None:
             self._gate.forget(user_id)
         log.info("sessions ended", user_id=user_id, reason=reason)
-
-
-def _person(caller: Identity) -> str:
-    if caller.is_service:
-        raise Forbidden("", "accounts_only", texts.ACCOUNTS_ONLY)
-    return caller.user_id
