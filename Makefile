@@ -74,7 +74,7 @@ $(ASYNCAPI_CHECK)/node_modules/.installed: $(ASYNCAPI_CHECK)/package.json $(ASYN
 
 # pytest exits 5 when it collected nothing: make treats that as the failure it is.
 test: lint typecheck contracts-check system-deps
-	$(RUN) pytest $(PYTEST_ARGS)
+	$(RUN) pytest --durations=15 $(PYTEST_ARGS)
 
 # Another Scalar release for the API docs pages, from npm, hash-checked:
 #   make update-scalar VERSION=1.77.0 INTEGRITY=sha384-…
