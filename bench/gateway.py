@@ -205,7 +205,8 @@ async def run() -> None:
         stack = Stack(Path(tmp), Ports.free(), extra_env=ENV, say=lambda _: None)
         await asyncio.to_thread(stack.start, 180.0)
         try:
-            limits = httpx.Limits(max_connections=2 * USERS, max_keepalive_connections=2 * USERS)
+            # Idle connections dropped before the gateway's server would (uvicorn: 5 s).
+            limits = httpx.Limits(max_connections=2 * USERS, keepalive_expiry=2.0)
             async with httpx.AsyncClient(
                 base_url=stack.gateway_url, timeout=60.0, limits=limits
             ) as client:

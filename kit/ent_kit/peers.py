@@ -16,8 +16,8 @@ import httpx
 import msgspec
 
 from ent_kit import keys
+from ent_kit.http_client import http_client
 from ent_kit.settings import ServiceSettings, SettingsError, env_name
-from ent_kit.telemetry import traced
 from ent_kit.tokens import issue_service_token
 
 TOKEN_TTL = timedelta(minutes=1)
@@ -67,9 +67,7 @@ class PeerClient:
         self._key = keys.private_key(settings.service_signing_key)
         self._callee = callee
         self._scope = scope
-        self._client = traced(
-            httpx.AsyncClient(timeout=httpx.Timeout(timeout_s, connect=3.0), transport=transport)
-        )
+        self._client = http_client(httpx.Timeout(timeout_s, connect=3.0), transport=transport)
 
     def _headers(self, scope: str) -> dict[str, str]:
         token = issue_service_token(self._key, self._caller, self._callee, scope, TOKEN_TTL)

@@ -168,3 +168,31 @@ def test_the_client_is_the_signed_in_user_else_the_address() -> None:
 
 
 __all__ = ["httpx"]
+
+
+async def test_requests_cancelled_while_they_wait_for_a_connection_give_their_place_back(
+    service: SlowService,
+) -> None:
+    """A home block's timeout or a client gone cancels the call, sometimes just as the pool
+    hands it a connection: httpcore's pool then kept that connection taken for good
+    (encode/httpcore#1093), and after enough of them the gateway answered nothing."""
+    limits = PoolLimits(max_connections=4, pool_wait_s=2)
+    upstreams = Upstreams({"locker": service.url}, 30, limits)
+    try:
+        for round_ in range(300):
+            calls = [
+                asyncio.create_task(upstreams.forward("GET", f"{service.url}/fast", {}, None))
+                for _ in range(12)
+            ]
+            await asyncio.sleep(0.0005 * (round_ % 20))  # cut at every step of a call
+            for call in calls:
+                call.cancel()
+            for outcome in await asyncio.gather(*calls, return_exceptions=True):
+                if isinstance(outcome, Forwarded):
+                    await outcome.close()
+        answers = [
+            await upstreams.forward("GET", f"{service.url}/fast", {}, None) for _ in range(4)
+        ]
+        assert [await read_all(answer) for answer in answers] == [b"fast"] * 4
+    finally:
+        await upstreams.close()

@@ -34,7 +34,7 @@ class GatewaySettings(ServiceSettings, frozen=True, kw_only=True):
     upstream_connect_timeout_s: Annotated[float, msgspec.Meta(gt=0)] = 5.0
     upstream_pool_wait_s: Annotated[float, msgspec.Meta(gt=0)] = 10.0  # then 503
     upstream_max_connections: Annotated[int, msgspec.Meta(ge=1)] = 200
-    upstream_max_keepalive: Annotated[int, msgspec.Meta(ge=0)] = 50
+    upstream_keepalive_s: Annotated[float, msgspec.Meta(gt=0)] = 2.0  # below the services' 5 s
     # A client that has not taken a chunk of an answer within this loses its connection
     # to the service (a slow reader cannot hold one of the pool for ever).
     client_send_timeout_s: Annotated[float, msgspec.Meta(gt=0)] = 60.0

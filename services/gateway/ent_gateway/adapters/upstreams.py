@@ -1,4 +1,5 @@
-"""HTTP client to the services behind the gateway, carrying the trace context."""
+"""HTTP client to the services behind the gateway, carrying the trace context (the kit's
+`http_client`: aiohttp's pool under httpx's API)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from ent_kit.http_client import KEEPALIVE_S, http_client
 from ent_kit.peers import PeerUnavailable
-from ent_kit.telemetry import traced
 
 from ent_gateway.adapters.relay import relayed
 from ent_gateway.application.client_limits import ClientLimits, Slot
@@ -42,7 +43,7 @@ class PoolLimits:
     connect_s: float = 5.0  # fails fast when a service is down
     pool_wait_s: float = 10.0  # for a free connection, then 503
     max_connections: int = 200
-    max_keepalive: int = 50
+    keepalive_s: float = KEEPALIVE_S
     # A client must take each chunk of an answer within this, or its connection to the
     # service is closed: a slow reader does not hold one of the pool for ever.
     client_send_s: float = 60.0
@@ -54,7 +55,7 @@ def pool_limits(settings: GatewaySettings) -> PoolLimits:
         connect_s=settings.upstream_connect_timeout_s,
         pool_wait_s=settings.upstream_pool_wait_s,
         max_connections=settings.upstream_max_connections,
-        max_keepalive=settings.upstream_max_keepalive,
+        keepalive_s=settings.upstream_keepalive_s,
         client_send_s=settings.client_send_timeout_s,
         max_concurrent_per_client=settings.max_concurrent_per_client,
     )
@@ -109,11 +110,9 @@ class Upstreams:
         )
         pool = httpx.Limits(
             max_connections=self.limits.max_connections,
-            max_keepalive_connections=self.limits.max_keepalive,
+            keepalive_expiry=self.limits.keepalive_s,
         )
-        self.client = traced(
-            httpx.AsyncClient(timeout=timeout, limits=pool, follow_redirects=False)
-        )
+        self.client = http_client(timeout, limits=pool)
 
     def url(self, service: str) -> str | None:
         return self.urls.get(service)

@@ -12,8 +12,8 @@ from urllib.parse import quote, unquote
 import httpx
 from ent_kit.blobs import IncomingFile
 from ent_kit.errors import NotFound
+from ent_kit.http_client import http_client
 from ent_kit.peers import PeerUnavailable
-from ent_kit.telemetry import traced
 
 from ent_mail import texts
 
@@ -36,9 +36,7 @@ class LockerWorkspace:
     ) -> None:
         self._base_url = base_url.rstrip("/")
         # The read timeout bounds each wait for a piece of the body, not the whole download.
-        self._client = traced(
-            httpx.AsyncClient(timeout=httpx.Timeout(timeout_s, connect=3.0), transport=transport)
-        )
+        self._client = http_client(httpx.Timeout(timeout_s, connect=3.0), transport=transport)
 
     @asynccontextmanager
     async def open(self, item_id: str, authorization: str) -> AsyncIterator[IncomingFile]:

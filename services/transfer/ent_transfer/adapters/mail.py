@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from ent_kit.http_client import http_client
 from ent_kit.peers import PeerUnavailable
-from ent_kit.telemetry import traced
 
 from ent_transfer.application.ports import MailAnswer
 
@@ -24,9 +24,7 @@ class MailMessages:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._url = base_url.rstrip("/") + SEND_PATH
-        self._client = traced(
-            httpx.AsyncClient(timeout=httpx.Timeout(timeout_s, connect=3.0), transport=transport)
-        )
+        self._client = http_client(httpx.Timeout(timeout_s, connect=3.0), transport=transport)
 
     async def send(
         self, authorization: str, to: list[str], subject: str, body_html: str
