@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ent_directory.domain.demo_school import SCHOOL_ID as DEMO_SCHOOL_ID
+from ent_directory.domain.demo_school import demo_users
 from ent_directory.service import SERVICE
 from ent_directory.settings import DirectorySettings
 from ent_kit.auth import Identity
@@ -27,8 +29,7 @@ from opentelemetry.sdk.trace import TracerProvider
 Client = AsyncTestClient[Any]
 
 
-@asynccontextmanager
-async def running_directory(store: Path, *, demo_seed: bool = False) -> AsyncIterator[Client]:
+def directory_runtime(store: Path, *, demo_seed: bool = False) -> Runtime:
     """The directory service on the SQLite file `store`, without broker or blobs."""
     definition = dataclasses.replace(SERVICE, uses_broker=False, uses_blobs=False)
     settings = DirectorySettings(
@@ -37,9 +38,13 @@ async def running_directory(store: Path, *, demo_seed: bool = False) -> AsyncIte
         store_url=f"sqlite://{store}",
         demo_seed=demo_seed,
     )
-    runtime = Runtime(definition, settings, TracerProvider())
-    async with AsyncTestClient(create_app(runtime)) as test_client:
-        yield test_client
+    return Runtime(definition, settings, TracerProvider())
+
+
+@asynccontextmanager
+async def running_directory(store: Path, *, demo_seed: bool = False) -> AsyncIterator[Client]:
+    async with AsyncTestClient(create_app(directory_runtime(store, demo_seed=demo_seed))) as c:
+        yield c
 
 
 @pytest.fixture
@@ -57,3 +62,34 @@ def bearer(identity: Identity) -> dict[str, str]:
 def service_bearer(caller: str, callee: str, scope: str) -> dict[str, str]:
     """A service token as `caller` signs it, for `scope` on `callee`."""
     return {"authorization": f"Bearer {TEST_KEYS.service_token(caller, callee, scope)}"}
+
+
+@dataclasses.dataclass
+class SeededDirectory:
+    """The directory on the demo school, with its runtime (store, signal) for the tests
+    that look behind the API."""
+
+    client: Client
+    runtime: Runtime
+
+
+@asynccontextmanager
+async def seeded_directory(store: Path) -> AsyncIterator[SeededDirectory]:
+    runtime = directory_runtime(store, demo_seed=True)
+    async with AsyncTestClient(create_app(runtime)) as test_client:
+        yield SeededDirectory(test_client, runtime)
+
+
+DEMO_USERS = {u.login: u for u in demo_users()}
+
+
+def as_demo_user(login: str, session_version: int = 0) -> dict[str, str]:
+    """A demo account's bearer token, under the given session version."""
+    user = DEMO_USERS[login]
+    identity = Identity(
+        user_id=user.user_id,
+        profile=user.profile,
+        school_id=DEMO_SCHOOL_ID,
+        session_version=session_version,
+    )
+    return {"authorization": f"Bearer {TEST_KEYS.user_token(identity)}"}

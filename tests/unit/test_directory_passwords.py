@@ -6,7 +6,6 @@ Each test works on accounts of its own: the seeded school is shared by the modul
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -14,27 +13,20 @@ from typing import Any
 
 import msgspec
 import pytest
+from directory_fixtures import DEMO_USERS, Client, SeededDirectory, as_demo_user, seeded_directory
 from ent_contracts.directory_api import SIGN_IN_PATH, PasswordCheck, SignInAccount
 from ent_directory import texts
 from ent_directory.application.credentials import MIN_PASSWORD_LENGTH
 from ent_directory.application.passwords import RESETS, ResetRedemption
-from ent_directory.domain.demo_school import DEMO_PASSWORD, SCHOOL_ID, demo_users
-from ent_directory.service import SERVICE, passwords
-from ent_directory.settings import DirectorySettings
-from ent_kit.auth import Identity
+from ent_directory.domain.demo_school import DEMO_PASSWORD
+from ent_directory.service import passwords
 from ent_kit.errors import Refused
-from ent_kit.http import create_app
-from ent_kit.runtime import Runtime
 from ent_kit.scopes import DIRECTORY_SIGN_IN
 from ent_kit.storage import Query, find_all
 from kit_fixtures import TEST_KEYS
-from litestar.testing import AsyncTestClient
-from opentelemetry.sdk.trace import TracerProvider
 from structlog.testing import capture_logs
 
-Client = AsyncTestClient[Any]
-USERS = {u.login: u for u in demo_users()}
-STUDENTS = [u for u in USERS.values() if u.profile == "student"]
+STUDENTS = [u for u in DEMO_USERS.values() if u.profile == "student"]
 DIRECTOR = "claire.directrice"
 NEW_PASSWORD = "un-nouveau-mot-de-passe"
 GATEWAY = {
@@ -42,42 +34,16 @@ GATEWAY = {
 }
 
 
-@dataclasses.dataclass
-class Directory:
-    client: Client
-    runtime: Runtime
-
-
 @pytest.fixture(scope="module")
-async def directory(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Directory]:
-    """The directory on the seeded demo school, without broker or blobs."""
+async def directory(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[SeededDirectory]:
     store = tmp_path_factory.mktemp("directory-passwords") / "store.db"
-    definition = dataclasses.replace(SERVICE, uses_broker=False, uses_blobs=False)
-    settings = DirectorySettings(
-        service_name="directory",
-        store_url=f"sqlite://{store}",
-        demo_seed=True,
-        **TEST_KEYS.settings("directory"),
-    )
-    runtime = Runtime(definition, settings, TracerProvider())
-    async with AsyncTestClient(create_app(runtime)) as client:
-        yield Directory(client, runtime)
+    async with seeded_directory(store) as seeded:
+        yield seeded
 
 
 @pytest.fixture
-def client(directory: Directory) -> Client:
+def client(directory: SeededDirectory) -> Client:
     return directory.client
-
-
-def as_user(login: str, session_version: int = 0) -> dict[str, str]:
-    user = USERS[login]
-    identity = Identity(
-        user_id=user.user_id,
-        profile=user.profile,
-        school_id=SCHOOL_ID,
-        session_version=session_version,
-    )
-    return {"authorization": f"Bearer {TEST_KEYS.user_token(identity)}"}
 
 
 async def sign_in(client: Client, login: str, password: str) -> SignInAccount | None:
@@ -109,29 +75,29 @@ async def test_a_new_password_ends_my_sessions_and_replaces_the_old(client: Clie
     same = {"current_password": DEMO_PASSWORD, "new_password": DEMO_PASSWORD}
     missing = {"new_password": NEW_PASSWORD}
 
-    assert refusal(await client.post(url, headers=as_user(login), json=short)) == (
+    assert refusal(await client.post(url, headers=as_demo_user(login), json=short)) == (
         "new_password",
         "too_short",
     )
-    assert refusal(await client.post(url, headers=as_user(login), json=wrong)) == (
+    assert refusal(await client.post(url, headers=as_demo_user(login), json=wrong)) == (
         "current_password",
         "wrong_password",
     )
-    assert refusal(await client.post(url, headers=as_user(login), json=same)) == (
+    assert refusal(await client.post(url, headers=as_demo_user(login), json=same)) == (
         "new_password",
         "unchanged",
     )
-    assert (await client.post(url, headers=as_user(login), json=missing)).status_code == 400
+    assert (await client.post(url, headers=as_demo_user(login), json=missing)).status_code == 400
     good = {"current_password": DEMO_PASSWORD, "new_password": NEW_PASSWORD}
-    assert (await client.post(url, headers=as_user(login), json=good)).status_code == 204
+    assert (await client.post(url, headers=as_demo_user(login), json=good)).status_code == 204
 
     assert await sign_in(client, login, DEMO_PASSWORD) is None
     account = await sign_in(client, login, NEW_PASSWORD)
     assert account is not None
     assert account.session_version == 1
     # The token I changed it with is over; the one signed in since holds.
-    assert (await client.get("/directory/me", headers=as_user(login))).status_code == 401
-    assert (await client.get("/directory/me", headers=as_user(login, 1))).status_code == 200
+    assert (await client.get("/directory/me", headers=as_demo_user(login))).status_code == 401
+    assert (await client.get("/directory/me", headers=as_demo_user(login, 1))).status_code == 200
 
 
 async def test_guessing_my_current_password_is_stopped_after_five(client: Client) -> None:
@@ -142,9 +108,9 @@ async def test_guessing_my_current_password_is_stopped_after_five(client: Client
     good = {"current_password": DEMO_PASSWORD, "new_password": NEW_PASSWORD}
 
     for _ in range(5):
-        answer = await client.post(url, headers=as_user(login), json=wrong)
+        answer = await client.post(url, headers=as_demo_user(login), json=wrong)
         assert refusal(answer) == ("current_password", "wrong_password")
-    stopped = await client.post(url, headers=as_user(login), json=good)
+    stopped = await client.post(url, headers=as_demo_user(login), json=good)
 
     assert refusal(stopped, 429) == ("", "too_many_attempts")
     assert 0 < int(stopped.headers["retry-after"]) <= 15 * 60
@@ -162,15 +128,15 @@ async def test_a_service_has_no_password_to_change(client: Client) -> None:
 
 async def test_signing_out_everywhere_ends_every_token_of_mine_only(client: Client) -> None:
     me, other = STUDENTS[1].login, STUDENTS[2].login
-    response = await client.post("/directory/me/sign-out-everywhere", headers=as_user(me))
+    response = await client.post("/directory/me/sign-out-everywhere", headers=as_demo_user(me))
     assert response.status_code == 204, response.text
 
-    assert (await client.get("/directory/me", headers=as_user(me))).status_code == 401
-    assert (await client.get("/directory/me", headers=as_user(other))).status_code == 200
+    assert (await client.get("/directory/me", headers=as_demo_user(me))).status_code == 401
+    assert (await client.get("/directory/me", headers=as_demo_user(other))).status_code == 200
     account = await sign_in(client, me, DEMO_PASSWORD)
     assert account is not None
     assert account.session_version == 1
-    assert (await client.get("/directory/me", headers=as_user(me, 1))).status_code == 200
+    assert (await client.get("/directory/me", headers=as_demo_user(me, 1))).status_code == 200
 
 
 # --- frozen accounts -----------------------------------------------------------------------
@@ -178,16 +144,16 @@ async def test_signing_out_everywhere_ends_every_token_of_mine_only(client: Clie
 
 async def test_a_frozen_account_may_not_sign_in_and_its_tokens_end(client: Client) -> None:
     login = "prof.svt"
-    user_id = USERS[login].user_id
+    user_id = DEMO_USERS[login].user_id
     url = f"/directory/users/{user_id}"
-    frozen = await client.post(f"{url}/freeze", headers=as_user(DIRECTOR))
+    frozen = await client.post(f"{url}/freeze", headers=as_demo_user(DIRECTOR))
     assert frozen.status_code == 200, frozen.text
 
     # Refused like a wrong password: nothing tells the account exists.
     assert await sign_in(client, login, DEMO_PASSWORD) is None
-    assert (await client.get("/directory/me", headers=as_user(login))).status_code == 401
+    assert (await client.get("/directory/me", headers=as_demo_user(login))).status_code == 401
 
-    assert (await client.post(f"{url}/unfreeze", headers=as_user(DIRECTOR))).status_code == 200
+    assert (await client.post(f"{url}/unfreeze", headers=as_demo_user(DIRECTOR))).status_code == 200
     account = await sign_in(client, login, DEMO_PASSWORD)
     assert account is not None
     assert account.session_version == 1
@@ -198,7 +164,7 @@ async def test_a_frozen_account_may_not_sign_in_and_its_tokens_end(client: Clien
 
 async def issue(client: Client, login: str, by: str = DIRECTOR) -> Any:
     return await client.post(
-        f"/directory/users/{USERS[login].user_id}/password-reset", headers=as_user(by)
+        f"/directory/users/{DEMO_USERS[login].user_id}/password-reset", headers=as_demo_user(by)
     )
 
 
@@ -209,13 +175,13 @@ async def redeem(client: Client, token: str, password: str = NEW_PASSWORD) -> An
     )
 
 
-async def test_a_reset_code_sets_a_password_once(directory: Directory) -> None:
+async def test_a_reset_code_sets_a_password_once(directory: SeededDirectory) -> None:
     client, login = directory.client, STUDENTS[3].login
     with capture_logs() as logs:
         issued = await issue(client, login)
         assert issued.status_code == 201, issued.text
         token = issued.json()["token"]
-        assert issued.json()["user_id"] == USERS[login].user_id
+        assert issued.json()["user_id"] == DEMO_USERS[login].user_id
 
         # A password too short is refused before the code is spent.
         assert refusal(await redeem(client, token, "court")) == ("password", "too_short")
@@ -229,7 +195,7 @@ async def test_a_reset_code_sets_a_password_once(directory: Directory) -> None:
     assert account is not None
     assert account.session_version == 1
     assert await sign_in(client, login, DEMO_PASSWORD) is None
-    assert (await client.get("/directory/me", headers=as_user(login))).status_code == 401
+    assert (await client.get("/directory/me", headers=as_demo_user(login))).status_code == 401
 
     # Shown once, kept nowhere: its hash is the key, and no log line nor event holds it.
     assert logs
@@ -241,13 +207,13 @@ async def test_a_reset_code_sets_a_password_once(directory: Directory) -> None:
         e.envelope.payload["reason"]
         for e in events
         if e.envelope.type == "directory.SessionsEnded"
-        and e.envelope.aggregate_id == USERS[login].user_id
+        and e.envelope.aggregate_id == DEMO_USERS[login].user_id
     ]
     assert reasons == ["password_reset"]
 
 
 async def test_a_reset_code_is_stored_as_its_hash_and_replaced_by_the_next(
-    directory: Directory,
+    directory: SeededDirectory,
 ) -> None:
     client, login = directory.client, STUDENTS[4].login
     first = (await issue(client, login)).json()["token"]
@@ -255,7 +221,7 @@ async def test_a_reset_code_is_stored_as_its_hash_and_replaced_by_the_next(
     documents = directory.runtime.storage.documents
 
     stored = [doc async for doc in find_all(documents, RESETS, Query())]
-    mine = [doc for doc in stored if doc["user_id"] == USERS[login].user_id]
+    mine = [doc for doc in stored if doc["user_id"] == DEMO_USERS[login].user_id]
     assert [doc["id"] for doc in mine] == [hashlib.sha256(second.encode()).hexdigest()]
     assert first not in repr(stored)
     assert second not in repr(stored)
@@ -263,7 +229,7 @@ async def test_a_reset_code_is_stored_as_its_hash_and_replaced_by_the_next(
     assert (await redeem(client, second)).status_code == 204
 
 
-async def test_an_expired_reset_code_is_refused_and_spent(directory: Directory) -> None:
+async def test_an_expired_reset_code_is_refused_and_spent(directory: SeededDirectory) -> None:
     client, login = directory.client, STUDENTS[5].login
     token = (await issue(client, login)).json()["token"]
     later = datetime.now(UTC) + timedelta(minutes=31)
@@ -287,7 +253,7 @@ async def test_only_the_school_direction_gives_reset_codes(client: Client) -> No
         "reserved_to_direction",
     )
     unknown = await client.post(
-        "/directory/users/nobody-here/password-reset", headers=as_user(DIRECTOR)
+        "/directory/users/nobody-here/password-reset", headers=as_demo_user(DIRECTOR)
     )
     assert refusal(unknown, 404) == ("", "user_not_found")
     anonymous = await client.post(f"/directory/users/{STUDENTS[6].user_id}/password-reset")

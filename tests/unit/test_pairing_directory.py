@@ -14,6 +14,7 @@ from typing import Any
 
 import msgspec
 import pytest
+from directory_fixtures import DEMO_USERS, Client, SeededDirectory, as_demo_user, seeded_directory
 from ent_contracts.directory import DevicePaired, DeviceRevoked
 from ent_contracts.directory_api import (
     DEVICE_TOKEN_PATH,
@@ -24,11 +25,10 @@ from ent_contracts.directory_api import (
 from ent_directory.application.devices import DEVICE_SECRETS
 from ent_directory.application.one_time_codes import code_hash
 from ent_directory.application.pairing import PAIRING_CODES
-from ent_directory.domain.demo_school import SCHOOL_ID, demo_users
 from ent_directory.domain.devices import MAX_LIVE_CODES
 from ent_directory.service import SERVICE, pairing
 from ent_directory.settings import DirectorySettings
-from ent_kit.auth import Identity, service_identity
+from ent_kit.auth import service_identity
 from ent_kit.errors import Refused
 from ent_kit.http import create_app
 from ent_kit.runtime import Runtime
@@ -38,55 +38,29 @@ from kit_fixtures import TEST_KEYS
 from litestar.testing import AsyncTestClient
 from opentelemetry.sdk.trace import TracerProvider
 
-Client = AsyncTestClient[Any]
-USERS = {u.login: u for u in demo_users()}
-STUDENTS = [u for u in USERS.values() if u.profile == "student"]
+STUDENTS = [u for u in DEMO_USERS.values() if u.profile == "student"]
 
 
 def service(scope: str = DIRECTORY_SIGN_IN, caller: str = "gateway") -> dict[str, str]:
     return {"authorization": "Bearer " + TEST_KEYS.service_token(caller, "directory", scope)}
 
 
-@dataclasses.dataclass
-class Directory:
-    client: Client
-    runtime: Runtime
-
-
 @pytest.fixture(scope="module")
-async def directory(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Directory]:
-    store = tmp_path_factory.mktemp("directory-pairing") / "store.db"
-    definition = dataclasses.replace(SERVICE, uses_broker=False, uses_blobs=False)
-    settings = DirectorySettings(
-        service_name="directory",
-        store_url=f"sqlite://{store}",
-        demo_seed=True,
-        **TEST_KEYS.settings("directory"),
-    )
-    runtime = Runtime(definition, settings, TracerProvider())
-    async with AsyncTestClient(create_app(runtime)) as client:
-        yield Directory(client, runtime)
+async def directory(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[SeededDirectory]:
+    async with seeded_directory(
+        tmp_path_factory.mktemp("directory-pairing") / "store.db"
+    ) as seeded:
+        yield seeded
 
 
 @pytest.fixture
-def client(directory: Directory) -> Client:
+def client(directory: SeededDirectory) -> Client:
     return directory.client
-
-
-def as_user(login: str, session_version: int = 0) -> dict[str, str]:
-    user = USERS[login]
-    identity = Identity(
-        user_id=user.user_id,
-        profile=user.profile,
-        school_id=SCHOOL_ID,
-        session_version=session_version,
-    )
-    return {"authorization": f"Bearer {TEST_KEYS.user_token(identity)}"}
 
 
 async def new_code(client: Client, login: str, session_version: int = 0) -> str:
     response = await client.post(
-        "/directory/pairing-codes", headers=as_user(login, session_version)
+        "/directory/pairing-codes", headers=as_demo_user(login, session_version)
     )
     assert response.status_code == 201, response.text
     body = response.json()
@@ -144,7 +118,7 @@ async def test_a_code_pairs_one_device_once_and_its_secret_gets_tokens(client: C
         "invalid_device",
     )
 
-    listed = (await client.get("/directory/devices", headers=as_user(login))).json()
+    listed = (await client.get("/directory/devices", headers=as_demo_user(login))).json()
     assert [d["device_id"] for d in listed] == [device["device_id"]]
     assert listed[0]["name"] == "Téléphone de Léa"
     assert listed[0]["last_used_at"] is not None
@@ -156,22 +130,22 @@ async def test_unpairing_stops_the_device_and_is_for_its_owner_alone(client: Cli
     url = f"/directory/devices/{device['device_id']}"
 
     # Someone else's device is as unknown as a made-up one.
-    assert refusal(await client.delete(url, headers=as_user(other)), 404) == (
+    assert refusal(await client.delete(url, headers=as_demo_user(other)), 404) == (
         "",
         "device_not_found",
     )
     assert (await refresh(client, device["device_id"], device["device_secret"])).status_code == 200
 
-    assert (await client.delete(url, headers=as_user(owner))).status_code == 204
+    assert (await client.delete(url, headers=as_demo_user(owner))).status_code == 204
     assert refusal(await refresh(client, device["device_id"], device["device_secret"]), 401) == (
         "",
         "invalid_device",
     )
-    assert (await client.get("/directory/devices", headers=as_user(owner))).json() == []
-    assert (await client.delete(url, headers=as_user(owner))).status_code == 404
+    assert (await client.get("/directory/devices", headers=as_demo_user(owner))).json() == []
+    assert (await client.delete(url, headers=as_demo_user(owner))).status_code == 404
 
 
-async def test_an_expired_code_is_refused_and_spent(directory: Directory) -> None:
+async def test_an_expired_code_is_refused_and_spent(directory: SeededDirectory) -> None:
     code = await new_code(directory.client, STUDENTS[3].login)
     later = datetime.now(UTC) + timedelta(seconds=121)
     late = pairing(directory.runtime, clock=lambda: later)
@@ -182,7 +156,7 @@ async def test_an_expired_code_is_refused_and_spent(directory: Directory) -> Non
     assert refusal(await redeem(directory.client, code)) == ("code", "invalid_code")
 
 
-async def test_expired_codes_are_purged_and_live_ones_kept(directory: Directory) -> None:
+async def test_expired_codes_are_purged_and_live_ones_kept(directory: SeededDirectory) -> None:
     login = STUDENTS[8].login
     code = await new_code(directory.client, login)
     documents = directory.runtime.storage.documents
@@ -204,17 +178,19 @@ async def test_the_code_ttl_is_a_setting(tmp_path: Any) -> None:
     definition = dataclasses.replace(SERVICE, uses_broker=False, uses_blobs=False)
     runtime = Runtime(definition, settings, TracerProvider())
     async with AsyncTestClient(create_app(runtime)) as client:
-        response = await client.post("/directory/pairing-codes", headers=as_user("lucas.martin"))
+        response = await client.post(
+            "/directory/pairing-codes", headers=as_demo_user("lucas.martin")
+        )
     assert response.status_code == 201, response.text
     expires_at = datetime.fromisoformat(response.json()["expires_at"])
     assert timedelta(seconds=20) < expires_at - datetime.now(UTC) <= timedelta(seconds=30)
 
 
-async def test_codes_are_few_alive_and_stored_only_hashed(directory: Directory) -> None:
+async def test_codes_are_few_alive_and_stored_only_hashed(directory: SeededDirectory) -> None:
     login = STUDENTS[4].login
     codes = [await new_code(directory.client, login) for _ in range(MAX_LIVE_CODES + 1)]
     documents = directory.runtime.storage.documents
-    query = Query(where={"user_id": USERS[login].user_id})
+    query = Query(where={"user_id": DEMO_USERS[login].user_id})
     stored = {doc["id"] async for doc in find_all(documents, PAIRING_CODES, query)}
     assert stored == {code_hash(c) for c in codes[1:]}  # the oldest stopped working
     assert refusal(await redeem(directory.client, codes[0])) == ("code", "invalid_code")
@@ -237,7 +213,7 @@ async def test_a_device_ends_with_its_accounts_sessions(client: Client) -> None:
     login = STUDENTS[5].login
     device = (await redeem(client, await new_code(client, login))).json()
     pending = await new_code(client, login)
-    ended = await client.post("/directory/me/sign-out-everywhere", headers=as_user(login))
+    ended = await client.post("/directory/me/sign-out-everywhere", headers=as_demo_user(login))
     assert ended.status_code == 204
     assert refusal(await refresh(client, device["device_id"], device["device_secret"]), 401) == (
         "",
@@ -245,7 +221,7 @@ async def test_a_device_ends_with_its_accounts_sessions(client: Client) -> None:
     )
     # A code asked for before does not pair any more.
     assert refusal(await redeem(client, pending)) == ("code", "invalid_code")
-    assert (await client.get("/directory/devices", headers=as_user(login, 1))).json() == []
+    assert (await client.get("/directory/devices", headers=as_demo_user(login, 1))).json() == []
 
 
 async def test_device_names_are_checked_before_the_code_is_spent(client: Client) -> None:
@@ -263,7 +239,7 @@ async def test_exchanges_are_the_gateways_and_codes_are_for_people(client: Clien
     code = await new_code(client, STUDENTS[7].login)
     body = msgspec.json.encode(PairingRedemption(code=code, device_name="x"))
     as_student = await client.post(
-        PAIRING_REDEEM_PATH, headers=as_user("lucas.martin"), content=body
+        PAIRING_REDEEM_PATH, headers=as_demo_user("lucas.martin"), content=body
     )
     assert as_student.status_code == 403
     as_mail = await client.post(
