@@ -1,7 +1,7 @@
 """The HTTP client a service (the gateway included) calls another with: httpx's API over
 aiohttp's connection pool (`httpx-aiohttp`), each call traced.
 
-Not httpcore's pool, httpx's own: it scans every connection for every queued request
+Not httpx's default pool (httpcore's): it scans every connection for every queued request
 each time one comes or goes, so that at a few hundred calls under way (the home page of
 100 users at once) the gateway spent its CPU there and stalled; and a call cancelled as it
 is handed a connection (a timeout, a client gone) kept that connection taken for good
