@@ -37,12 +37,27 @@ encode_envelope = msgspec.json.Encoder().encode
 decode_envelope = msgspec.json.Decoder(Envelope).decode
 
 
+class _KafkaBroker(KafkaBroker):
+    """FastStream's broker, whose consumers join their groups together: FastStream starts
+    them one after another, and each waits for its group's first assignment (5 s on Tansu,
+    at least 3 s on Kafka), so a service with three consumer groups took 15 s to connect."""
+
+    async def start(self) -> None:
+        await self.connect()
+        async with asyncio.TaskGroup() as joins:  # one failing cancels the others
+            for subscriber in self.subscribers:
+                joins.create_task(subscriber.start())
+        for publisher in self.publishers:
+            await publisher.start()
+        self.running = True
+
+
 def make_broker(bootstrap: str, *, client_id: str, idempotence: bool) -> KafkaBroker:
     """No broker-wide telemetry middleware: it would add two spans to every published
     event (a third of the relay's throughput, measured). The relay writes the W3C trace
     context into the headers itself; consumers get FastStream's telemetry through
     `consumer_router`."""
-    return KafkaBroker(
+    return _KafkaBroker(
         bootstrap,
         client_id=client_id,
         # Tansu rejects idempotent producers; with real Kafka they prevent duplicates on retry.
@@ -169,8 +184,14 @@ class BrokerLink:
     - Connected: `ensure_topics` every `check_interval_s` is the probe. A failing probe marks
       the link down (one log line); the first one that passes again marks it up (one line)
       and has re-created the topics a restarted broker may have forgotten (the embedded
-      broker keeps them in memory). aiokafka's producer and consumers reconnect by
-      themselves; the consumers rejoin their groups and resume from the committed offsets.
+      broker keeps them in memory).
+    - The clients (producer, consumers) are stopped when the link goes down, and fresh ones
+      started when it comes up. aiokafka's would reconnect by themselves, but its consumers
+      keep their fetch positions through a long outage (measured: 12 s and more, aiokafka
+      0.14), and a broker that came back empty would serve them only what was published
+      past those positions. Fresh consumers start from their groups' committed offsets, or
+      from the earliest when the broker forgot them; projections dedupe what they read
+      again.
     - While the link is down, aiokafka's own connection errors (several lines a second per
       client) are not logged: the link's one line says it.
     """
@@ -256,19 +277,23 @@ class BrokerLink:
         self._stopping.set()
         self._connected.clear()
         _CLIENT_LOGS.unmute(self)
-        broker, self._broker = self._broker, None
-        if broker is not None:
-            await _stop_quietly(broker, timeout_s)
+        await self._drop_broker(timeout_s)
 
     async def _attempt(self) -> bool:
         try:
             async with asyncio.timeout(self._timeout_s):
                 created = await self._ensure_topics()
+            if created and self._broker is not None:
+                # Restarted between two probes, its topics forgotten: fresh clients (see
+                # the class docstring); publishers wait for them.
+                self._down(ConnectionResetError(f"topics created again: {created}"))
+                await self._drop_broker(self._timeout_s)
             if self._broker is None:
                 async with asyncio.timeout(self._start_timeout_s):
                     self._broker = await self._start_broker()
         except Exception as exc:
             self._down(exc)
+            await self._drop_broker(self._timeout_s)  # see the class docstring
             return False
         self._up(created)
         return True
@@ -282,7 +307,14 @@ class BrokerLink:
             raise
         return broker
 
+    async def _drop_broker(self, timeout_s: float) -> None:
+        broker, self._broker = self._broker, None
+        if broker is not None:
+            await _stop_quietly(broker, timeout_s)
+
     def _down(self, exc: Exception) -> None:
+        if isinstance(exc, ExceptionGroup):  # consumers started together: the first says it
+            exc = exc.exceptions[0]
         self._problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         if self._connected.is_set():
             self._connected.clear()
@@ -299,8 +331,6 @@ class BrokerLink:
 
     def _up(self, created: Sequence[str]) -> None:
         if self._connected.is_set():
-            if created:  # a broker restarted between two probes, topics forgotten
-                log.warning("topics created again", topics=list(created))
             return
         self._connected.set()
         _CLIENT_LOGS.unmute(self)

@@ -48,11 +48,14 @@ async def follow(
         ticket = signal.ticket()
         try:
             await drain()
+        except ConnectionError as exc:  # a peer away (the broker): one line, no traceback
+            log.warning("log follower waits for a peer", follower=name, error=str(exc))
         except Exception:
             log.exception("log follower failed; will retry", follower=name)
-            pause = poll_interval if retry_interval is None else retry_interval
-            # Woken early by a stop: a follower that lost its lease ends at once.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stopping.wait(), pause)
+        else:
+            await signal.wait(ticket, poll_interval)
             continue
-        await signal.wait(ticket, poll_interval)
+        pause = poll_interval if retry_interval is None else retry_interval
+        # Woken early by a stop: a follower that lost its lease ends at once.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), pause)

@@ -31,9 +31,11 @@ class Seen:
 
     def __init__(self) -> None:
         self.aggregates: set[str] = set()
+        self.events: set[str] = set()
 
     async def apply(self, tx: DocumentWriter, envelope: Envelope, event: DomainEvent) -> None:
         self.aggregates.add(envelope.aggregate_id)
+        self.events.add(envelope.event_id)
 
 
 async def until(probe: Callable[[], bool], timeout: float, what: str) -> float:
@@ -108,6 +110,38 @@ async def test_starts_and_serves_without_the_broker_then_catches_up(
         await until(lambda: bool(runtime.broker_connected), 30, "connected again")
         assert topics.DIRECTORY in await topic_names(bootstrap)  # created again
         await until(lambda: second.aggregate_id in seen.aggregates, 60, "consumed again")
+
+
+async def test_after_a_long_outage_the_consumers_miss_nothing_the_empty_broker_got(
+    service: tuple[Runtime, Seen],
+) -> None:
+    """aiokafka's consumers keep their fetch positions through an outage longer than their
+    session: on a broker that came back empty, they would skip the first events published
+    again (measured before the link replaced its clients: all but those past the old
+    positions lost)."""
+    runtime, seen = service
+    port = int(runtime.settings.kafka_bootstrap.rsplit(":", 1)[1])
+    events = user_events(aggregates=30, versions=4)
+    before, during = events[:30], events[30:]  # about 10, then 30, per partition
+
+    with TansuBroker(port) as tansu:
+        await append(runtime.storage, before)
+        runtime.signal.notify()
+        ids = {e.event_id for e in before}
+        await until(lambda: ids <= seen.events, 30, "consumed before the outage")
+
+        assert tansu.process is not None
+        tansu.process.send_signal(signal.SIGKILL)
+        tansu.process.wait()
+        await until(lambda: runtime.broker_connected is False, 15, "outage noticed")
+        await append(runtime.storage, during)
+        runtime.signal.notify()
+        await asyncio.sleep(12)  # past the consumers' 10 s session
+
+        tansu.start()
+        ids = {e.event_id for e in during}
+        took = await until(lambda: ids <= seen.events, 60, "every event of the outage consumed")
+        print(f"FAULT link_consumed_outage_backlog_s {took:.1f}")
 
 
 async def test_a_publish_to_a_dead_broker_fails_in_bounded_time() -> None:
