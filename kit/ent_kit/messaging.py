@@ -224,6 +224,7 @@ class BrokerLink:
         self._ever_connected = False
         self._down_logged = False
         self._stopping = asyncio.Event()
+        self._retiring: set[asyncio.Task[None]] = set()  # clients being stopped
 
     @property
     def connected(self) -> bool:
@@ -277,7 +278,9 @@ class BrokerLink:
         self._stopping.set()
         self._connected.clear()
         _CLIENT_LOGS.unmute(self)
-        await self._drop_broker(timeout_s)
+        self._retire_broker()
+        if self._retiring:
+            await asyncio.wait(self._retiring, timeout=timeout_s)
 
     async def _attempt(self) -> bool:
         try:
@@ -287,13 +290,13 @@ class BrokerLink:
                 # Restarted between two probes, its topics forgotten: fresh clients (see
                 # the class docstring); publishers wait for them.
                 self._down(ConnectionResetError(f"topics created again: {created}"))
-                await self._drop_broker(self._timeout_s)
+                self._retire_broker()
             if self._broker is None:
                 async with asyncio.timeout(self._start_timeout_s):
                     self._broker = await self._start_broker()
         except Exception as exc:
             self._down(exc)
-            await self._drop_broker(self._timeout_s)  # see the class docstring
+            self._retire_broker()  # see the class docstring
             return False
         self._up(created)
         return True
@@ -307,10 +310,15 @@ class BrokerLink:
             raise
         return broker
 
-    async def _drop_broker(self, timeout_s: float) -> None:
+    def _retire_broker(self) -> None:
+        """Stopped in the background, and given the time to stop: its producer may hold
+        batches the broker never acknowledged, which aiokafka expires only after
+        PUBLISH_TIMEOUT_S, and a stop cut short leaves its sender running for good."""
         broker, self._broker = self._broker, None
         if broker is not None:
-            await _stop_quietly(broker, timeout_s)
+            task = asyncio.create_task(_stop_quietly(broker, PUBLISH_TIMEOUT_S + 5.0))
+            self._retiring.add(task)
+            task.add_done_callback(self._retiring.discard)
 
     def _down(self, exc: Exception) -> None:
         if isinstance(exc, ExceptionGroup):  # consumers started together: the first says it

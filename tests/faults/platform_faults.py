@@ -149,12 +149,19 @@ def outbox_checkpoint(store: Path) -> int:
     return int(rows[0][0]) if rows else 0
 
 
-def wait_until(condition: Callable[[], Any], timeout: float, what: str) -> float:
-    """Seconds until `condition()` holds; TimeoutError after `timeout`."""
+def wait_until(
+    condition: Callable[[], Any],
+    timeout: float,
+    what: str,
+    explain: Callable[[], str] | None = None,
+) -> float:
+    """Seconds until `condition()` holds; TimeoutError after `timeout`, with what
+    `explain()` says of the state then (a failure in CI is read once, from its log)."""
     started = time.monotonic()
     while not condition():
         if time.monotonic() - started > timeout:
-            raise TimeoutError(f"{what}: not within {timeout:g} s")
+            detail = f"; {explain()}" if explain else ""
+            raise TimeoutError(f"{what}: not within {timeout:g} s{detail}")
         time.sleep(0.1)
     return time.monotonic() - started
 

@@ -149,7 +149,19 @@ def test_deposits_go_on_while_the_broker_is_down_and_nothing_is_lost(
         have = set().union(*(notified(api, users[r]) for r in RECIPIENTS))
         return expected_in_mail <= have
 
-    mail_caught_up = wait_until(mail_has_them, 90, "mail's notifications caught up")
+    def missing_from_mail() -> str:
+        have = set().union(*(notified(api, users[r]) for r in RECIPIENTS))
+        missing = sorted(expected_in_mail - have, key=lambda doc: positions[doc])
+        on_topic = deposits_on_topic(stack.bootstrap, topics.LOCKER)
+        return (
+            f"{len(missing)} of {len(expected_in_mail)} missing (checkpoint at the kill"
+            f" {checkpoint_at_kill}); positions {[positions[d] for d in missing][:20]},"
+            f" on the topic {[on_topic[d] for d in missing][:20]}"
+        )
+
+    mail_caught_up = wait_until(
+        mail_has_them, 90, "mail's notifications caught up", missing_from_mail
+    )
     in_mail = set().union(*(notified(api, users[r]) for r in RECIPIENTS))
     in_casier = {r: mon_casier(api, users[r]) for r in RECIPIENTS}
     on_topic = deposits_on_topic(stack.bootstrap, topics.LOCKER)
