@@ -24,7 +24,7 @@ from ent_kit.outbox import CHECKPOINTS
 from ent_kit.parking import PARKED, ParkedEvent, describe, now, parked_events
 from ent_kit.projections import PROCESSED, LocalProjector, Projection, apply_alone
 from ent_kit.signal import AppendSignal
-from ent_kit.storage import Query, Range, Storage, clear
+from ent_kit.storage import Query, Range, Storage, clear, update_fields
 
 log = get_logger("ent.operations")
 
@@ -172,9 +172,7 @@ async def retry_parked(
             outcome.failed.append(parked)
             async with storage.documents.transaction() as tx:
                 again = {"error": describe(exc), "retried_at": now().isoformat()}
-                doc = await tx.get(PARKED, parked.key)
-                if doc is not None:
-                    await tx.put(PARKED, parked.key, {**doc, **again})
+                await update_fields(tx, PARKED, parked.key, **again)
             continue
         outcome.applied.append(parked.event_id)
     return outcome

@@ -33,6 +33,7 @@ from ent_kit.storage import (
     Storage,
     clear,
     find_all,
+    update_fields,
 )
 from ent_kit.storage.mongo import MongoStorage
 from ent_kit.storage.query import Direction
@@ -266,6 +267,24 @@ async def test_put_get_replace_delete(storage: Storage) -> None:
         assert await tx.delete("people", "p1") is False
     assert await docs.get("people", "p1") is None
     assert await docs.get("other", "p1") == {"id": "p1", "name": "elsewhere"}
+
+
+async def test_update_fields_changes_those_given_and_never_brings_a_row_back(
+    storage: Storage,
+) -> None:
+    await put(storage, "people", {"id": "p1", "name": "Ada", "team": "x"})
+    async with storage.documents.transaction() as tx:
+        assert await update_fields(tx, "people", "p1", team="y", age=36) is True
+        assert await update_fields(tx, "people", "gone", team="y") is False
+        # Within the transaction, the change is what the next read sees.
+        assert await tx.get("people", "p1") == {"id": "p1", "name": "Ada", "team": "y", "age": 36}
+    assert await storage.documents.get("people", "p1") == {
+        "id": "p1",
+        "name": "Ada",
+        "team": "y",
+        "age": 36,
+    }
+    assert await storage.documents.get("people", "gone") is None
 
 
 async def test_insert_if_absent_keeps_the_first_body(storage: Storage) -> None:

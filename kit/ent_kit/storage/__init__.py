@@ -12,6 +12,7 @@ from ent_kit.storage.port import (
     StoredEvent,
     clear,
     find_all,
+    update_fields,
 )
 from ent_kit.storage.query import InvalidCursor, Page, Query, Range
 
@@ -31,4 +32,5 @@ __all__ = [
     "clear",
     "find_all",
     "open_storage",
+    "update_fields",
 ]

@@ -138,3 +138,16 @@ async def find_all(
         if page.next_cursor is None:
             return
         query = msgspec.structs.replace(query, after=page.next_cursor)
+
+
+async def update_fields(
+    writer: DocumentWriter, collection: str, doc_id: str, /, **changes: Any
+) -> bool:
+    """The stored document with `changes` over its fields, in the writer's transaction;
+    False, and nothing written, when there is no such document (a projection does not
+    bring back a row that an earlier event removed)."""
+    doc = await writer.get(collection, doc_id)
+    if doc is None:
+        return False
+    await writer.put(collection, doc_id, {**doc, **changes})
+    return True

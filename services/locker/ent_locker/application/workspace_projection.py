@@ -18,7 +18,7 @@ from ent_contracts.workspace import (
     WorkspaceFolderTrashed,
 )
 from ent_kit.blob_sweep import mark_candidate
-from ent_kit.storage import DocumentWriter
+from ent_kit.storage import DocumentWriter, update_fields
 
 # One row per folder: owner_id, parent_id, name, trashed (and `with_folder_id`: trashed
 # inside that folder, so the trash lists only what was trashed by itself). Purged: no row.
@@ -53,7 +53,7 @@ class WorkspaceProjection:
                     },
                 )
             case WorkspaceFolderRenamed():
-                await _update(
+                await update_fields(
                     tx,
                     WORKSPACE_FOLDERS,
                     event.folder_id,
@@ -61,9 +61,11 @@ class WorkspaceProjection:
                     name_key=event.name.casefold(),
                 )
             case WorkspaceFolderMoved():
-                await _update(tx, WORKSPACE_FOLDERS, event.folder_id, parent_id=event.parent_id)
+                await update_fields(
+                    tx, WORKSPACE_FOLDERS, event.folder_id, parent_id=event.parent_id
+                )
             case WorkspaceFolderTrashed():
-                await _update(
+                await update_fields(
                     tx,
                     WORKSPACE_FOLDERS,
                     event.folder_id,
@@ -72,7 +74,7 @@ class WorkspaceProjection:
                     with_folder_id=event.with_folder_id,
                 )
             case WorkspaceFolderRestored():
-                await _update(
+                await update_fields(
                     tx,
                     WORKSPACE_FOLDERS,
                     event.folder_id,
@@ -109,7 +111,7 @@ class WorkspaceProjection:
                 await _add_usage(tx, event.owner_id, event.size)
             case WorkspaceDocumentTrashed():
                 # Still counted in the trash: its blob is still stored.
-                await _update(
+                await update_fields(
                     tx,
                     WORKSPACE_ITEMS,
                     event.item_id,
@@ -122,7 +124,7 @@ class WorkspaceProjection:
                 item = await tx.get(WORKSPACE_ITEMS, event.item_id)
                 if item is not None and not _counted(item):
                     await _add_usage(tx, event.owner_id, item["size"])
-                await _update(
+                await update_fields(
                     tx,
                     WORKSPACE_ITEMS,
                     event.item_id,
@@ -148,13 +150,6 @@ def _counted(item: dict[str, Any]) -> bool:
     """Whether the item's bytes are in its owner's usage. Rows trashed before the trash
     counted (no `counted`) had given their bytes back already: never given back twice."""
     return bool(item.get("counted", not item["trashed"]))
-
-
-async def _update(tx: DocumentWriter, collection: str, doc_id: str, **changes: Any) -> None:
-    doc = await tx.get(collection, doc_id)
-    if doc is not None:
-        doc.pop("id", None)
-        await tx.put(collection, doc_id, {**doc, **changes})
 
 
 async def _add_usage(tx: DocumentWriter, owner_id: str, delta: int) -> None:

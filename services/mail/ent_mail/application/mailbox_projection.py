@@ -36,7 +36,7 @@ from ent_contracts.mail import (
     MessagesTrashed,
     MessagesUnread,
 )
-from ent_kit.storage import Document, DocumentWriter
+from ent_kit.storage import Document, DocumentWriter, update_fields
 
 from ent_mail.application import content_uses
 from ent_mail.domain.conversation import recipients_of
@@ -87,9 +87,9 @@ class MailboxProjection:
             case FolderCreated():
                 await tx.put(FOLDERS, event.folder_id, _folder(event))
             case FolderRenamed():
-                await _update(tx, FOLDERS, event.folder_id, name=event.name)
+                await update_fields(tx, FOLDERS, event.folder_id, name=event.name)
             case FolderMoved():
-                await _update(
+                await update_fields(
                     tx, FOLDERS, event.folder_id, parent_id=event.parent_id, position=event.position
                 )
             case FolderDeleted():
@@ -287,12 +287,6 @@ async def _count(
     doc["total"] = max(0, doc["total"] + total)
     doc["unread"] = max(0, doc["unread"] + unread)
     await tx.put(FOLDER_COUNTS, key, doc)
-
-
-async def _update(tx: DocumentWriter, collection: str, doc_id: str, **changes: Any) -> None:
-    doc = await tx.get(collection, doc_id)
-    if doc is not None:
-        await tx.put(collection, doc_id, {**doc, **changes})
 
 
 async def _draft_saved(tx: DocumentWriter, envelope: Envelope, event: DraftSaved) -> None:

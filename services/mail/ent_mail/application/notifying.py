@@ -36,6 +36,7 @@ from ent_kit.storage import (
     EventStore,
     Query,
     Range,
+    update_fields,
 )
 
 from ent_mail import texts
@@ -224,12 +225,10 @@ class EmailDispatcher:
         self, entry_id: str, attempts: int, next_at: datetime, error: str
     ) -> None:
         """Operational state of the queue, not a read model: updated in place."""
+        changes = {"attempts": attempts, "next_at": stamp(next_at), "last_error": error}
         async with self._documents.transaction() as tx:
-            doc = await tx.get(EMAIL_QUEUE, entry_id)
-            if doc is None:
-                return  # settled or dropped meanwhile: never bring it back
-            changes = {"attempts": attempts, "next_at": stamp(next_at), "last_error": error}
-            await tx.put(EMAIL_QUEUE, entry_id, {**doc, **changes})
+            # Settled or dropped meanwhile: never brought back.
+            await update_fields(tx, EMAIL_QUEUE, entry_id, **changes)
 
     async def _drop(self, entry_id: str) -> None:
         async with self._documents.transaction() as tx:

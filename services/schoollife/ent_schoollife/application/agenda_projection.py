@@ -13,7 +13,7 @@ from ent_contracts.schoollife.agenda import (
     AgendaItemPublished,
     AgendaItemWithdrawn,
 )
-from ent_kit.storage import DocumentWriter
+from ent_kit.storage import DocumentWriter, update_fields
 
 AGENDA_ITEMS = "agenda_items"
 SCHOOL_AUDIENCE = "school"
@@ -46,10 +46,8 @@ class AgendaProjection:
                 }
                 await tx.put(AGENDA_ITEMS, event.item_id, row)
             case AgendaItemChanged():
-                doc = await tx.get(AGENDA_ITEMS, event.item_id)
-                if doc is not None:
-                    changes = {**_content(event.content), "changed_at": event.changed_at}
-                    await tx.put(AGENDA_ITEMS, event.item_id, {**doc, **changes})
+                changes = {**_content(event.content), "changed_at": event.changed_at}
+                await update_fields(tx, AGENDA_ITEMS, event.item_id, **changes)
             case AgendaItemWithdrawn():
                 await tx.delete(AGENDA_ITEMS, event.item_id)
 

@@ -17,7 +17,7 @@ from ent_contracts.schoollife.grades import (
     GradePublished,
     GradesEntered,
 )
-from ent_kit.storage import DocumentWriter
+from ent_kit.storage import DocumentWriter, update_fields
 
 EVALUATIONS = "grades_evaluations"
 PUBLISHED_GRADES = "grades_published"  # one row per (student, evaluation) once published
@@ -77,7 +77,7 @@ class GradesProjection:
                     await _changed(tx, doc["group_id"], envelope)
             case EvaluationPublished():
                 published_at = event.published_at.isoformat()
-                await _change(
+                await update_fields(
                     tx, EVALUATIONS, event.evaluation_id, published=True, published_at=published_at
                 )
                 doc = await tx.get(EVALUATIONS, event.evaluation_id)
@@ -103,17 +103,11 @@ class GradesProjection:
                         doc["levels"].setdefault(a.student_id, {})[a.item_id] = a.level
                     await tx.put(COMPETENCIES, event.evaluation_id, doc)
             case CompetencyEvaluationPublished():
-                await _change(tx, COMPETENCIES, event.evaluation_id, published=True)
+                await update_fields(tx, COMPETENCIES, event.evaluation_id, published=True)
 
 
 async def _changed(tx: DocumentWriter, group_id: str, envelope: Envelope) -> None:
     await tx.put(GROUP_VERSIONS, group_id, {"changed_by": envelope.event_id})
-
-
-async def _change(tx: DocumentWriter, collection: str, doc_id: str, **changes: Any) -> None:
-    doc = await tx.get(collection, doc_id)
-    if doc is not None:
-        await tx.put(collection, doc_id, {**doc, **changes})
 
 
 def _evaluation_row(event: EvaluationCreated) -> dict[str, Any]:

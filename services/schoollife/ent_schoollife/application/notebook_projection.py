@@ -16,7 +16,7 @@ from ent_contracts.schoollife.notebook import (
     HomeworkWithdrawn,
     LessonContentWritten,
 )
-from ent_kit.storage import DocumentWriter
+from ent_kit.storage import DocumentWriter, update_fields
 
 NOTEBOOK_LESSONS = "notebook_lessons"  # one row per lesson written
 NOTEBOOK_HOMEWORK = "notebook_homework"  # one row per homework, its documents inside
@@ -59,8 +59,9 @@ class NotebookProjection:
             case HomeworkAssigned():
                 await tx.put(NOTEBOOK_HOMEWORK, event.homework_id, _homework(event))
             case HomeworkChanged():
-                await self._change(
+                await update_fields(
                     tx,
+                    NOTEBOOK_HOMEWORK,
                     event.homework_id,
                     title=event.title,
                     instructions=event.instructions,
@@ -68,7 +69,7 @@ class NotebookProjection:
                     hand_in=event.hand_in,
                 )
             case HomeworkWithdrawn():
-                await self._change(tx, event.homework_id, alive=False)
+                await update_fields(tx, NOTEBOOK_HOMEWORK, event.homework_id, alive=False)
             case HomeworkDocumentAttached():
                 await self._attached(tx, event)
             case HomeworkDocumentRemoved():
@@ -123,11 +124,6 @@ class NotebookProjection:
                 "late": event.late,
             },
         )
-
-    async def _change(self, tx: DocumentWriter, homework_id: str, **changes: Any) -> None:
-        doc = await tx.get(NOTEBOOK_HOMEWORK, homework_id)
-        if doc is not None:
-            await tx.put(NOTEBOOK_HOMEWORK, homework_id, {**doc, **changes})
 
 
 def _lesson(event: LessonContentWritten) -> dict[str, Any]:

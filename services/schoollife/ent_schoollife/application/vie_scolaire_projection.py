@@ -15,7 +15,7 @@ from ent_contracts.schoollife.vie_scolaire import (
     LatenessRecorded,
     PunishmentGiven,
 )
-from ent_kit.storage import DocumentWriter
+from ent_kit.storage import DocumentWriter, update_fields
 
 ABSENCES = "vie_scolaire_absences"
 LATENESS = "vie_scolaire_lateness"
@@ -46,8 +46,9 @@ class VieScolaireProjection:
                     "justified_at": event.justified_at,
                     "document": msgspec.to_builtins(event.document),
                 }
-                await _change(
+                await update_fields(
                     tx,
+                    ABSENCES,
                     event.absence_id,
                     state="submitted",
                     justification=justification,
@@ -63,7 +64,7 @@ class VieScolaireProjection:
                     "decided_at": event.decided_at,
                 }
                 state = "accepted" if accepted else "refused"
-                await _change(tx, event.absence_id, state=state, decision=decision)
+                await update_fields(tx, ABSENCES, event.absence_id, state=state, decision=decision)
             case LatenessRecorded():
                 await tx.put(LATENESS, event.lateness_id, _builtins(event, "lateness_id"))
             case PunishmentGiven():
@@ -84,9 +85,3 @@ def _builtins(event: DomainEvent, id_field: str) -> dict[str, Any]:
     row: dict[str, Any] = msgspec.to_builtins(event)
     row.pop(id_field, None)
     return row
-
-
-async def _change(tx: DocumentWriter, absence_id: str, **changes: object) -> None:
-    doc = await tx.get(ABSENCES, absence_id)
-    if doc is not None:
-        await tx.put(ABSENCES, absence_id, {**doc, **changes})

@@ -11,7 +11,7 @@ from ent_contracts.transfer import (
     TransferExpired,
     TransferFileUploaded,
 )
-from ent_kit.storage import DocumentWriter
+from ent_kit.storage import DocumentWriter, update_fields
 
 TRANSFERS = "transfers"  # one row per transfer: the sender's list, the link's page
 # Transfers that ended (expired, deleted) whose bytes the expiry job has yet to delete; it
@@ -66,7 +66,7 @@ class TransferProjection:
                             file["blob_key"] = event.blob_key
                     await tx.put(TRANSFERS, event.transfer_id, doc)
             case TransferCompleted():
-                await self._change(tx, event.transfer_id, state=READY)
+                await update_fields(tx, TRANSFERS, event.transfer_id, state=READY)
             case TransferDownloaded():
                 doc = await tx.get(TRANSFERS, event.transfer_id)
                 if doc is not None:
@@ -74,17 +74,22 @@ class TransferProjection:
                         TRANSFERS, event.transfer_id, {**doc, "downloads": doc["downloads"] + 1}
                     )
             case TransferExpired():
-                await self._change(
-                    tx, event.transfer_id, state=EXPIRED, alive=False, ended_at=event.expired_at
+                await update_fields(
+                    tx,
+                    TRANSFERS,
+                    event.transfer_id,
+                    state=EXPIRED,
+                    alive=False,
+                    ended_at=event.expired_at,
                 )
                 await tx.put(PURGE_QUEUE, event.transfer_id, {"since": event.expired_at})
             case TransferDeleted():
-                await self._change(
-                    tx, event.transfer_id, state=DELETED, alive=False, ended_at=event.deleted_at
+                await update_fields(
+                    tx,
+                    TRANSFERS,
+                    event.transfer_id,
+                    state=DELETED,
+                    alive=False,
+                    ended_at=event.deleted_at,
                 )
                 await tx.put(PURGE_QUEUE, event.transfer_id, {"since": event.deleted_at})
-
-    async def _change(self, tx: DocumentWriter, transfer_id: str, **changes: object) -> None:
-        doc = await tx.get(TRANSFERS, transfer_id)
-        if doc is not None:
-            await tx.put(TRANSFERS, transfer_id, {**doc, **changes})
