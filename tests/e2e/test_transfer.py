@@ -339,7 +339,9 @@ def test_a_replica_killed_mid_upload_loses_only_the_bytes_since_its_checkpoint(
         yield b""
 
     def patch() -> None:
-        with contextlib.suppress(httpx.HTTPError):
+        # The replica dies under it, and the body then ends short of its Content-Length
+        # (h11 says so with its own error, not httpx's): any ending is expected here.
+        with contextlib.suppress(Exception):
             httpx.patch(
                 f"{replica}/transfer/transfers/{transfer_id}/{location}",
                 content=body(),
