@@ -24,9 +24,10 @@ from pathlib import Path
 from ent_contracts import SYSTEM, DomainEvent, Envelope, topics
 from ent_contracts.directory import UserRegistered
 from ent_kit.aggregate import Aggregate
+from ent_kit.broker_link import KafkaEventPublisher
 from ent_kit.kafka_projection import KafkaProjection
 from ent_kit.lease import Lease
-from ent_kit.messaging import KafkaEventPublisher, consumer_router, make_broker
+from ent_kit.messaging import consumer_router, make_broker
 from ent_kit.outbox import OutboxRelay
 from ent_kit.pipeline import LeasedPipeline
 from ent_kit.projections import LocalProjector

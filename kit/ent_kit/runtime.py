@@ -22,16 +22,11 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from ent_kit import metrics
 from ent_kit.blobs import BlobStore, open_blob_store
+from ent_kit.broker_link import BrokerLink, KafkaEventPublisher
 from ent_kit.kafka_projection import KafkaProjection, Received, dead_letter_topic
 from ent_kit.lease import Lease
 from ent_kit.logging import get_logger
-from ent_kit.messaging import (
-    BrokerLink,
-    KafkaEventPublisher,
-    consumer_router,
-    ensure_topics,
-    make_broker,
-)
+from ent_kit.messaging import consumer_router, ensure_topics, make_broker
 from ent_kit.operations import prune_markers
 from ent_kit.outbox import OutboxRelay, read_checkpoint
 from ent_kit.parking import ParkedEvent, PoisonPolicy, parked_count

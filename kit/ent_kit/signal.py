@@ -49,7 +49,8 @@ async def follow(
         try:
             await drain()
         except ConnectionError as exc:  # a peer away (the broker): one line, no traceback
-            log.warning("log follower waits for a peer", follower=name, error=str(exc))
+            error = f"{type(exc).__name__}: {exc}"
+            log.warning("log follower waits for a peer", follower=name, error=error)
         except Exception:
             log.exception("log follower failed; will retry", follower=name)
         else:

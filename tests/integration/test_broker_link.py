@@ -14,7 +14,8 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from ent_contracts import DomainEvent, Envelope, topics
 from ent_devstack.stack import TansuBroker, free_port
-from ent_kit.messaging import BrokerUnavailable, KafkaEventPublisher, make_broker
+from ent_kit.broker_link import BrokerUnavailable, KafkaEventPublisher
+from ent_kit.messaging import make_broker
 from ent_kit.runtime import Runtime, ServiceDefinition, Subscription
 from ent_kit.settings import ServiceSettings
 from ent_kit.storage import DocumentWriter, StoredEvent

@@ -12,9 +12,9 @@ from aiokafka.admin import AIOKafkaAdminClient
 from ent_contracts import SYSTEM, DomainEvent, Envelope, TraceContext, topics
 from ent_contracts.directory import UserRegistered
 from ent_devstack.stack import TansuBroker, free_port
+from ent_kit.broker_link import KafkaEventPublisher
 from ent_kit.kafka_projection import KafkaProjection
 from ent_kit.messaging import (
-    KafkaEventPublisher,
     consumer_router,
     ensure_topics,
     event_headers,
