@@ -260,3 +260,41 @@ class SendLimitReached(MailEvent, frozen=True, kw_only=True):
     limit: Literal["messages_per_hour", "recipients_per_day"]
     allowed: int
     attempted: int
+
+
+@register
+class ExternalEmailQueued(MailEvent, frozen=True, kw_only=True):
+    """A service of the platform (`requested_by`) asked for an e-mail outside the ENT on
+    behalf of one of its users (e.g. a transfer's link sent to addresses): one e-mail per
+    address of `to`, sent by the notification dispatcher, retried like a notification."""
+
+    event_type: ClassVar[str] = "mail.ExternalEmailQueued"
+    email_id: str
+    requested_by: str  # the calling service
+    on_behalf_of: str  # the user it acts for (whose daily allowance it counts against)
+    to: list[str]
+    subject: str
+    text: str
+    queued_at: datetime  # the day it counts for in the user's allowance
+
+
+@register
+class ExternalEmailSent(MailEvent, frozen=True, kw_only=True):
+    """The relay took the e-mail to `to[recipient]` of that `ExternalEmailQueued` (the
+    address is not repeated: it stays in one event only)."""
+
+    event_type: ClassVar[str] = "mail.ExternalEmailSent"
+    email_id: str
+    recipient: int
+    attempts: int
+
+
+@register
+class ExternalEmailFailed(MailEvent, frozen=True, kw_only=True):
+    """Given up after `attempts`: the relay kept refusing, or none is configured."""
+
+    event_type: ClassVar[str] = "mail.ExternalEmailFailed"
+    email_id: str
+    recipient: int
+    attempts: int
+    error: str

@@ -23,6 +23,7 @@ DIRECTORY_SIGN_IN: Final = "directory:sign_in"  # the gateway checks a password
 DIRECTORY_ACCOUNT: Final = "directory:account"  # the gateway reads an account (dev login)
 DIRECTORY_REACHABILITY: Final = "directory:reachability"  # mail, locker: who may write to whom
 MAIL_SYSTEM_MESSAGE: Final = "mail:system_message"  # a service sends a « Message ENT »
+MAIL_EXTERNAL_EMAIL: Final = "mail:external_email"  # transfer e-mails a link to addresses
 
 SCOPE_OPT: Final = "service_scope"
 USERS_OPT: Final = "users_too"
@@ -64,6 +65,9 @@ GRANTS: Final[dict[str, dict[str, frozenset[str]]]] = {
         "gateway": frozenset({DIRECTORY_SIGN_IN, DIRECTORY_ACCOUNT}),
         "mail": frozenset({DIRECTORY_REACHABILITY}),
         "locker": frozenset({DIRECTORY_REACHABILITY}),
+    },
+    "mail": {
+        "transfer": frozenset({MAIL_EXTERNAL_EMAIL}),
     },
 }
 

@@ -43,9 +43,9 @@ PER_SERVICE_KINDS = (
 STORE_ENV = ("ENT_STORE_URL", "ENT_S3_ACCESS_KEY", "ENT_S3_SECRET_KEY")
 KEY_ENV = ("ENT_USER_TOKEN_SIGNING_KEY", "ENT_SERVICE_SIGNING_KEY", "ENT_RECEIPT_KEY")
 SECRET_ENV = STORE_ENV + KEY_ENV
-# Who calls whom (ent_kit.scopes.CALLERS, the chart's default global.serviceKeys.callers).
-CALLERS = {"directory": ["gateway", "mail", "locker"]}
-CALLING = ("gateway", "mail", "locker")
+# Who calls whom (ent_kit.scopes.GRANTS, the chart's default global.serviceKeys.callers).
+CALLERS = {"directory": ["gateway", "mail", "locker"], "mail": ["transfer"]}
+CALLING = ("gateway", "mail", "locker", "transfer")
 # The oldest version Chart.yaml accepts (kubeVersion >=1.27) and the newest bundled schemas.
 KUBE_VERSIONS = ("1.27", kubernetes_validate.latest_version())
 RELEASE_SELECTOR = {"app.kubernetes.io/name": "ent", "app.kubernetes.io/instance": RELEASE}
@@ -600,7 +600,10 @@ def test_secrets_are_secret_key_refs_never_literal_values(chart: helm.Chart) -> 
             "ENT_RECEIPT_KEY": {"name": "academy-receipts", "key": "hmac"},
         },
         "schoollife": store,
-        "transfer": store,
+        "transfer": {
+            **store,
+            "ENT_SERVICE_SIGNING_KEY": {"name": "academy-key-transfer", "key": "pem"},
+        },
     }
 
     for service, refs in expected.items():
@@ -633,7 +636,7 @@ def test_each_pod_gets_only_the_secrets_its_service_uses(
     }
     assert signing == {s: {"name": f"ent-service-key-{s}", "key": "private.pem"} for s in CALLING}
     assert [s for s in SERVICES if "ENT_RECEIPT_KEY" in refs[s]] == ["locker"]
-    for service in ("directory", "schoollife", "transfer"):
+    for service in ("directory", "schoollife"):
         assert set(refs[service]) == set(STORE_ENV), service
 
 
@@ -650,10 +653,11 @@ def test_every_service_verifies_user_tokens_with_the_public_key(
 def test_a_callee_holds_the_public_keys_of_its_callers_only(
     default_manifests: list[Manifest],
 ) -> None:
-    peers = json.loads(config(default_manifests, "directory")["ENT_PEER_PUBLIC_KEYS"])
-    assert peers == {name: PUBLIC_PEMS[name] for name in CALLERS["directory"]}
+    for callee, callers in CALLERS.items():
+        peers = json.loads(config(default_manifests, callee)["ENT_PEER_PUBLIC_KEYS"])
+        assert peers == {name: PUBLIC_PEMS[name] for name in callers}
     for service in SERVICES:
-        if service != "directory":
+        if service not in CALLERS:
             assert "ENT_PEER_PUBLIC_KEYS" not in config(default_manifests, service), service
 
 
@@ -661,11 +665,16 @@ def test_a_disabled_caller_is_neither_trusted_nor_given_a_key(chart: helm.Chart)
     manifests = render(chart, disabled("mail"))
     peers = json.loads(config(manifests, "directory")["ENT_PEER_PUBLIC_KEYS"])
     assert set(peers) == {"gateway", "locker"}
-    # Without the directory, nobody calls anybody: no service key at all.
+    # Transfer calls mail only: without mail, it gets no key.
+    assert "ENT_SERVICE_SIGNING_KEY" not in secret_refs(manifests, "transfer")
+    # Without the directory, only transfer (which calls mail) can sign anything.
     alone = render(chart, disabled("directory"))
-    assert all(
-        "ENT_SERVICE_SIGNING_KEY" not in secret_refs(alone, s) for s in SERVICES if s != "directory"
-    )
+    signing = [
+        s
+        for s in SERVICES
+        if s != "directory" and "ENT_SERVICE_SIGNING_KEY" in secret_refs(alone, s)
+    ]
+    assert signing == ["transfer"]
 
 
 @pytest.mark.parametrize(

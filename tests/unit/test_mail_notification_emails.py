@@ -7,18 +7,13 @@ arrives, what never does (the sender's own message, the body), retries with back
 from __future__ import annotations
 
 import asyncio
-import email
-import email.policy
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 from directory_fixtures import Client, bearer
 from ent_contracts import decode_payload
 from ent_contracts.mail import (
@@ -27,7 +22,6 @@ from ent_contracts.mail import (
     NotificationFailed,
     NotificationSent,
 )
-from ent_devstack.processes import free_port
 from ent_kit.auth import Identity
 from ent_kit.errors import Refused
 from ent_kit.http import create_app
@@ -62,6 +56,7 @@ from ent_mail.entrypoints.notifications_settings import NotificationSettingsCont
 from kit_fixtures import TEST_KEYS, StorageOpener, storage, storage_opener
 from litestar.testing import AsyncTestClient
 from opentelemetry.sdk.trace import TracerProvider
+from smtp_fixtures import Relay, SmtpServer
 
 __all__ = ["storage", "storage_opener"]
 
@@ -76,62 +71,6 @@ OTHER_PARENT_ADDRESS = "dupont@famille.example"
 SUBJECT = "Sortie au musée d'Orsay, élèves de 6e A"
 BODY = "Léa a eu 4/20 au contrôle et semble très fatiguée en classe."
 SENT_AT = datetime(2025, 3, 10, 8, 0, tzinfo=UTC)
-
-
-class Relay:
-    """An aiosmtpd handler: keeps the e-mails it accepts; refuses the next `refusals`
-    with a temporary error (451), and refuses `refused_address` always."""
-
-    def __init__(self) -> None:
-        self.envelopes: list[Envelope] = []
-        self.tries = 0
-        self.refusals = 0
-        self.refused_address: str | None = None
-
-    async def handle_RCPT(
-        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
-    ) -> str:
-        if address == self.refused_address:
-            return "451 4.2.1 Mailbox temporarily unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        self.tries += 1
-        if self.refusals > 0:
-            self.refusals -= 1
-            return "451 4.3.0 Relay busy, try again later"
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-    def messages(self) -> dict[str, EmailMessage]:
-        """The accepted e-mails by recipient."""
-        found: dict[str, EmailMessage] = {}
-        for envelope in self.envelopes:
-            assert isinstance(envelope.content, bytes)
-            message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-            assert isinstance(message, EmailMessage)
-            [to] = envelope.rcpt_tos
-            found[to] = message
-        return found
-
-
-class SmtpServer:
-    """A real SMTP server on one port, which a test can stop and start again."""
-
-    def __init__(self, relay: Relay) -> None:
-        self.port = free_port()
-        self._relay = relay
-        self._controller: Controller | None = None
-
-    def start(self) -> None:
-        self._controller = Controller(self._relay, hostname="127.0.0.1", port=self.port)
-        self._controller.start()
-
-    def stop(self) -> None:
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
 
 
 @dataclass

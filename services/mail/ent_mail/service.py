@@ -24,6 +24,7 @@ from ent_mail.application.attachments_projection import ATTACHMENTS as ATTACHMEN
 from ent_mail.application.attachments_projection import AttachmentsProjection
 from ent_mail.application.badge import UnreadBadge
 from ent_mail.application.drafts import DraftCommands
+from ent_mail.application.external_emails import ExternalEmails
 from ent_mail.application.mailbox_commands import MailboxCommands
 from ent_mail.application.mailbox_projection import (
     COPIES,
@@ -120,6 +121,16 @@ def attachment_service(
     )
 
 
+def external_emails(runtime: Runtime) -> ExternalEmails:
+    return ExternalEmails(
+        runtime.storage.events,
+        runtime.signal,
+        runtime.storage.documents,
+        runtime.projectors[NOTIFICATION_OUTBOX.name],
+        settings_of(runtime).external_emails_per_day,
+    )
+
+
 def notification_settings(runtime: Runtime) -> NotificationSettingsService:
     return NotificationSettingsService(
         Repository(runtime.storage.events, NotificationSettings, runtime.signal),
@@ -211,6 +222,7 @@ def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
         "address_book": provide(lambda: address_book(runtime, policy)),
         "attachments": provide(lambda: attachment_service(runtime, antivirus, workspace)),
         "notification_settings": provide(lambda: notification_settings(runtime)),
+        "external_emails": provide(lambda: external_emails(runtime)),
     }
 
 

@@ -42,6 +42,9 @@ class MailSettings(ServiceSettings, frozen=True, kw_only=True):
     ] = "ne-pas-repondre@ent.example"
     notification_max_attempts: Annotated[int, msgspec.Meta(ge=1)] = 8
     notification_interval_s: Annotated[float, msgspec.Meta(gt=0)] = 5.0
+    # E-mails other services send outside the ENT on a user's behalf (a transfer's link),
+    # per user and UTC day: what one hijacked account can make the ENT send to strangers.
+    external_emails_per_day: Annotated[int, msgspec.Meta(ge=0)] = 50
 
     def send_limits(self, elevated: bool) -> Limits:
         if elevated:

@@ -106,4 +106,9 @@ EMAIL_TEXT = (
     "messagerie de l'ENT ; vous pouvez l'y retirer à tout moment.\n"
 )
 EMAIL_UNKNOWN_SENDER = "Un utilisateur de l'ENT"
+
+# --- e-mails outside the ENT, asked by another service on a user's behalf ----------------
+TOO_MANY_EXTERNAL_EMAILS = (
+    "limite atteinte : {allowed} e-mails vers des adresses extérieures par jour ; réessayez demain"
+)
 NO_SUBJECT = "(sans objet)"

@@ -9,6 +9,9 @@ answer and the `NotificationSent` append sends that e-mail again.
 
 The e-mail says who wrote and the subject, never the body: a message may be about a
 minor, and an e-mail leaves the ENT for mailboxes it does not control.
+
+The same queue carries the e-mails other services ask for outside the ENT
+(`external_emails.py`): sent to the address and with the text they were queued with.
 """
 
 from __future__ import annotations
@@ -20,8 +23,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
-from ent_contracts import SYSTEM
-from ent_contracts.mail import NotificationFailed, NotificationSent
+from ent_contracts import SYSTEM, DomainEvent
+from ent_contracts.mail import (
+    ExternalEmailFailed,
+    ExternalEmailSent,
+    NotificationFailed,
+    NotificationSent,
+)
 from ent_kit.auth import Identity
 from ent_kit.logging import get_logger
 from ent_kit.parking import describe
@@ -40,7 +48,12 @@ from ent_kit.storage import (
 )
 
 from ent_mail import texts
-from ent_mail.application.notification_outbox import EMAIL_QUEUE, NOTIFY_ADDRESSES, stamp
+from ent_mail.application.notification_outbox import (
+    EMAIL_QUEUE,
+    EXTERNAL,
+    NOTIFY_ADDRESSES,
+    stamp,
+)
 from ent_mail.application.ports import NotificationEmail, Notifier
 from ent_mail.application.projections import PEOPLE
 from ent_mail.domain.notification_settings import NotificationSettings, notification_settings_id
@@ -63,6 +76,11 @@ def notification_stream(message_id: str, user_id: str) -> str:
     """One stream per e-mail: its single event says how it ended, and a second writer
     (a run racing another) finds the stream taken."""
     return f"notification:{message_id}:{user_id}"
+
+
+def external_delivery_stream(email_id: str, recipient: int) -> str:
+    """The same, for the e-mail to one address of an `ExternalEmailQueued`."""
+    return f"external-delivery:{email_id}:{recipient}"
 
 
 class NotificationSettingsService:
@@ -153,9 +171,11 @@ class EmailDispatcher:
         return (await self._documents.find(EMAIL_QUEUE, query)).items
 
     async def _context(self, due: list[Document]) -> _Context:
-        """Current addresses and senders' names of a batch, two reads for all of it."""
-        users = list({e["user_id"] for e in due})
-        senders = list({e["sender_id"] for e in due})
+        """Current addresses and senders' names of a batch's notifications, two reads for
+        all of it."""
+        notices = [e for e in due if not _external(e)]
+        users = list({e["user_id"] for e in notices})
+        senders = list({e["sender_id"] for e in notices})
         addresses = await self._documents.get_many(NOTIFY_ADDRESSES, users)
         people = await self._documents.get_many(PEOPLE, senders)
         return _Context(
@@ -173,22 +193,20 @@ class EmailDispatcher:
             return await self._dispatch(entry, context, now)
 
     async def _dispatch(self, entry: Document, context: _Context, now: datetime) -> _Outcome:
-        stream = notification_stream(entry["message_id"], entry["user_id"])
+        stream = _stream(entry)
         if await self._events.read_stream(stream):
             return _Outcome()  # settled by an earlier run; the projection takes it off
-        address = context.addresses.get(entry["user_id"])
-        if address is None:  # the owner removed it meanwhile: nothing to send
+        email = context.email(entry)
+        if email is None:  # the owner removed their address meanwhile: nothing to send
             await self._drop(entry["id"])
             return _Outcome()
         if self._notifier is None:
             return await self._give_up(entry, entry["attempts"], RELAY_NOT_CONFIGURED)
         try:
-            await self._notifier.send(context.email(entry, address))
+            await self._notifier.send(email)
         except Exception as error:  # the relay refused, or could not be reached
             return await self._failed(entry, describe(error), now)
-        sent = NotificationSent(
-            message_id=entry["message_id"], user_id=entry["user_id"], attempts=entry["attempts"] + 1
-        )
+        sent = _settlement(entry, entry["attempts"] + 1)
         return _Outcome(sent=True, position=await self._append(stream, sent))
 
     async def _failed(self, entry: Document, error: str, now: datetime) -> _Outcome:
@@ -199,8 +217,7 @@ class EmailDispatcher:
         await self._reschedule(entry["id"], attempts, next_at, error)
         log.warning(
             "notification e-mail failed; retried later",
-            message_id=entry["message_id"],
-            user_id=entry["user_id"],
+            **_about(entry),
             attempts=attempts,
             next_at=stamp(next_at),
             error=error,
@@ -208,18 +225,9 @@ class EmailDispatcher:
         return _Outcome()
 
     async def _give_up(self, entry: Document, attempts: int, error: str) -> _Outcome:
-        failed = NotificationFailed(
-            message_id=entry["message_id"], user_id=entry["user_id"], attempts=attempts, error=error
-        )
-        log.error(
-            "notification e-mail given up",
-            message_id=entry["message_id"],
-            user_id=entry["user_id"],
-            attempts=attempts,
-            error=error,
-        )
-        stream = notification_stream(entry["message_id"], entry["user_id"])
-        return _Outcome(position=await self._append(stream, failed))
+        log.error("notification e-mail given up", **_about(entry), attempts=attempts, error=error)
+        failed = _settlement(entry, attempts, error)
+        return _Outcome(position=await self._append(_stream(entry), failed))
 
     async def _reschedule(
         self, entry_id: str, attempts: int, next_at: datetime, error: str
@@ -234,7 +242,7 @@ class EmailDispatcher:
         async with self._documents.transaction() as tx:
             await tx.delete(EMAIL_QUEUE, entry_id)
 
-    async def _append(self, stream: str, event: NotificationSent | NotificationFailed) -> int:
+    async def _append(self, stream: str, event: DomainEvent) -> int:
         try:
             position = await self._events.append(
                 stream, 0, [envelope_for(event, stream, 1, SYSTEM)]
@@ -258,7 +266,16 @@ class _Context:
     addresses: dict[str, str]  # user id -> current notification address
     names: dict[str, str]  # sender id -> display name
 
-    def email(self, entry: Document, address: str) -> NotificationEmail:
+    def email(self, entry: Document) -> NotificationEmail | None:
+        """What to send for the entry; None for a notification whose owner removed their
+        address."""
+        if _external(entry):
+            return NotificationEmail(
+                to=entry["address"], subject=entry["subject"], text=entry["text"]
+            )
+        address = self.addresses.get(entry["user_id"])
+        if address is None:
+            return None
         subject = _one_line(entry["subject"]) or texts.NO_SUBJECT
         sender = self.names.get(entry["sender_id"], texts.EMAIL_UNKNOWN_SENDER)
         return NotificationEmail(
@@ -266,6 +283,35 @@ class _Context:
             subject=texts.EMAIL_SUBJECT.format(subject=subject),
             text=texts.EMAIL_TEXT.format(sender=_one_line(sender), subject=subject),
         )
+
+
+def _external(entry: Document) -> bool:
+    return entry.get("kind") == EXTERNAL
+
+
+def _stream(entry: Document) -> str:
+    if _external(entry):
+        return external_delivery_stream(entry["email_id"], entry["recipient"])
+    return notification_stream(entry["message_id"], entry["user_id"])
+
+
+def _settlement(entry: Document, attempts: int, error: str | None = None) -> DomainEvent:
+    """The event that takes the entry off: sent, or (with `error`) given up."""
+    about = _about(entry)
+    if _external(entry):
+        if error is None:
+            return ExternalEmailSent(**about, attempts=attempts)
+        return ExternalEmailFailed(**about, attempts=attempts, error=error)
+    if error is None:
+        return NotificationSent(**about, attempts=attempts)
+    return NotificationFailed(**about, attempts=attempts, error=error)
+
+
+def _about(entry: Document) -> dict[str, Any]:
+    """Which e-mail an entry is, for the log and its events: never its address."""
+    if _external(entry):
+        return {"email_id": entry["email_id"], "recipient": entry["recipient"]}
+    return {"message_id": entry["message_id"], "user_id": entry["user_id"]}
 
 
 def _one_line(text: Any) -> str:

@@ -48,15 +48,16 @@ class NotificationSettings(Aggregate):
         return wanted
 
 
-def checked_address(address: str | None) -> str | None:
-    """The address as kept (domain in lower case), None to clear; Refused if malformed."""
+def checked_address(address: str | None, field: str = "address") -> str | None:
+    """The address as kept (domain in lower case), None to clear; Refused (naming
+    `field`) if malformed."""
     if address is None or not address.strip():
         return None
     candidate = address.strip()
     if len(candidate) > MAX_ADDRESS:
-        raise Refused("address", "address_too_long", texts.ADDRESS_TOO_LONG.format(max=MAX_ADDRESS))
+        raise Refused(field, "address_too_long", texts.ADDRESS_TOO_LONG.format(max=MAX_ADDRESS))
     if not _well_formed(candidate):
-        raise Refused("address", "invalid_address", texts.INVALID_ADDRESS)
+        raise Refused(field, "invalid_address", texts.INVALID_ADDRESS)
     local, _, domain = candidate.partition("@")
     return f"{local}@{domain.lower()}"
 

@@ -3,11 +3,13 @@ folders. Each handler makes one call; refusals become problem+json in the kit.""
 
 from __future__ import annotations
 
+from ent_contracts.mail_api import EXTERNAL_EMAILS_PATH, ExternalEmailReceipt, ExternalEmailRequest
 from ent_kit.controllers import AnyRequest
-from ent_kit.scopes import MAIL_SYSTEM_MESSAGE, service_route
+from ent_kit.scopes import MAIL_EXTERNAL_EMAIL, MAIL_SYSTEM_MESSAGE, service_route
 from litestar import Controller, post
 
 from ent_mail.application.drafts import DraftCommands
+from ent_mail.application.external_emails import ExternalEmails
 from ent_mail.application.forms import (
     CategoryForm,
     DraftSavedReceipt,
@@ -136,3 +138,19 @@ class MailInternalController(Controller):
         self, request: AnyRequest, data: SystemMessageForm, sending: SendService
     ) -> SentReceipt:
         return await sending.send_system(request.user, data)
+
+    @post(
+        EXTERNAL_EMAILS_PATH.removeprefix("/mail/internal"),
+        status_code=202,
+        opt=service_route(MAIL_EXTERNAL_EMAIL),
+        summary="Queue e-mails outside the ENT (services only)",
+        description=(
+            "For the platform's services, with their service token: one plain-text e-mail to "
+            "each address of `to`, on behalf of the user `on_behalf_of` (whose daily allowance "
+            "it counts against), sent from the ENT's no-reply address and retried."
+        ),
+    )
+    async def queue_external(
+        self, request: AnyRequest, data: ExternalEmailRequest, external_emails: ExternalEmails
+    ) -> ExternalEmailReceipt:
+        return await external_emails.queue(request.user, data)
