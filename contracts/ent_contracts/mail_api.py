@@ -21,8 +21,11 @@ class ExternalEmailRequest(msgspec.Struct, frozen=True, kw_only=True):
     subject: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     text: Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
     on_behalf_of: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    # Only check the addresses and the allowance, queue nothing: a caller about to do
+    # something else first (send a message) learns the refusal before doing it.
+    check_only: bool = False
 
 
 class ExternalEmailReceipt(msgspec.Struct, frozen=True, kw_only=True):
-    email_id: str
-    queued: int  # e-mails queued, one per distinct address
+    email_id: str | None  # None when only checked
+    queued: int  # e-mails queued (or that would be), one per distinct address

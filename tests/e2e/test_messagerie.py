@@ -9,6 +9,7 @@ import email.policy
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,7 +19,7 @@ from aiosmtpd.smtp import Envelope
 from ent_devstack.processes import free_port
 from ent_devstack.stack import Ports, Stack
 from ent_directory.domain.demo_school import CLASS_IDS, demo_users
-from platform_api import Headers, sign_in, user_id
+from platform_api import Headers, send_all, sign_in, user_id
 
 pytestmark = pytest.mark.e2e
 
@@ -365,3 +366,57 @@ def test_a_notification_e_mail_reaches_the_relay_from_the_no_reply_address(
     text = body.get_content()
     assert "Conseil de classe" in text
     assert "<p>Bonjour</p>" not in text  # the message body never leaves the ENT
+
+
+def test_a_transfer_link_shared_by_e_mail_reaches_the_relay(
+    stack: Stack, api: httpx.Client, relay: tuple[Inbox, int], tmp_path: Path
+) -> None:
+    """Issue 11's « to e-mail addresses via the SMTP notifier »: the transfer asks mail with
+    its own service token; a bad address refuses the whole share before anything is sent."""
+    inbox, _port = relay
+    teacher, student = sign_in(api, TEACHER), sign_in(api, STUDENTS_5A[0].login)
+    family = "famille.durand@exemple.fr"
+    document = tmp_path / "programme.txt"
+    document.write_bytes("Programme de la sortie au musée.\n".encode())
+    view = send_all(stack, api, teacher, {"programme.txt": document})
+    share = f"/api/transfer/transfers/{view['transfer_id']}/share"
+    to = [user_id(api, student)]
+
+    bad = api.post(share, json={"to": to, "emails": [family, "pas-une-adresse"]}, headers=teacher)
+
+    assert bad.status_code == 400, bad.text
+    assert bad.json()["errors"][0]["field"] == "emails[1]"
+    assert "Transfert de fichiers" not in api.get("/api/mail/latest", headers=student).text
+
+    note = "Voici le programme de la sortie."
+    body = {"to": to, "emails": [family], "note": note}
+    shared = ok(api.post(share, json=body, headers=teacher), 201)
+
+    assert shared["emails_queued"] == 1
+    assert shared["message"]["message_id"]
+    assert "Transfert de fichiers" in api.get("/api/mail/latest", headers=student).text
+    deadline = time.monotonic() + 20
+    while not any(family in e.rcpt_tos for e in inbox.envelopes):
+        assert time.monotonic() < deadline, "no e-mail with the link within 20 s"
+        time.sleep(0.2)
+    [mail] = [e for e in inbox.envelopes if family in e.rcpt_tos]
+    assert mail.mail_from == NO_REPLY
+    parsed = email.message_from_bytes(mail.original_content or b"", policy=email.policy.default)
+    assert isinstance(parsed, email.message.EmailMessage)
+    assert str(parsed["Subject"]).endswith("vous envoie 1 fichier(s)")
+    plain = parsed.get_body(("plain",))
+    assert plain is not None
+    text = plain.get_content()
+    assert view["share_url"] in text
+    assert note in text
+    assert anonymous_download(stack, view["share_url"]) == document.read_bytes()
+
+
+def anonymous_download(stack: Stack, share_url: str) -> bytes:
+    """What the e-mail's reader gets from the link, without an account."""
+    token = share_url.rsplit("/", 1)[-1]
+    with httpx.Client(base_url=stack.gateway_url, timeout=30.0) as anonymous:
+        files = anonymous.get(f"/api/transfer/links/{token}").json()["files"]
+        answer = anonymous.get(f"/api/transfer/links/{token}/files/{files[0]['file_id']}")
+    assert answer.status_code == 200, answer.text
+    return answer.content

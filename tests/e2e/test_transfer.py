@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from ent_devstack.stack import Ports, Stack
-from platform_api import Headers, sign_in, user_id
+from platform_api import Headers, declare, send_all, sign_in, tus_client, upload, user_id
 from tusclient.client import TusClient
 from tusclient.uploader.uploader import Uploader
 
@@ -79,45 +79,6 @@ def sha256_of(path: Path, start: int = 0, length: int | None = None) -> str:
             if left is not None:
                 left -= len(chunk)
     return digest.hexdigest()
-
-
-def declare(
-    api: httpx.Client, auth: Headers, files: dict[str, Path], **options: Any
-) -> dict[str, Any]:
-    body = {
-        "files": [{"path": p, "size": f.stat().st_size} for p, f in files.items()],
-        **options,
-    }
-    created = api.post("/api/transfer/transfers", json=body, headers=auth)
-    assert created.status_code == 201, created.text
-    return dict(created.json())
-
-
-def tus_client(base: str, transfer_id: str, auth: Headers) -> TusClient:
-    return TusClient(f"{base}/transfer/transfers/{transfer_id}/files", headers=dict(auth))
-
-
-def upload(client: TusClient, path: str, file: Path) -> str:
-    uploader = Uploader(
-        file_path=str(file),
-        client=client,
-        chunk_size=16 * MiB,
-        metadata={"filename": file.name, "relativePath": path},
-    )
-    uploader.upload()
-    return str(uploader.url)
-
-
-def send_all(
-    stack: Stack, api: httpx.Client, auth: Headers, files: dict[str, Path], **options: Any
-) -> dict[str, Any]:
-    created = declare(api, auth, files, **options)
-    client = tus_client(f"{stack.gateway_url}/api", created["transfer_id"], auth)
-    for path, file in files.items():
-        upload(client, path, file)
-    view = api.get(f"/api/transfer/transfers/{created['transfer_id']}", headers=auth)
-    assert view.json()["state"] == "ready", view.text
-    return dict(view.json())
 
 
 def link_of(view: dict[str, Any]) -> str:

@@ -9,11 +9,13 @@ from weakref import WeakKeyDictionary
 from argon2 import PasswordHasher
 from ent_contracts import topics
 from ent_kit.blobs.multipart import ResumableUploads, resumable_uploads
+from ent_kit.peers import PeerClient
 from ent_kit.repository import Repository
 from ent_kit.runtime import Periodic, Runtime, ServiceDefinition, provide
+from ent_kit.scopes import MAIL_EXTERNAL_EMAIL
 from litestar.di import Provide
 
-from ent_transfer.adapters.mail import MailMessages
+from ent_transfer.adapters.mail import MailExternalEmails, MailMessages
 from ent_transfer.application.expiry import Expiry
 from ent_transfer.application.links import Links
 from ent_transfer.application.passwords import Passwords
@@ -104,12 +106,16 @@ def expiry(runtime: Runtime) -> Expiry:
 
 
 def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
-    mail_url = settings_of(runtime).mail_url
-    mail = MailMessages(mail_url) if mail_url else None
-    if mail is not None:
+    settings = settings_of(runtime)
+    mail, emails = None, None
+    if settings.mail_url:
+        mail = MailMessages(settings.mail_url)
         runtime.close_on_stop(mail.close)
+        peer = PeerClient(settings.mail_url, settings, callee="mail", scope=MAIL_EXTERNAL_EMAIL)
+        runtime.close_on_stop(peer.close)
+        emails = MailExternalEmails(peer)
     return {
-        "sharing": provide(lambda: Sharing(transfers(runtime), mail)),
+        "sharing": provide(lambda: Sharing(transfers(runtime), mail, emails)),
         "transfers": provide(lambda: transfers(runtime)),
         "tus_uploads": provide(lambda: tus_uploads(runtime)),
         "links": provide(lambda: links(runtime)),

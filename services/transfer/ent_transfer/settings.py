@@ -30,7 +30,8 @@ class TransferSettings(ServiceSettings, frozen=True, kw_only=True):
         "http://127.0.0.1:8000"
     )
 
-    # The Messagerie, to share a link in a message (empty: sharing is unavailable, 503).
+    # The Messagerie, to share a link in a message or by e-mail (empty: sharing is
+    # unavailable, 503). Needs ENT_SERVICE_SIGNING_KEY: e-mails are asked as the transfer.
     mail_url: Annotated[str, msgspec.Meta(pattern=r"^(https?://.*)?$")] = ""
 
     def limits(self) -> TransferLimits:

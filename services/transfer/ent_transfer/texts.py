@@ -65,3 +65,15 @@ SHARE_PASSWORD = "Un mot de passe est nécessaire : je vous le communiquerai sé
 SHARE_NOT_READY = "le transfert n'est pas encore complet"
 SHARE_REFUSED = "certains destinataires ne peuvent pas recevoir votre message"
 MAIL_UNAVAILABLE = "la messagerie ne répond pas"
+SHARE_NOBODY = "indiquez au moins un destinataire de l'ENT ou une adresse e-mail"
+
+# --- sharing by e-mail, to addresses outside the ENT (sent from its no-reply address) ---
+EMAIL_SUBJECT = "{sender} vous envoie {count} fichier(s)"
+EMAIL_INTRO = "{sender} vous envoie {count} fichier(s) depuis l'ENT de son établissement."
+EMAIL_NOTE = "Son message :"
+EMAIL_PASSWORD = "Un mot de passe est nécessaire : {sender} vous le communiquera séparément."
+EMAIL_FOOTER = (
+    "Ce message automatique a été envoyé à la demande de {sender} ; merci de ne pas y répondre."
+)
+EMAIL_SOMEONE = "Un utilisateur de l'ENT"
+EMAILS_REFUSED = "certaines adresses e-mail ne peuvent pas recevoir le lien"

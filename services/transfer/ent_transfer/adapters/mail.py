@@ -1,13 +1,15 @@
 """The Messagerie as the transfer uses it: a message sent as the signed-in user, with their
-own bearer token (mail asks the directory, as for any send)."""
+own bearer token (mail asks the directory, as for any send); e-mails to addresses outside
+the ENT, asked with the transfer's own service token (scope `mail:external_email`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import httpx
+from ent_contracts.mail_api import EXTERNAL_EMAILS_PATH, ExternalEmailReceipt, ExternalEmailRequest
 from ent_kit.http_client import http_client
-from ent_kit.peers import PeerUnavailable
+from ent_kit.peers import PeerClient, PeerUnavailable
 
 from ent_transfer.application.ports import MailAnswer
 
@@ -43,3 +45,11 @@ class MailMessages:
 
     async def close(self) -> None:
         await self._client.aclose()
+
+
+class MailExternalEmails:
+    def __init__(self, peer: PeerClient) -> None:
+        self._peer = peer  # to mail, scoped to mail:external_email
+
+    async def queue(self, request: ExternalEmailRequest) -> ExternalEmailReceipt:
+        return await self._peer.call("POST", EXTERNAL_EMAILS_PATH, ExternalEmailReceipt, request)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ent_contracts.mail_api import ExternalEmailReceipt, ExternalEmailRequest
+
 
 @dataclass(frozen=True)
 class MailAnswer:
@@ -18,4 +20,11 @@ class MessageSender(Protocol):
     ) -> MailAnswer:
         """Send a Messagerie message as the caller (their own bearer token): the directory's
         rules apply as for any send."""
+        ...
+
+
+class EmailQueue(Protocol):
+    async def queue(self, request: ExternalEmailRequest) -> ExternalEmailReceipt:
+        """Mail's e-mails outside the ENT, asked as this service (its own token):
+        `PeerRejected` when mail refuses, `PeerUnavailable` when it does not answer."""
         ...

@@ -50,9 +50,12 @@ class TransferController(Controller):
     @post(
         "/{transfer_id:str}/share",
         status_code=201,
-        summary="Partager dans un message: send the share link through the Messagerie, as me",
+        summary="Partager: the share link in a Messagerie message (as me) and/or by e-mail",
         description="`to`: user ids or audiences (`group:<id>:<role>`); the directory decides "
-        "as for any send (422 `recipients_refused` naming them). The password is never sent.",
+        "as for any send (422 `recipients_refused` naming them). `emails`: up to 20 addresses "
+        "outside the ENT, sent from its no-reply address on my behalf, within a daily allowance "
+        "(400 naming `emails[i]`, 429). Either refusal comes before anything is sent. The "
+        "password is never sent.",
     )
     async def share(
         self, request: AnyRequest, data: ShareRequest, sharing: Sharing, transfer_id: str
