@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from directory_fixtures import Client, bearer, service_bearer
 from ent_contracts import decode_payload
@@ -135,6 +136,18 @@ async def test_each_distinct_address_gets_the_text_from_the_no_reply_address(
     assert isinstance(event, ExternalEmailQueued)
     assert (event.requested_by, event.on_behalf_of) == (TRANSFER.user_id, TEACHER.user_id)
     assert await world.dispatcher().run_once(NOW + timedelta(hours=1)) == 0  # sent once
+
+
+async def test_a_check_only_request_queues_nothing(world: World) -> None:
+    ok = msgspec.structs.replace(request("ami@famille.example"), check_only=True)
+    bad = msgspec.structs.replace(request("ami@"), check_only=True)
+
+    receipt = await world.emails.queue(TRANSFER, ok, NOW)
+    with pytest.raises(Refused):
+        await world.emails.queue(TRANSFER, bad, NOW)
+
+    assert (receipt.email_id, receipt.queued) == (None, 1)
+    assert await world.queue() == []
 
 
 async def test_only_a_service_may_ask(world: World) -> None:

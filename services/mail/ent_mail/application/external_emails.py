@@ -53,6 +53,8 @@ class ExternalEmails:
         addresses = _distinct_addresses(request.to)
         now = now or datetime.now(UTC)
         await self._within_allowance(request.on_behalf_of, len(addresses), now)
+        if request.check_only:
+            return ExternalEmailReceipt(email_id=None, queued=len(addresses))
         queued = ExternalEmailQueued(
             email_id=new_event_id(),
             requested_by=caller.user_id,
