@@ -243,3 +243,23 @@ def test_the_link_is_shared_in_a_message_to_a_student(
     message = api.get(f"/api/mail/messages/{shared['message_id']}", headers=student).json()
     assert link in json.dumps(message)
     assert "Voici la correction." in json.dumps(message)
+
+
+def test_the_link_is_sent_by_e_mail_and_a_bad_address_is_named(page: Page, tmp_path: Path) -> None:
+    doc = written(tmp_path / "sortie.bin", 2048)
+    page.sign_in("prof.histoiregeographie", then="/transferts")
+    choose_files(page, doc)
+    page.find("#send-button").click()
+    link_when_ready(page)
+    page.find("#share-open").click()
+    page.visible("#share-dialog")
+    emails = page.find("#share-emails")
+    emails.send_keys("famille.durand@exemple.fr,\npas-une-adresse")
+    page.find("#share-send").click()
+
+    page.wait_for_text("#share-alerts", "pas-une-adresse")
+    assert emails.get_attribute("aria-invalid") == "true"
+    emails.clear()
+    emails.send_keys("famille.durand@exemple.fr")
+    page.find("#share-send").click()
+    page.wait_for_text("#alerts", "par e-mail à 1 adresse(s)")

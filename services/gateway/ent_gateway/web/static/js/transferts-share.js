@@ -1,5 +1,6 @@
-// The link once made: copied to the clipboard, or sent through the Messagerie
-// (« Partager dans un message »: POST /transfer/transfers/{id}/share, the directory decides).
+// The link once made: copied to the clipboard, or sent through the Messagerie and by e-mail
+// (« Partager »: POST /transfer/transfers/{id}/share; the directory decides for the message,
+// mail checks the addresses before anything is sent).
 import { $, ApiError, api, clearProblem, h, say, showProblem } from "./ent.js";
 import { reasonOf, searchDirectory } from "./recipients.js";
 
@@ -85,27 +86,39 @@ export class ShareDialog {
     if (!this.to.size) list.replaceChildren(h("li", { class: "muted" }, "Aucun destinataire pour l'instant."));
   }
 
+  emails() {
+    return this.form.elements.emails.value.split(/[\s,;]+/).filter(Boolean);
+  }
+
   async send() {
     const region = $("#share-alerts");
     clearProblem(region);
-    if (!this.to.size) {
-      showProblem(new ApiError(400, { detail: "Ajoutez au moins un destinataire.", errors: [{ field: "to", message: "aucun destinataire" }] }), { region, form: this.form });
+    const emails = this.emails();
+    this.form.elements.emails.removeAttribute("aria-invalid");
+    if (!this.to.size && !emails.length) {
+      showProblem(new ApiError(400, { detail: "Ajoutez au moins un destinataire ou une adresse e-mail.", errors: [{ field: "to", message: "aucun destinataire" }] }), { region, form: this.form });
       return this.search.focus();
     }
     const button = $("#share-send");
     button.disabled = true;
     try {
-      await api(`/transfer/transfers/${encodeURIComponent(this.transferId)}/share`, {
+      const shared = await api(`/transfer/transfers/${encodeURIComponent(this.transferId)}/share`, {
         method: "POST",
-        json: { to: [...this.to.values()].flatMap((choice) => choice.values), note: this.form.elements.note.value },
+        json: { to: [...this.to.values()].flatMap((choice) => choice.values), emails, note: this.form.elements.note.value },
       });
       this.dialog.close();
       this.to.clear();
       this.renderTo();
       this.form.elements.note.value = "";
-      say("Le lien a été envoyé dans un message.");
+      this.form.elements.emails.value = "";
+      say(sentWhere(shared));
     } catch (error) {
-      showProblem(this.named(error), { region, form: this.form });
+      // « emails[1] » is shown as the address typed there.
+      const labels = Object.fromEntries(emails.map((address, i) => [`emails[${i}]`, address]));
+      if ((error.problem?.errors || []).some((e) => String(e.field).startsWith("emails"))) {
+        this.form.elements.emails.setAttribute("aria-invalid", "true");
+      }
+      showProblem(this.named(error), { region, form: this.form, labels: { emails: "Adresses e-mail", ...labels } });
     } finally {
       button.disabled = false;
     }
@@ -119,4 +132,10 @@ export class ShareDialog {
     const errors = refused.map((r) => ({ field: labelOf(r.user_id || r.recipient), message: reasonOf(r.reason) }));
     return new ApiError(error.status, { ...error.problem, errors });
   }
+}
+
+function sentWhere(shared) {
+  const byEmail = shared.emails_queued ? `par e-mail à ${shared.emails_queued} adresse(s)` : "";
+  const inMessage = shared.message ? "dans un message" : "";
+  return `Le lien a été envoyé ${[inMessage, byEmail].filter(Boolean).join(" et ")}.`;
 }
