@@ -44,9 +44,11 @@ def token_scopes(auth: Any) -> list[str]:
     return scope.split() if isinstance(scope, str) else []
 
 
-def token_kind_guard(
+async def token_kind_guard(
     connection: ASGIConnection[Any, Any, Any, Any], route: BaseRouteHandler
 ) -> None:
+    # Async although it awaits nothing: Litestar runs a sync guard in its thread pool, a
+    # hop (and a wake-up of the loop) on every request of every service.
     if "user" not in connection.scope:  # a public path: the middleware checked nothing
         return
     wanted = route.opt.get(SCOPE_OPT)

@@ -11,7 +11,8 @@ service token is never verified with the user-token key nor the other way round.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,6 +24,9 @@ from ent_kit.scopes import GRANTS
 from ent_kit.settings import ServiceSettings
 
 SERVICE_PREFIX = "service:"
+# Tokens verified already, kept until they expire: a page of the web app sends the same
+# token on many calls, each checked by the gateway and by the service it reaches.
+MAX_VERIFIED = 10_000
 PrivateKey = Ed25519PrivateKey | str  # a key object, or its PEM text
 
 
@@ -65,15 +69,37 @@ class TokenVerifier:
         user_key: Ed25519PublicKey | None,
         peer_keys: Mapping[str, Ed25519PublicKey],
         grants: Mapping[str, frozenset[str]],
+        clock: Callable[[], float] = time.time,
+        max_verified: int = MAX_VERIFIED,
     ) -> None:
         self._issuer = issuer
         self._audience = audience
         self._user_key = user_key
         self._peer_keys = dict(peer_keys)
         self._grants = dict(grants)
+        self._clock = clock
+        self._max_verified = max_verified
+        # Only tokens that passed every check get in; the keys and grants never change in
+        # a process, so what passed once passes again until `exp`.
+        self._verified: dict[str, dict[str, Any]] = {}
 
     def claims(self, encoded: str) -> dict[str, Any]:
-        """The verified claims; `jwt.InvalidTokenError` for anything this service refuses."""
+        """The verified claims; `jwt.InvalidTokenError` for anything this service refuses.
+        A token verified before is not verified again (an Ed25519 check and PyJWT's parsing
+        cost more than the rest of a small request): only its expiry is."""
+        known = self._verified.get(encoded)
+        if known is not None:
+            if known["exp"] > self._clock():
+                return dict(known)
+            del self._verified[encoded]
+            raise jwt.ExpiredSignatureError("Signature has expired")
+        claims = self._checked(encoded)
+        if len(self._verified) >= self._max_verified:
+            self._verified.clear()
+        self._verified[encoded] = claims
+        return dict(claims)
+
+    def _checked(self, encoded: str) -> dict[str, Any]:
         issuer = jwt.decode(encoded, options={"verify_signature": False}).get("iss")
         if issuer == self._issuer and self._user_key is not None:
             return self._decode(encoded, self._user_key, issuer, None, [])

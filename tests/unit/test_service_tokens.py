@@ -29,7 +29,7 @@ from ent_kit.scopes import (
     service_route,
 )
 from ent_kit.settings import ServiceSettings, SettingsError, load_settings
-from ent_kit.tokens import issue_service_token, token_verifier
+from ent_kit.tokens import TokenVerifier, issue_service_token, token_verifier
 from kit_fixtures import TEST_KEYS
 from litestar import Litestar, Request, get, post
 from litestar.testing import AsyncTestClient
@@ -333,3 +333,58 @@ def test_the_gateway_needs_its_signing_key_and_its_public_half() -> None:
     other_pair = {**own, "ENT_USER_TOKEN_SIGNING_KEY": keys.new_private_key()}
     with pytest.raises(SettingsError, match="not the public half"):
         load_settings(GatewaySettings, {**base, **other_pair})
+
+
+# --- tokens verified once, until they expire ----------------------------------------------
+
+
+def directory_verifier(clock: Any = None, max_verified: int = 10) -> TokenVerifier:
+    settings = ServiceSettings(service_name=CALLEE, **TEST_KEYS.settings(CALLEE))
+    verifier = token_verifier(settings)
+    return TokenVerifier(
+        issuer=settings.auth_issuer,
+        audience=CALLEE,
+        user_key=keys.public_key(settings.user_token_public_key),
+        peer_keys=keys.public_keys(settings.peer_public_keys),
+        grants=verifier._grants,
+        clock=clock or (lambda: datetime.now(UTC).timestamp()),
+        max_verified=max_verified,
+    )
+
+
+def test_a_verified_token_passes_again_until_it_expires() -> None:
+    now = [datetime.now(UTC).timestamp()]
+    verifier = directory_verifier(clock=lambda: now[0])
+    token = TEST_KEYS.service_token("gateway", CALLEE, DIRECTORY_SIGN_IN, timedelta(minutes=1))
+
+    first = verifier.claims(token)
+    first["scope"] = "tampered"  # the caller's copy: the kept claims are not touched
+    again = verifier.claims(token)
+
+    assert again["scope"] == DIRECTORY_SIGN_IN
+    now[0] += 61
+    with pytest.raises(jwt.ExpiredSignatureError):
+        verifier.claims(token)
+
+
+def test_a_refused_token_stays_refused_beside_a_verified_one() -> None:
+    verifier = directory_verifier()
+    good = hand_built(GATEWAY_KEY)
+    header, payload, signature = good.split(".")
+    forged = f"{header}.{payload}.{signature[::-1]}"
+
+    verifier.claims(good)
+
+    for _ in range(2):
+        with pytest.raises(jwt.InvalidTokenError):
+            verifier.claims(forged)
+
+
+def test_the_verified_tokens_kept_are_bounded() -> None:
+    verifier = directory_verifier(max_verified=2)
+    tokens = [hand_built(GATEWAY_KEY, iat=int(datetime.now(UTC).timestamp()) - i) for i in range(5)]
+
+    for token in tokens:
+        assert verifier.claims(token)["sub"] == "service:gateway"
+
+    assert len(verifier._verified) <= 2
