@@ -114,6 +114,20 @@ def problem_for(error: DomainError) -> Problem:
     return Problem(status, error.reason, error.message, headers=headers, **members)
 
 
+def problem_document(error: DomainError) -> dict[str, Any]:
+    """The body `error` gets as an HTTP answer (its status included), for an answer that
+    carries several outcomes (one part of a composed read refused, the others not)."""
+    problem = problem_for(error)
+    extra = problem.extra if isinstance(problem.extra, dict) else {}
+    return {
+        "status": problem.status_code,
+        "type": problem.type_,
+        "title": problem.title,
+        "detail": problem.detail,
+        **extra,
+    }
+
+
 _MISSING_FIELD = re.compile(r"missing required field `([^`]+)`")
 _BODY = "data"  # the name Litestar gives the request body
 

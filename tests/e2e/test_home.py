@@ -20,12 +20,13 @@ from typing import Any
 import httpx
 import pytest
 from ent_devstack.stack import Ports, Stack
-from platform_api import Headers, sign_in
+from platform_api import Headers, sign_in, user_id
 
 pytestmark = pytest.mark.e2e
 
 SEED_TIMEOUT_S = 240.0
 BLOCKS = ["messages", "casier", "homework", "lessons", "grades", "agenda"]
+SCHOOL_LIFE_BLOCKS = BLOCKS[2:]
 Json = dict[str, Any]
 
 
@@ -133,12 +134,17 @@ def test_a_students_page_has_every_block_in_one_trace(
     ]
     assert page_spans, [s["name"] for s in spans]
     page_span = page_spans[0]
+    school_life = next(s for s in spans if s["name"] == "home.schoollife")
     for block in BLOCKS:
         span = next(s for s in spans if s["name"] == f"home.{block}")
         assert page_span in ancestors(span), block  # under the page's span
         assert span["attributes"]["ent.home.status"] == "ok"
-        # The block's calls, and the services' work on them, are its descendants.
-        below = [s for s in spans if span in ancestors(s)]
+        # The block's call, and the service's work on it, are its descendants; school
+        # life's four blocks share one call, under its own span.
+        caller = school_life if block in SCHOOL_LIFE_BLOCKS else span
+        if caller is school_life:
+            assert school_life in ancestors(span), block
+        below = [s for s in spans if caller in ancestors(s)]
         assert any(s["kind"] == "SpanKind.CLIENT" for s in below), block
         services = {s["resource"]["attributes"]["service.name"] for s in below}
         assert services - {"ent-gateway"}, block
@@ -204,3 +210,24 @@ def test_with_mail_stopped_the_page_answers_its_messages_unavailable(
     finally:
         stack.start_process("mail")
     assert home(api, student).json()["blocks"]["messages"]["status"] == "ok"
+
+
+def test_school_life_answers_the_page_s_blocks_in_one_call(
+    api: httpx.Client, auth: Callable[[str], Headers]
+) -> None:
+    student = auth("lucas.martin")
+    both = api.get("/api/schoollife/home", params={"blocks": "agenda,homework"}, headers=student)
+    assert both.status_code == 200, both.text
+    assert list(both.json()) == ["homework", "agenda"]  # in the page's order
+    assert {b["status"] for b in both.json().values()} == {200}
+    assert "items" in both.json()["agenda"]["body"]
+
+    unknown = api.get("/api/schoollife/home", params={"blocks": "grades,nope"}, headers=student)
+    assert unknown.status_code == 400, unknown.text
+    assert unknown.json()["errors"][0]["field"] == "blocks"
+    # Someone else's child: every block refused alike, so is the call.
+    parent = auth("adam.david")
+    stranger = api.get(
+        "/api/schoollife/home", params={"student_id": user_id(api, student)}, headers=parent
+    )
+    assert stranger.status_code == 404, stranger.text

@@ -177,6 +177,8 @@ MATRIX: dict[str, Row] = {
     "PUT /api/mail/settings/notifications": private(OK),
     # --- schoollife ----------------------------------------------------------------------
     "GET /api/schoollife/me": private(OK),
+    # The home page's blocks in one call: refused as its four blocks are (each row below).
+    "GET /api/schoollife/home": private(HIDDEN, **STAFF_AND_TEACHERS),
     # --- schoollife: timetable ------------------------------------------------------------
     "GET /api/schoollife/timetable/week": private(HIDDEN, **STAFF_AND_TEACHERS),
     "GET /api/schoollife/timetable/day": private(HIDDEN, **STAFF_AND_TEACHERS),
@@ -563,6 +565,7 @@ CALLS |= {
     # --- schoollife: notebook (6A's; her copy)
     f"GET {SL}/notebook/homework": Call(query=VICTIM),
     f"GET {SL}/notebook/week": Call(query=VICTIM),
+    f"GET {SL}/home": Call(query=VICTIM),
     f"GET {SL}/notebook/due-this-week": Call(query=VICTIM),
     f"GET {SL}/notebook/lessons/{{lesson_id}}": Call(params={"lesson_id": "{notebook_lesson_id}"}),
     f"POST {SL}/notebook/lessons": Call(json=lambda ids: notebook_page(ids)),

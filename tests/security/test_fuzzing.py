@@ -38,7 +38,7 @@ PARTS = {
     "locker": "^/api/locker/",
     "directory": "^/api/directory/",
     "transfer": "^/api/transfer/",
-    "schoollife-timetable-notebook": "^/api/schoollife/(me|timetable|notebook)",
+    "schoollife-timetable-notebook": "^/api/schoollife/(me|home|timetable|notebook)",
     "schoollife-grades-life": "^/api/schoollife/(grades|report-cards|vie-scolaire|agenda)",
     "gateway": "^/(metrics|api/(auth/|docs|home|openapi\\.json|metrics))",
 }

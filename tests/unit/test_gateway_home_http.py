@@ -51,7 +51,9 @@ class Call:
 @dataclass
 class Services:
     """Mail, locker and school life in one ASGI app: canned answers, the calls recorded;
-    `slow`, `failing`: paths answered late or with a 500."""
+    `slow`, `failing`, `refusing`: paths answered late, with a 500, or with that status.
+    School life's home answers each block as that block's own path would (`BLOCK_PATHS`),
+    failing or refused alike."""
 
     url: str = ""
     calls: list[Call] = field(default_factory=list)
@@ -69,10 +71,11 @@ class Services:
         self.calls.append(Call(path, query, headers.get("authorization", "")))
         if path in self.slow:
             await self.released.wait()
-        status, body = (500, {"code": "boom"}) if path in self.failing else answer(path, query)
-        if path in self.refusing:
-            status = self.refusing[path]
-            body = {"code": "session_ended" if status == 401 else "refused", "status": status}
+        status, body = self.answer(path, query)
+        if path == HOME and status == 200:
+            parts = [self.answer(BLOCK_PATHS[b], query) for b in query["blocks"].split(",")]
+            blocks = query["blocks"].split(",")
+            body = {b: {"status": s, "body": a} for b, (s, a) in zip(blocks, parts, strict=True)}
         content = json.dumps(body).encode()
         await send(
             {
@@ -83,15 +86,32 @@ class Services:
         )
         await send({"type": "http.response.body", "body": content})
 
+    def answer(self, path: str, query: dict[str, str]) -> tuple[int, Any]:
+        if path in self.refusing:
+            status = self.refusing[path]
+            return status, {"code": "session_ended" if status == 401 else "refused"}
+        return (500, {"code": "boom"}) if path in self.failing else answer(path, query)
+
     def paths(self) -> list[str]:
         return [c.path for c in self.calls]
 
 
+HOME = "/schoollife/home"
+BLOCK_PATHS = {
+    "homework": "/schoollife/notebook/due-this-week",
+    "lessons": "/schoollife/timetable/day",
+    "grades": "/schoollife/grades/latest",
+    "agenda": "/schoollife/agenda/upcoming",
+}
+
+
 def answer(path: str, query: dict[str, str]) -> tuple[int, Any]:
     student = query.get("student_id", "lea")
-    if student not in CHILDREN:  # school life: someone else's child, as an unknown id
+    if student not in CHILDREN and path != HOME:  # someone else's child, as an unknown id
         return 404, {"code": "student_not_found", "title": "Élève introuvable", "status": 404}
     match path:
+        case "/schoollife/home":
+            return 200, {}  # each block filled in by `Services`
         case "/mail/latest":
             return 200, [{"message_id": f"m{i}", "subject": f"Sujet {i}"} for i in range(5)]
         case "/mail/unread-count":
@@ -204,8 +224,10 @@ async def test_a_students_page_has_every_block_read_with_their_own_token(
     assert {c.authorization for c in services.calls} == {own_token}
     assert all("student_id" not in c.query for c in services.calls)
     assert services.calls[services.paths().index("/mail/latest")].query == {"limit": "5"}
-    grades = services.calls[services.paths().index("/schoollife/grades/latest")]
-    assert grades.query == {"limit": "5"}
+    # School life's four blocks in one call.
+    [school_life] = [c for c in services.calls if c.path.startswith("/schoollife")]
+    assert school_life.path == HOME
+    assert school_life.query == {"blocks": "homework,lessons,grades,agenda", "latest": "5"}
 
 
 async def test_a_teacher_sees_their_blocks_the_others_hidden(
@@ -226,10 +248,11 @@ async def test_a_teacher_sees_their_blocks_the_others_hidden(
             "/mail/latest",
             "/mail/unread-count",
             "/locker/received",
-            "/schoollife/timetable/day",  # their own day: no student_id
-            "/schoollife/agenda/upcoming",
+            HOME,  # their own day and the agenda: no student_id
         ]
     )
+    [school_life] = [c for c in services.calls if c.path == HOME]
+    assert school_life.query == {"blocks": "lessons,agenda", "latest": "5"}
 
 
 async def test_a_schools_setting_hides_blocks_for_its_profiles(
@@ -352,3 +375,14 @@ async def test_a_refusal_without_the_child_switch_only_empties_the_block(
     parent = await home(gateway, PARENT)
     assert parent.status_code == 200, parent.text
     assert parent.json()["children_status"] == "unavailable"
+
+
+async def test_a_slow_school_life_empties_its_four_blocks_only(
+    services: Services, gateway: httpx.AsyncClient
+) -> None:
+    services.slow.add(HOME)
+    response = await home(gateway, STUDENT)
+    assert response.status_code == 200, response.text
+    blocks = response.json()["blocks"]
+    assert [n for n, b in blocks.items() if b == {"status": "unavailable"}] == list(BLOCK_PATHS)
+    assert blocks["messages"]["status"] == blocks["casier"]["status"] == "ok"

@@ -12,12 +12,14 @@ from ent_kit.runtime import Periodic, Runtime, ServiceDefinition, Subscription, 
 from litestar.di import Provide
 
 from ent_schoollife.application.demo import DemoSeed
+from ent_schoollife.application.home_blocks import HomeBlocks
 from ent_schoollife.application.people import People
 from ent_schoollife.application.roster import Roster
 from ent_schoollife.application.roster_projection import ROSTER_INDEXES, RosterProjection
+from ent_schoollife.entrypoints.home import HomeController
 from ent_schoollife.entrypoints.people import PeopleController
 from ent_schoollife.settings import SchoollifeSettings
-from ent_schoollife.wiring import AREAS
+from ent_schoollife.wiring import AREAS, grades, notebook, timetable, vie_scolaire
 from ent_schoollife.wiring.clock import settings_of, today
 
 # A seeded school is looked for this often until the directory's demo school has arrived.
@@ -33,7 +35,17 @@ def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
     }
     for area in AREAS:
         provided.update(area.dependencies(runtime))
+    provided["home_blocks"] = provide(lambda: home_blocks(runtime))
     return provided
+
+
+def home_blocks(runtime: Runtime) -> HomeBlocks:
+    return HomeBlocks(
+        notebook.queries(runtime),
+        timetable.queries(runtime),
+        grades.consultation(runtime),
+        vie_scolaire.agenda_queries(runtime),
+    )
 
 
 async def on_start(runtime: Runtime) -> None:
@@ -57,7 +69,11 @@ def _demo_interval(runtime: Runtime) -> float:
 SERVICE = ServiceDefinition(
     name="schoollife",
     settings_type=SchoollifeSettings,
-    controllers=[PeopleController, *(c for area in AREAS for c in area.CONTROLLERS)],
+    controllers=[
+        PeopleController,
+        HomeController,
+        *(c for area in AREAS for c in area.CONTROLLERS),
+    ],
     dependencies=dependencies,
     topics=[topics.SCHOOLLIFE],
     local_projections=[p for area in AREAS for p in area.PROJECTIONS],

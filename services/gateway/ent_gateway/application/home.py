@@ -5,7 +5,11 @@ Every read carries the caller's own bearer token: each service decides what the 
 see (a parent's child, a teacher's day), as if the caller asked it directly. A block whose
 service is slow, failing (5xx) or unreachable is `unavailable` and the page still answers;
 a refusal for the caller (4xx: a `student_id` that is not their child's) is the page's
-answer, so that the child switch tells nothing more than the service would."""
+answer, so that the child switch tells nothing more than the service would.
+
+School life's blocks come in one call per followed student (`GET /schoollife/home`), each
+block with its own status as its own route would answer it: a page is four calls (mail's
+two, the Casier, school life), not seven, and a parent's child one more, not four."""
 
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ from ent_gateway.application.ports import ServiceAnswer, ServiceReader, Unreacha
 from ent_gateway.domain.home import (
     ACCOUNT_BLOCKS,
     BLOCKS,
+    STUDENT_BLOCKS,
     Block,
     HomeLayout,
     plan,
@@ -161,16 +166,23 @@ class Home:
     ) -> dict[str, Json]:
         """The blocks read at once; the first refusal (in page order) that is the page's
         is raised (see `_block`)."""
-        outcomes = await asyncio.gather(
-            *(self._block(block, authorization, student_id, switched) for block in blocks),
-            return_exceptions=True,
-        )
-        result: dict[str, Json] = {}
-        for block, outcome in zip(blocks, outcomes, strict=True):
+        own = [block for block in blocks if block in READERS]
+        school_life = tuple(block for block in blocks if block in STUDENT_BLOCKS)
+        reads: list[Awaitable[Any]] = [
+            self._block(block, authorization, student_id, switched) for block in own
+        ]
+        if school_life:
+            reads.append(self._school_life(school_life, authorization, student_id, switched))
+        outcomes = await asyncio.gather(*reads, return_exceptions=True)
+        read: dict[str, Json] = {}
+        for name, outcome in zip([*own, "schoollife"], outcomes, strict=False):
             if isinstance(outcome, BaseException):
                 raise outcome
-            result[block] = outcome
-        return result
+            if name == "schoollife":
+                read.update(outcome)
+            else:
+                read[name] = outcome
+        return {block: read[block] for block in blocks}
 
     async def _block(
         self, block: Block, authorization: str, student_id: str | None, switched: bool
@@ -181,24 +193,64 @@ class Home:
         not know yet, say) the block is only unavailable."""
         with self._tracer.start_as_current_span(f"home.{block}") as span:
             span.set_attribute("ent.home.block", block)
-            try:
-                async with asyncio.timeout(self._timeout_s):
-                    data = await READERS[block](self, authorization, _followed(student_id))
-            except BlockRefused as refused:
-                if refused.status == 401 or switched:
-                    raise
-                log.warning("home block refused", block=block, status=refused.status)
-                span.set_attribute("ent.home.status", "unavailable")
-                return dict(UNAVAILABLE)
-            except _Unavailable:
-                span.set_attribute("ent.home.status", "unavailable")
-                return dict(UNAVAILABLE)
-            except TimeoutError:
-                log.warning("home block timed out", block=block, timeout_s=self._timeout_s)
-                span.set_attribute("ent.home.status", "unavailable")
-                return dict(UNAVAILABLE)
-            span.set_attribute("ent.home.status", "ok")
-            return {"status": "ok", **data}
+            data = await self._within_timeout(
+                READERS[block](self, authorization, _followed(student_id)), block, switched
+            )
+            outcome = UNAVAILABLE if data is None else {"status": "ok", **data}
+            span.set_attribute("ent.home.status", outcome["status"])
+            return dict(outcome)
+
+    async def _school_life(
+        self, blocks: tuple[Block, ...], authorization: str, student_id: str | None, switched: bool
+    ) -> dict[str, Json]:
+        """School life's blocks in one call; each answered as its own route would, so a
+        block refused is judged like a block read alone (see `_block`)."""
+        with self._tracer.start_as_current_span("home.schoollife") as span:
+            span.set_attribute("ent.home.blocks", list(blocks))
+            params = {**_followed(student_id), "blocks": ",".join(blocks), "latest": LATEST}
+            call = self._read(_Call("schoollife", "/schoollife/home", params), authorization)
+            answers = await self._within_timeout(call, "schoollife", switched)
+            result: dict[str, Json] = {}
+            for block in blocks:
+                with self._tracer.start_as_current_span(f"home.{block}") as block_span:
+                    block_span.set_attribute("ent.home.block", block)
+                    outcome = self._answered(block, (answers or {}).get(block), switched)
+                    block_span.set_attribute("ent.home.status", outcome["status"])
+                    result[block] = outcome
+            return result
+
+    def _answered(self, block: Block, answer: Any, switched: bool) -> Json:
+        """One block of school life's answer: shaped when 200; a refusal raised when it is
+        the page's (see `_block`); else unavailable."""
+        if not isinstance(answer, dict):
+            return dict(UNAVAILABLE)
+        status, body = answer.get("status"), answer.get("body")
+        if status == 200:
+            return {"status": "ok", **SHAPES[block](_as_object(body))}
+        if isinstance(status, int) and 400 <= status < 500:
+            if status == 401 or switched:
+                raise BlockRefused(status, body)
+            log.warning("home block refused", block=block, status=status)
+        return dict(UNAVAILABLE)
+
+    async def _within_timeout(
+        self, read: Awaitable[Json], name: str, switched: bool
+    ) -> Json | None:
+        """What `read` gives within the block timeout; None when its service is slow,
+        failing or down, or refuses a caller it does not know yet (the page's refusals,
+        an ended session or the child switch, are raised)."""
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                return await read
+        except BlockRefused as refused:
+            if refused.status == 401 or switched:
+                raise
+            log.warning("home block refused", block=name, status=refused.status)
+        except _Unavailable:
+            pass
+        except TimeoutError:
+            log.warning("home block timed out", block=name, timeout_s=self._timeout_s)
+        return None
 
     async def _read(self, call: _Call, authorization: str) -> Json:
         """A service's JSON object; _Unavailable when it does not answer or fails (5xx),
@@ -215,7 +267,7 @@ class Home:
         if answer.status != 200 or answer.body is None:
             log.warning("home block failed", service=call.service, status=answer.status)
             raise _Unavailable
-        return answer.body if isinstance(answer.body, dict) else {"items": answer.body}
+        return _as_object(answer.body)
 
     # --- what each block reads ------------------------------------------------------------
 
@@ -234,40 +286,34 @@ class Home:
         )
         return {"latest": page.get("items", []), "new_count": None}
 
-    async def _homework(self, authorization: str, followed: Json) -> Json:
-        due = await self._read(
-            _Call("schoollife", "/schoollife/notebook/due-this-week", followed), authorization
-        )
-        items = due.get("items", [])
-        done = sum(1 for item in items if (item.get("status") or {}).get("done"))
-        return {"items": items, "done": done, "to_do": len(items) - done}
 
-    async def _lessons(self, authorization: str, followed: Json) -> Json:
-        return await self._read(
-            _Call("schoollife", "/schoollife/timetable/day", followed), authorization
-        )
-
-    async def _grades(self, authorization: str, followed: Json) -> Json:
-        return await self._read(
-            _Call("schoollife", "/schoollife/grades/latest", {**followed, "limit": LATEST}),
-            authorization,
-        )
-
-    async def _agenda(self, authorization: str, followed: Json) -> Json:
-        return await self._read(
-            _Call("schoollife", "/schoollife/agenda/upcoming", followed), authorization
-        )
-
-
+# The account's blocks, each read on its own…
 READERS: Mapping[Block, Callable[[Home, str, Json], Awaitable[Json]]] = {
     "messages": Home._messages,
     "casier": Home._casier,
-    "homework": Home._homework,
-    "lessons": Home._lessons,
-    "grades": Home._grades,
-    "agenda": Home._agenda,
 }
-assert set(READERS) == set(BLOCKS)
+
+
+def _homework(due: Json) -> Json:
+    items = due.get("items", [])
+    done = sum(1 for item in items if (item.get("status") or {}).get("done"))
+    return {"items": items, "done": done, "to_do": len(items) - done}
+
+
+# …a followed student's, shaped from school life's one answer (the rest as it comes).
+SHAPES: Mapping[Block, Callable[[Json], Json]] = {
+    "homework": _homework,
+    "lessons": dict,
+    "grades": dict,
+    "agenda": dict,
+}
+assert set(READERS) | set(SHAPES) == set(BLOCKS)
+assert set(SHAPES) == set(STUDENT_BLOCKS)
+
+
+def _as_object(body: Any) -> Json:
+    """A JSON object as a block reads it: a list is its `items`."""
+    return body if isinstance(body, dict) else {"items": body}
 
 
 def _followed(student_id: str | None) -> Json:
