@@ -137,6 +137,7 @@ MATRIX: dict[str, Row] = {
     "POST /api/locker/workspace/trash/delete": private(NOTHING_DONE),
     # --- mail -----------------------------------------------------------------------------
     "GET /api/mail/notifications": private(OK),
+    "GET /api/mail/home": private(OK),
     "GET /api/mail/latest": private(OK),
     "GET /api/mail/search": private(OK),
     "GET /api/mail/unread-count": private(OK),

@@ -112,10 +112,9 @@ def answer(path: str, query: dict[str, str]) -> tuple[int, Any]:
     match path:
         case "/schoollife/home":
             return 200, {}  # each block filled in by `Services`
-        case "/mail/latest":
-            return 200, [{"message_id": f"m{i}", "subject": f"Sujet {i}"} for i in range(5)]
-        case "/mail/unread-count":
-            return 200, {"unread": 3}
+        case "/mail/home":
+            latest = [{"message_id": f"m{i}", "subject": f"Sujet {i}"} for i in range(5)]
+            return 200, {"latest": latest, "unread": 3}
         case "/locker/received":
             return 200, {
                 "items": [{"document_id": "d1", "file_name": "a.pdf"}],
@@ -223,7 +222,7 @@ async def test_a_students_page_has_every_block_read_with_their_own_token(
     # Each service was asked as the student, never with another identity.
     assert {c.authorization for c in services.calls} == {own_token}
     assert all("student_id" not in c.query for c in services.calls)
-    assert services.calls[services.paths().index("/mail/latest")].query == {"limit": "5"}
+    assert services.calls[services.paths().index("/mail/home")].query == {"limit": "5"}
     # School life's four blocks in one call.
     [school_life] = [c for c in services.calls if c.path.startswith("/schoollife")]
     assert school_life.path == HOME
@@ -245,8 +244,7 @@ async def test_a_teacher_sees_their_blocks_the_others_hidden(
     }
     assert sorted(services.paths()) == sorted(
         [
-            "/mail/latest",
-            "/mail/unread-count",
+            "/mail/home",
             "/locker/received",
             HOME,  # their own day and the agenda: no student_id
         ]
@@ -302,7 +300,7 @@ async def test_the_child_switch_shows_one_child_and_never_anothers(
 async def test_a_slow_service_empties_its_block_within_the_timeout(
     services: Services, gateway: httpx.AsyncClient
 ) -> None:
-    services.slow.add("/mail/unread-count")
+    services.slow.add("/mail/home")
     started = time.perf_counter()
     response = await home(gateway, STUDENT)
     elapsed = time.perf_counter() - started
@@ -357,7 +355,7 @@ async def test_the_merged_api_document_describes_the_page(gateway: httpx.AsyncCl
 async def test_an_ended_session_is_the_pages_answer(
     services: Services, gateway: httpx.AsyncClient
 ) -> None:
-    services.refusing["/mail/unread-count"] = 401  # the gateway keeps no sessions: mail does
+    services.refusing["/mail/home"] = 401  # the gateway keeps no sessions: mail does
     response = await home(gateway, STUDENT)
     assert response.status_code == 401, response.text
     assert response.json()["code"] == "session_ended"

@@ -101,6 +101,9 @@ async def test_every_read_route_answers_its_view(client: Client) -> None:
     assert message["read"] is True  # opening it marked it read
     assert await ok(client, "/mail/unread-count") == {"unread": 0}
     assert [c["message_id"] for c in await ok(client, "/mail/latest")] == ["m-1"]
+    home = await ok(client, "/mail/home")
+    assert ([c["message_id"] for c in home["latest"]], home["unread"]) == (["m-1"], 0)
+    assert (await ok(client, "/mail/home", reader=OTHER))["latest"] == []
     assert await ok(client, "/mail/drafts") == {"items": [], "next_cursor": None}
     assert await ok(client, "/mail/folders/inbox/messages", kind="system") == {
         "items": [],
@@ -121,6 +124,7 @@ async def test_bad_input_and_someone_elses_ids_are_refused(client: Client) -> No
     assert await status(client, "/mail/search", q="  ") == 400
     assert await status(client, "/mail/search") == 400
     assert await status(client, "/mail/latest", limit=21) == 400
+    assert await status(client, "/mail/home", limit=0) == 400
     response = await client.get("/mail/folders")
     assert response.status_code == 401
 

@@ -8,8 +8,9 @@ a refusal for the caller (4xx: a `student_id` that is not their child's) is the 
 answer, so that the child switch tells nothing more than the service would.
 
 School life's blocks come in one call per followed student (`GET /schoollife/home`), each
-block with its own status as its own route would answer it: a page is four calls (mail's
-two, the Casier, school life), not seven, and a parent's child one more, not four."""
+block with its own status as its own route would answer it; mail's block is one call too
+(`GET /mail/home`, the latest and the unread count): a page is three calls (mail, the
+Casier, school life), not seven, and a parent's child one more, not four."""
 
 from __future__ import annotations
 
@@ -272,11 +273,8 @@ class Home:
     # --- what each block reads ------------------------------------------------------------
 
     async def _messages(self, authorization: str, followed: Json) -> Json:
-        latest, unread = await asyncio.gather(
-            self._read(_Call("mail", "/mail/latest", {"limit": LATEST}), authorization),
-            self._read(_Call("mail", "/mail/unread-count", {}), authorization),
-        )
-        return {"latest": latest["items"], "unread": unread.get("unread", 0)}
+        mail = await self._read(_Call("mail", "/mail/home", {"limit": LATEST}), authorization)
+        return {"latest": mail.get("latest", []), "unread": mail.get("unread", 0)}
 
     async def _casier(self, authorization: str, followed: Json) -> Json:
         # The locker keeps no "new" (unseen) mark on a deposit: the latest received are

@@ -47,6 +47,7 @@ from ent_mail.application.views import (
     DraftView,
     FolderList,
     FolderView,
+    MailHome,
     MessageView,
     Notification,
     NotificationPage,
@@ -54,10 +55,6 @@ from ent_mail.application.views import (
     UnreadCount,
 )
 from ent_mail.domain.mailbox import INBOX, SENT, TRASH
-
-# Attachments the antivirus found infected, by SHA-256 (kept by the lead's quarantine
-# projection): still listed, under a neutral name, never served.
-# Not in texts.py yet (the lead's file): to move there.
 
 # Subject search reads the user's copies this many at a time, and at most this many per
 # request: a page may come back short (even empty) with a cursor to go on with.
@@ -147,6 +144,11 @@ class MailQueries:
     async def unread(self, me: Identity) -> UnreadCount:
         counts = await self._reader.get(FOLDER_COUNTS, count_id(me.user_id, INBOX))
         return UnreadCount(unread=int(counts["unread"]) if counts else 0)
+
+    async def home(self, me: Identity, limit: int) -> MailHome:
+        """The home page's block: the latest received and the unread count."""
+        latest = await self.latest(me, limit)
+        return MailHome(latest=latest, unread=(await self.unread(me)).unread)
 
     # --- a message, a conversation ----------------------------------------------------
 

@@ -82,6 +82,13 @@ class UnreadCount(msgspec.Struct, frozen=True, kw_only=True):
     unread: int  # in Reçus: the red badge
 
 
+class MailHome(msgspec.Struct, frozen=True, kw_only=True):
+    """The home page's « Derniers messages » and the badge, in one read."""
+
+    latest: list[CopySummary]
+    unread: int
+
+
 # --- a message, a conversation --------------------------------------------------------
 
 

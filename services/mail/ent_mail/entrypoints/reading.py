@@ -18,6 +18,7 @@ from ent_mail.application.views import (
     ConversationView,
     CopyPage,
     CopySummary,
+    MailHome,
     MessageView,
     UnreadCount,
 )
@@ -55,6 +56,12 @@ class MailReadingController(Controller):
     @get("/unread-count", summary="Unread messages in Reçus (the badge)")
     async def unread_count(self, request: AnyRequest, mail_queries: MailQueries) -> UnreadCount:
         return await mail_queries.unread(request.user)
+
+    @get("/home", summary="My latest received messages and the unread count (the home page's)")
+    async def home(
+        self, request: AnyRequest, mail_queries: MailQueries, limit: LatestCount = 5
+    ) -> MailHome:
+        return await mail_queries.home(request.user, limit)
 
     @get("/latest", summary="My latest received messages, for the home page")
     async def latest(
