@@ -94,6 +94,7 @@ class TokenVerifier:
             del self._verified[encoded]
             raise jwt.ExpiredSignatureError("Signature has expired")
         claims = self._checked(encoded)
+        claims["exp"] = int(claims["exp"])  # PyJWT takes a numeric string too
         if len(self._verified) >= self._max_verified:
             self._verified.clear()
         self._verified[encoded] = claims

@@ -13,7 +13,9 @@ from typing import Any
 
 import httpx
 import pytest
+from aiosmtpd.controller import Controller
 from ent_devstack.stack import Ports, Stack
+from mail_relay import Relay
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from web_page import Page
@@ -34,9 +36,23 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
 
 
 @pytest.fixture(scope="session")
-def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def relay() -> Iterator[Relay]:
+    received = Relay()
+    controller = Controller(received, hostname="127.0.0.1", port=received.port)
+    controller.start()
+    yield received
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def platform(tmp_path_factory: pytest.TempPathFactory, relay: Relay) -> Iterator[Stack]:
     data_dir = tmp_path_factory.mktemp("browser-platform")
-    stack = Stack(data_dir, Ports.free(), extra_env={"ENT_HOME_BLOCK_TIMEOUT_S": "10"})
+    env = {
+        "ENT_HOME_BLOCK_TIMEOUT_S": "10",
+        "ENT_NOTIFICATION_SMTP_URL": f"smtp://127.0.0.1:{relay.port}",
+        "ENT_NOTIFICATION_INTERVAL_S": "0.5",
+    }
+    stack = Stack(data_dir, Ports.free(), extra_env=env)
     # Roomy: on a busy machine (2 cores, other platforms starting) a start takes over 60 s.
     stack.start(timeout=300)
     yield stack

@@ -7,12 +7,14 @@ from __future__ import annotations
 import io
 import json
 import os
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from mail_relay import Relay
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from web_page import Page
@@ -245,7 +247,9 @@ def test_the_link_is_shared_in_a_message_to_a_student(
     assert "Voici la correction." in json.dumps(message)
 
 
-def test_the_link_is_sent_by_e_mail_and_a_bad_address_is_named(page: Page, tmp_path: Path) -> None:
+def test_the_link_is_sent_by_e_mail_and_a_bad_address_is_named(
+    page: Page, tmp_path: Path, relay: Relay
+) -> None:
     doc = written(tmp_path / "sortie.bin", 2048)
     page.sign_in("prof.histoiregeographie", then="/transferts")
     choose_files(page, doc)
@@ -263,3 +267,7 @@ def test_the_link_is_sent_by_e_mail_and_a_bad_address_is_named(page: Page, tmp_p
     emails.send_keys("famille.durand@exemple.fr")
     page.find("#share-send").click()
     page.wait_for_text("#alerts", "par e-mail à 1 adresse(s)")
+    deadline = time.monotonic() + 20
+    while not any("famille.durand@exemple.fr" in e.rcpt_tos for e in relay.envelopes):
+        assert time.monotonic() < deadline, "the e-mail never reached the relay"
+        time.sleep(0.2)

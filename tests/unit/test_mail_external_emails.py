@@ -22,6 +22,7 @@ from ent_contracts.mail_api import EXTERNAL_EMAILS_PATH, ExternalEmailRequest
 from ent_kit.auth import Identity, service_identity
 from ent_kit.errors import Forbidden, Refused, TooMany
 from ent_kit.http import create_app
+from ent_kit.peers import PeerUnavailable
 from ent_kit.projections import LocalProjector
 from ent_kit.runtime import Runtime, ServiceDefinition, provide
 from ent_kit.scopes import MAIL_EXTERNAL_EMAIL, MAIL_SYSTEM_MESSAGE
@@ -301,4 +302,47 @@ async def test_http_bad_input_names_the_field(
 
     assert answer.status_code in (400, 422), answer.text
     assert answer.headers["content-type"].startswith("application/problem+json")
-    assert field in str(answer.json())
+    assert answer.json()["errors"][0]["field"] == field
+
+
+async def test_without_a_relay_nothing_is_queued(world: World) -> None:
+    emails = ExternalEmails(
+        world.storage.events,
+        world.signal,
+        world.storage.documents,
+        world.projector,
+        PER_DAY,
+        relay=False,
+    )
+
+    with pytest.raises(PeerUnavailable):
+        await emails.queue(TRANSFER, request("ami@famille.example"), NOW)
+
+    assert await world.queue() == []
+
+
+async def test_a_refused_address_is_not_repeated_in_the_event(world: World) -> None:
+    address = "ami@famille.example"
+    receipt = await world.emails.queue(TRANSFER, request(address), NOW)
+    world.relay.refused_address = address
+
+    await world.dispatcher(Backoff(max_attempts=1)).run_once(NOW + timedelta(seconds=1))
+
+    failed = await world.outcome(receipt.email_id, 0)
+    assert isinstance(failed, ExternalEmailFailed)
+    assert "451" in failed.error
+    assert address not in failed.error
+
+
+async def test_requests_at_once_do_not_share_an_allowance_twice(world: World) -> None:
+    first = request("a@x.example", "b@x.example", "c@x.example")
+    second = request("d@x.example", "e@x.example", "f@x.example")
+
+    outcomes = await asyncio.gather(
+        world.emails.queue(TRANSFER, first, NOW),
+        world.emails.queue(TRANSFER, second, NOW),
+        return_exceptions=True,
+    )
+
+    assert sorted(type(o).__name__ for o in outcomes) == ["ExternalEmailReceipt", "TooMany"]
+    assert len(await world.queue()) == 3

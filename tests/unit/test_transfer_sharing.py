@@ -51,15 +51,17 @@ class FakeMail:
 
 
 class FakeQueue:
-    """Mail's e-mail queue: answers `refusal` (or is down) on every call, else queues."""
+    """Mail's e-mail queue: answers `refusal` (or is down) on every call (with `checks_pass`,
+    on the real one only: the allowance used up meanwhile), else queues."""
 
-    def __init__(self, refusal: Exception | None = None) -> None:
+    def __init__(self, refusal: Exception | None = None, *, checks_pass: bool = False) -> None:
         self.refusal = refusal
+        self.checks_pass = checks_pass
         self.asked: list[ExternalEmailRequest] = []
 
     async def queue(self, request: ExternalEmailRequest) -> ExternalEmailReceipt:
         self.asked.append(request)
-        if self.refusal is not None:
+        if self.refusal is not None and not (self.checks_pass and request.check_only):
             raise self.refusal
         email_id = None if request.check_only else "e-1"
         return ExternalEmailReceipt(email_id=email_id, queued=len(request.to))
@@ -142,3 +144,42 @@ def test_the_e_mail_text_tells_a_stranger_what_they_need() -> None:
     assert "17/03/2025 08:30 UTC" in text
     assert "Claire Lefèvre vous le communiquera séparément" in text  # never the password
     assert "merci de ne pas y répondre" in text
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        PeerRejected(429, {"code": "external_email_limit", "retry_after_s": 60}),
+        PeerUnavailable("mail: connection refused"),
+    ],
+)
+async def test_e_mails_failing_after_the_message_went_do_not_refuse_the_share(
+    failure: Exception,
+) -> None:
+    mail, queue = FakeMail(), FakeQueue(failure, checks_pass=True)
+
+    shared = await share(mail, queue, to=["s-1"], emails=["a@x.example"])
+
+    assert mail.sent == [["s-1"]]  # sent once: a retry of a refused share would send twice
+    assert shared.emails_queued == 0
+    assert shared.emails_problem is not None
+    assert shared.emails_problem["code"] in {"external_email_limit", "mail_unavailable"}
+
+
+async def test_a_refusal_of_the_transfer_s_own_fields_is_not_the_user_s() -> None:
+    problem = {"errors": [{"field": "subject", "reason": "too_long", "message": "trop long"}]}
+    mail, queue = FakeMail(), FakeQueue(PeerRejected(400, problem))
+
+    with pytest.raises(PeerUnavailable):
+        await share(mail, queue, emails=["a@x.example"])
+
+
+async def test_a_long_name_is_cut_to_fit_mail_s_subject() -> None:
+    queue = FakeQueue()
+    long_name = Identity(user_id="t-2", profile="teacher", display_name="Marie-" + "x" * 200)
+
+    await sharing(FakeMail(), queue).share(
+        long_name, "Bearer x", "tr-1", ShareRequest(emails=["a@x.example"])
+    )
+
+    assert len(queue.asked[0].subject) <= 200

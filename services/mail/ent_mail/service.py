@@ -128,6 +128,7 @@ def external_emails(runtime: Runtime) -> ExternalEmails:
         runtime.storage.documents,
         runtime.projectors[NOTIFICATION_OUTBOX.name],
         settings_of(runtime).external_emails_per_day,
+        relay=bool(settings_of(runtime).notification_smtp_url),
     )
 
 

@@ -9,13 +9,16 @@ ENT into a relay for strangers' inboxes."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
+from weakref import WeakValueDictionary
 
 from ent_contracts.mail import ExternalEmailQueued
 from ent_contracts.mail_api import ExternalEmailReceipt, ExternalEmailRequest
 from ent_kit.aggregate import new_event_id
 from ent_kit.auth import Identity
 from ent_kit.errors import Forbidden, Refused, TooMany
+from ent_kit.peers import PeerUnavailable
 from ent_kit.projections import LocalProjector
 from ent_kit.repository import envelope_for
 from ent_kit.signal import AppendSignal
@@ -24,6 +27,8 @@ from ent_kit.storage import DocumentReader, EventStore
 from ent_mail import texts
 from ent_mail.application.notification_outbox import EXTERNAL_ALLOWANCE, allowance_id
 from ent_mail.domain.notification_settings import checked_address
+
+_USERS_AT_WORK: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
 
 
 def external_email_stream(email_id: str) -> str:
@@ -38,23 +43,41 @@ class ExternalEmails:
         reader: DocumentReader,
         outbox: LocalProjector,
         per_day: int,
+        *,
+        relay: bool = True,
     ) -> None:
         self._events = events
         self._signal = signal
         self._reader = reader
         self._outbox = outbox  # the notification outbox's projector: queue and allowance
         self._per_day = per_day
+        self._relay = relay  # an SMTP relay is configured: else nothing could be sent
 
     async def queue(
         self, caller: Identity, request: ExternalEmailRequest, now: datetime | None = None
     ) -> ExternalEmailReceipt:
         if not caller.is_service:
             raise Forbidden("", "reserved_to_services", texts.RESERVED_TO_SERVICES)
+        if not self._relay:  # queued, it would only be given up: the caller must know
+            raise PeerUnavailable("no SMTP relay configured (ENT_NOTIFICATION_SMTP_URL)")
         addresses = _distinct_addresses(request.to)
         now = now or datetime.now(UTC)
-        await self._within_allowance(request.on_behalf_of, len(addresses), now)
         if request.check_only:
+            await self._within_allowance(request.on_behalf_of, len(addresses), now)
             return ExternalEmailReceipt(email_id=None, queued=len(addresses))
+        # One request of a user at a time in this process: each sees the ones before it
+        # counted (replicas may still each let one through: the allowance is a brake).
+        async with _USERS_AT_WORK.setdefault(request.on_behalf_of, asyncio.Lock()):
+            await self._within_allowance(request.on_behalf_of, len(addresses), now)
+            return await self._queued(caller, request, addresses, now)
+
+    async def _queued(
+        self,
+        caller: Identity,
+        request: ExternalEmailRequest,
+        addresses: list[str],
+        now: datetime,
+    ) -> ExternalEmailReceipt:
         queued = ExternalEmailQueued(
             email_id=new_event_id(),
             requested_by=caller.user_id,

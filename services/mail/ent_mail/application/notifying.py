@@ -205,7 +205,9 @@ class EmailDispatcher:
         try:
             await self._notifier.send(email)
         except Exception as error:  # the relay refused, or could not be reached
-            return await self._failed(entry, describe(error), now)
+            # The relay's answer may name the address: never kept in an event or a log.
+            said = describe(error).replace(email.to, "<adresse>")
+            return await self._failed(entry, said, now)
         sent = _settlement(entry, entry["attempts"] + 1)
         return _Outcome(sent=True, position=await self._append(stream, sent))
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import msgspec
 from ent_kit.controllers import AnyRequest
 from ent_kit.errors import DomainError, Refused
+from ent_kit.logging import get_logger
 from ent_kit.problems import problem_document
 from litestar import Controller, get
 from litestar.params import Parameter
@@ -18,6 +19,10 @@ from ent_schoollife.application.home_blocks import HOME_BLOCKS, HomeBlock, HomeB
 Latest = Annotated[int, Parameter(ge=1, le=MAX_LATEST, description="How many grades")]
 ALL_BLOCKS = ",".join(HOME_BLOCKS)
 Blocks = Annotated[str, Parameter(description=f"Comma-separated, among {ALL_BLOCKS}")]
+
+
+log = get_logger("ent.schoollife.home")
+FAILED = {"status": 500, "code": "internal_error"}
 
 
 class BlockAnswer(msgspec.Struct, frozen=True, kw_only=True):
@@ -57,6 +62,9 @@ class HomeController(Controller):
                 refusals.append(error)
                 document = problem_document(error)
                 answers[block] = BlockAnswer(status=document["status"], body=document)
+            except Exception:  # a bug in one block: that block fails, not the page's others
+                log.exception("home block failed", block=block)
+                answers[block] = BlockAnswer(status=500, body=FAILED)
             else:
                 answers[block] = BlockAnswer(status=200, body=body)
         if len(refusals) == len(answers) and len({a.status for a in answers.values()}) == 1:

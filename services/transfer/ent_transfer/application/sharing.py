@@ -16,7 +16,7 @@ from ent_contracts.mail_api import (
     ExternalEmailRequest,
 )
 from ent_kit.auth import Identity
-from ent_kit.errors import Conflict, Refused, TooMany, Unprocessable
+from ent_kit.errors import Conflict, DomainError, Refused, TooMany, Unprocessable
 from ent_kit.peers import PeerRejected, PeerUnavailable
 
 from ent_transfer import texts
@@ -25,6 +25,7 @@ from ent_transfer.application.transfers import Transfers
 from ent_transfer.application.views import TransferView
 
 NOTE_MAX = 5000
+SENDER_MAX = 120  # of a sender's name in the e-mail's subject
 
 
 class ShareRequest(msgspec.Struct, frozen=True, kw_only=True):
@@ -38,10 +39,13 @@ class ShareRequest(msgspec.Struct, frozen=True, kw_only=True):
 
 class Shared(msgspec.Struct, frozen=True, kw_only=True):
     """What the Messagerie answered for the message (None: none asked), and how many
-    e-mails it queued (one per distinct address)."""
+    e-mails it queued (one per distinct address); `emails_problem` when the message went
+    but the e-mails could not be queued after all (mail down or the allowance used up
+    meanwhile): the share is not refused for it, the message being sent already."""
 
     message: dict[str, Any] | None = None
     emails_queued: int = 0
+    emails_problem: dict[str, Any] | None = None
 
 
 def _until(view: TransferView) -> str:
@@ -89,13 +93,18 @@ class Sharing:
         view = await self._transfers.get(me, transfer_id)
         if view.share_url is None:
             raise Conflict("", "transfer_not_ready", texts.SHARE_NOT_READY)
-        emailing = self._email(me, view, view.share_url, request) if request.emails else None
-        if emailing is not None and request.to:
-            await self._queue(msgspec.structs.replace(emailing, check_only=True))
-        message = None
-        if request.to:
-            message = await self._message(authorization, view, view.share_url, request)
-        queued = (await self._queue(emailing)).queued if emailing is not None else 0
+        url = view.share_url
+        if not request.emails:
+            return Shared(message=await self._message(authorization, view, url, request))
+        emailing = self._email(me, view, url, request)
+        if not request.to:
+            return Shared(emails_queued=(await self._queue(emailing)).queued)
+        await self._queue(msgspec.structs.replace(emailing, check_only=True))
+        message = await self._message(authorization, view, url, request)
+        try:
+            queued = (await self._queue(emailing)).queued
+        except (DomainError, PeerUnavailable) as error:
+            return Shared(message=message, emails_problem=_problem(error))
         return Shared(message=message, emails_queued=queued)
 
     async def _message(
@@ -122,7 +131,8 @@ class Sharing:
     def _email(
         self, me: Identity, view: TransferView, url: str, request: ShareRequest
     ) -> ExternalEmailRequest:
-        sender = " ".join(me.display_name.split()) or texts.EMAIL_SOMEONE
+        # Mail takes a subject of 200 characters at most: a long name is cut to fit.
+        sender = " ".join(me.display_name.split())[:SENDER_MAX] or texts.EMAIL_SOMEONE
         return ExternalEmailRequest(
             to=request.emails,
             subject=texts.EMAIL_SUBJECT.format(sender=sender, count=len(view.files)),
@@ -139,10 +149,20 @@ class Sharing:
             raise _refusal(rejected) from rejected
 
 
+def _problem(error: Exception) -> dict[str, Any]:
+    if isinstance(error, DomainError):
+        return {"code": error.reason, "field": error.field, "detail": error.message}
+    return {"code": "mail_unavailable", "detail": texts.MAIL_UNAVAILABLE}
+
+
 def _refusal(rejected: PeerRejected) -> Exception:
-    """Mail's refusal in the share's terms: its `to[i]` is the share's `emails[i]`."""
+    """Mail's refusal in the share's terms: its `to[i]` is the share's `emails[i]`; a
+    refusal of anything else is this service's fault, not the user's."""
     first = rejected.first_error()
-    field = "emails" + str(first.get("field", "to")).removeprefix("to")
+    named = str(first.get("field", "to"))
+    if named != "to" and not named.startswith("to["):
+        return PeerUnavailable(f"mail refused the e-mail's {named}: {first.get('message')}")
+    field = "emails" + named.removeprefix("to")
     code = str(first.get("reason") or rejected.problem.get("code") or "emails_refused")
     message = str(first.get("message") or texts.EMAILS_REFUSED)
     if rejected.status == 429:

@@ -137,5 +137,8 @@ export class ShareDialog {
 function sentWhere(shared) {
   const byEmail = shared.emails_queued ? `par e-mail à ${shared.emails_queued} adresse(s)` : "";
   const inMessage = shared.message ? "dans un message" : "";
-  return `Le lien a été envoyé ${[inMessage, byEmail].filter(Boolean).join(" et ")}.`;
+  const sent = `Le lien a été envoyé ${[inMessage, byEmail].filter(Boolean).join(" et ")}.`;
+  // The message went, the e-mails could not (mail unavailable, or the day's allowance used).
+  const problem = shared.emails_problem;
+  return problem ? `${sent} Les e-mails n'ont pas pu partir : ${problem.detail}` : sent;
 }
