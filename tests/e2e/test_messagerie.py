@@ -47,6 +47,16 @@ class Inbox:
         self.envelopes.append(envelope)
         return "250 OK"
 
+    def received(self, address: str, within_s: float = 20.0) -> email.message.Message:
+        """The one e-mail sent to `address`, from the no-reply address, once it arrived."""
+        deadline = time.monotonic() + within_s
+        while not any(address in e.rcpt_tos for e in self.envelopes):
+            assert time.monotonic() < deadline, f"no e-mail to {address} within {within_s} s"
+            time.sleep(0.2)
+        [mail] = [e for e in self.envelopes if address in e.rcpt_tos]
+        assert mail.mail_from == NO_REPLY
+        return email.message_from_bytes(mail.original_content or b"", policy=email.policy.default)
+
 
 @pytest.fixture(scope="module")
 def relay() -> Iterator[tuple[Inbox, int]]:
@@ -352,13 +362,7 @@ def test_a_notification_e_mail_reaches_the_relay_from_the_no_reply_address(
     ok(api.put("/api/mail/settings/notifications", headers=parent, json={"address": address}))
     ok(send(api, teacher, to=[user_id(api, parent)], subject="Conseil de classe"), 201)
 
-    deadline = time.monotonic() + 20
-    while not any(address in e.rcpt_tos for e in inbox.envelopes):
-        assert time.monotonic() < deadline, "no notification e-mail within 20 s"
-        time.sleep(0.2)
-    [mail] = [e for e in inbox.envelopes if address in e.rcpt_tos]
-    assert mail.mail_from == NO_REPLY
-    parsed = email.message_from_bytes(mail.original_content or b"", policy=email.policy.default)
+    parsed = inbox.received(address)
     assert parsed["Subject"] == "Nouveau message : Conseil de classe"
     assert isinstance(parsed, email.message.EmailMessage)
     body = parsed.get_body(("plain",))
@@ -395,13 +399,7 @@ def test_a_transfer_link_shared_by_e_mail_reaches_the_relay(
     assert shared["emails_queued"] == 1
     assert shared["message"]["message_id"]
     assert "Transfert de fichiers" in api.get("/api/mail/latest", headers=student).text
-    deadline = time.monotonic() + 20
-    while not any(family in e.rcpt_tos for e in inbox.envelopes):
-        assert time.monotonic() < deadline, "no e-mail with the link within 20 s"
-        time.sleep(0.2)
-    [mail] = [e for e in inbox.envelopes if family in e.rcpt_tos]
-    assert mail.mail_from == NO_REPLY
-    parsed = email.message_from_bytes(mail.original_content or b"", policy=email.policy.default)
+    parsed = inbox.received(family)
     assert isinstance(parsed, email.message.EmailMessage)
     assert str(parsed["Subject"]).endswith("vous envoie 1 fichier(s)")
     plain = parsed.get_body(("plain",))

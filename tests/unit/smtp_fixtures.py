@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import email
 import email.policy
+from collections.abc import Iterator
 from email.message import EmailMessage
 from typing import Any
 
+import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from ent_devstack.processes import free_port
@@ -67,3 +69,18 @@ class SmtpServer:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+
+
+@pytest.fixture
+def relay() -> Relay:
+    return Relay()
+
+
+@pytest.fixture
+def server(relay: Relay) -> Iterator[SmtpServer]:
+    smtp = SmtpServer(relay)
+    smtp.start()
+    try:
+        yield smtp
+    finally:
+        smtp.stop()

@@ -7,7 +7,7 @@ retries and giving up."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,9 +37,9 @@ from ent_mail.entrypoints.writing import MailInternalController
 from kit_fixtures import TEST_KEYS, storage
 from litestar.testing import AsyncTestClient
 from opentelemetry.sdk.trace import TracerProvider
-from smtp_fixtures import Relay, SmtpServer
+from smtp_fixtures import Relay, SmtpServer, relay, server
 
-__all__ = ["storage"]
+__all__ = ["relay", "server", "storage"]
 
 NO_REPLY = "ne-pas-repondre@ent.example.fr"
 TRANSFER = service_identity("transfer")
@@ -82,21 +82,6 @@ class World:
             external_delivery_stream(email_id, recipient)
         )
         return decode_payload(stream[0]) if stream else None
-
-
-@pytest.fixture
-def relay() -> Relay:
-    return Relay()
-
-
-@pytest.fixture
-def server(relay: Relay) -> Iterator[SmtpServer]:
-    smtp = SmtpServer(relay)
-    smtp.start()
-    try:
-        yield smtp
-    finally:
-        smtp.stop()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ arrives, what never does (the sender's own message, the body), retries with back
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -56,9 +56,9 @@ from ent_mail.entrypoints.notifications_settings import NotificationSettingsCont
 from kit_fixtures import TEST_KEYS, StorageOpener, storage, storage_opener
 from litestar.testing import AsyncTestClient
 from opentelemetry.sdk.trace import TracerProvider
-from smtp_fixtures import Relay, SmtpServer
+from smtp_fixtures import Relay, SmtpServer, relay, server
 
-__all__ = ["storage", "storage_opener"]
+__all__ = ["relay", "server", "storage", "storage_opener"]
 
 NO_REPLY = "ne-pas-repondre@ent.example.fr"
 TEACHER = Identity(user_id="teacher-1", profile="teacher")
@@ -138,21 +138,6 @@ class World:
         stream = await self.storage.events.read_stream(notification_stream(message_id, who.user_id))
         assert len(stream) <= 1
         return decode_payload(stream[0]) if stream else None
-
-
-@pytest.fixture
-def relay() -> Relay:
-    return Relay()
-
-
-@pytest.fixture
-def server(relay: Relay) -> Iterator[SmtpServer]:
-    smtp = SmtpServer(relay)
-    smtp.start()
-    try:
-        yield smtp
-    finally:
-        smtp.stop()
 
 
 @pytest.fixture
