@@ -33,8 +33,8 @@ MAX_EXAMPLES = 4  # random cases per operation, after the coverage phase's own
 # from several threads: "AST constructor recursion depth mismatch"), processes do not.
 PARTS = {
     "mail-messages": "^/api/mail/(messages|drafts|selection|attachments)",
-    "mail-boxes": "^/api/mail/(notifications|conversations|latest|search|unread|folders|contacts"
-    "|settings)",
+    "mail-boxes": "^/api/mail/(notifications|conversations|home|latest|search|unread|folders"
+    "|contacts|settings)",
     "locker": "^/api/locker/",
     "directory": "^/api/directory/",
     "transfer": "^/api/transfer/",
