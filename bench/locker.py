@@ -313,7 +313,7 @@ async def listing(tmp: Path, rng: random.Random) -> None:
         timings, pages = await read_locker(runtime, teacher)
     finally:
         await runtime.stop()
-    floor = await asyncio.to_thread(page_floor, tmp / "locker.db", ENTRIES, pages)
+    floor, _ = await asyncio.to_thread(page_floor, tmp / "locker.db", ENTRIES, pages)
     latency("locker.list_page_10k", timings, floor, goal_ratio=3)
     figure("locker.list_page_10k.pages", len(pages), "count")
 

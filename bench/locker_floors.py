@@ -8,7 +8,10 @@ machine in the same run, so each latency is read as a ratio to what the hardware
   projector: the bytes and the rows only.
 - A page's floor: the SQL statements the store runs for the same page (`find_sql`, the
   same store file, the same partial index), on a bare `sqlite3` connection, rows fetched
-  and not decoded, without the senders' names join or the HTTP/JSON around it."""
+  and not decoded, without the senders' names join or the HTTP/JSON around it.
+- Through the gateway, each floor sample also holds the same request, timed right after
+  the real one, to an empty Litestar handler behind the gateway (`bench.empty_service`):
+  `plus_http` adds them sample by sample."""
 
 from __future__ import annotations
 
@@ -86,8 +89,14 @@ def deposit_floor(
     return p99(samples), samples
 
 
-def page_floor(store: Path, collection: str, queries: Sequence[Query]) -> float:
-    """p99 (ms) of the bare statements of each page's query, rows fetched, not decoded."""
+def plus_http(work_ms: list[float], http_ms: list[float]) -> float:
+    """p99 (ms) of each sample of the plain work plus the HTTP exchange beside it."""
+    return p99([work + http for work, http in zip(work_ms, http_ms, strict=True)])
+
+
+def page_floor(store: Path, collection: str, queries: Sequence[Query]) -> tuple[float, list[float]]:
+    """p99 and samples (ms) of the bare statements of each page's query, rows fetched, not
+    decoded."""
     conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True, isolation_level=None)
     samples: list[float] = []
     try:
@@ -102,4 +111,4 @@ def page_floor(store: Path, collection: str, queries: Sequence[Query]) -> float:
             assert rows, "a page's floor returned no row"
     finally:
         conn.close()
-    return p99(samples)
+    return p99(samples), samples

@@ -13,7 +13,10 @@ Sending limits are lifted (the bench deposits to 1,000 again and again).
   teachers at once, at least GATEWAY_DEPOSITS timed at each concurrency after GATEWAY_PREFILL
   small deposits to the class and WARMUP sequential ones; latency as the client sees it,
   the body ready in memory. Floor: the plain work of one deposit (`locker_floors`) measured
-  as many times as c1's deposits, in the stack's data directory; goal at c1: p99 <= 3 x floor.
+  as many times as c1's deposits, in the stack's data directory, each plus a POST of the
+  same body and token through the gateway to the empty handler (`bench.empty_service`),
+  timed right after each c1 deposit; goal at c1: p99 <= 3 x floor. `.c1.ratio_to_work` is
+  p99 over the plain work's p99 alone, the ratio before the HTTP floor was measured.
   `.cN.deposits_per_s`: deposits completed per second at that concurrency.
 - http.gateway_empty.p50_ms / p99_ms: a GET through the gateway that does no work behind
   it: the JWT check, the proxy and the locker's router answering 404 for a path it does not
@@ -39,7 +42,8 @@ import httpx
 from ent_devstack.stack import Ports, Stack
 from ent_kit.auth import Identity
 
-from bench.locker_floors import deposit_floor
+from bench.empty_service import FLOOR, behind_gateway
+from bench.locker_floors import deposit_floor, plus_http
 from bench.locker_form import CONTENT_TYPE, form
 from bench.locker_gateway_list import gateway_listing, settle
 from bench.locker_school import SCHOOL_ID, School, import_school
@@ -111,9 +115,21 @@ class Platform:
         receipt: dict[str, Any] = response.json()
         return elapsed, receipt
 
-    async def at_once(self, senders: int, bodies: list[bytes]) -> tuple[list[float], float]:
+    async def empty_post(self, sender: int, body: bytes) -> float:
+        """ms of `body` posted as a deposit is, to the empty handler behind the gateway."""
+        headers = {**self.auth[sender], "content-type": CONTENT_TYPE}
+        started = time.perf_counter()
+        response = await self.client.post(f"/api/{FLOOR}/empty", content=body, headers=headers)
+        elapsed = (time.perf_counter() - started) * 1000
+        assert response.status_code == 201, response.text
+        return elapsed
+
+    async def at_once(
+        self, senders: int, bodies: list[bytes], http_floor: list[float] | None = None
+    ) -> tuple[list[float], float]:
         """`bodies` deposited by `senders` teachers at once, each in turn; the latencies
-        and the wall time (s)."""
+        and the wall time (s). With `http_floor`, each deposit is followed by the same body
+        posted to the empty handler, its time appended there."""
         queue = list(enumerate(bodies))
         timings: list[float] = []
 
@@ -124,6 +140,8 @@ class Platform:
                 assert len(receipt["recipient_ids"]) == GROUP_SIZE, receipt
                 assert not receipt["refused"], receipt["refused"]
                 timings.append(elapsed)
+                if http_floor is not None:
+                    http_floor.append(await self.empty_post(k, body))
 
         started = time.perf_counter()
         await asyncio.gather(*(sender(k) for k in range(senders)))
@@ -155,16 +173,21 @@ async def deposits(platform: Platform, stack: Stack, data: Path) -> None:
     figure("http.gateway_empty.p99_ms", empty_p99, "ms")
     await platform.at_once(1, platform.bodies(WARMUP, DOCUMENT_BYTES, "Essai"))
     samples: dict[int, tuple[list[float], float]] = {}
+    http_floor: list[float] = []  # beside c1's deposits
     for senders in CONCURRENCY:
         count = -(-max(GATEWAY_DEPOSITS, senders) // senders) * senders
         bodies = platform.bodies(count, DOCUMENT_BYTES, f"Sujet c{senders}")
         await settle(stack)
-        samples[senders] = await platform.at_once(senders, bodies)
+        beside = http_floor if senders == 1 else None
+        samples[senders] = await platform.at_once(senders, bodies, beside)
         del bodies
     await settle(stack)  # the floor, on a quiet platform too
-    floor, _ = await asyncio.to_thread(
-        deposit_floor, data / "floor", len(samples[1][0]), DOCUMENT_BYTES, GROUP_SIZE + 1, CHUNK
+    work_floor, work_samples = await asyncio.to_thread(
+        deposit_floor, data / "floor", len(http_floor), DOCUMENT_BYTES, GROUP_SIZE + 1, CHUNK
     )
+    floor = plus_http(work_samples, http_floor)
+    figure(f"{NAME}.parts.http_floor.p99_ms", p99(http_floor), "ms")
+    figure(f"{NAME}.c1.ratio_to_work", p99(samples[1][0]) / work_floor, "ratio")
     for senders, (timings, wall_s) in samples.items():
         goal = 3.0 if senders == 1 else None
         latency(f"{NAME}.c{senders}", timings, floor, goal_ratio=goal)
@@ -179,16 +202,21 @@ async def run(build_locker: Callable[[Path, str], Awaitable[None]]) -> None:
         school = await import_school(data / "directory" / "store.db", max(CONCURRENCY), GROUP_SIZE)
         reader = school.teachers[-1]  # receives nothing else: the others deposit to students
         await build_locker(data / "locker", reader)
-        stack = Stack(data, Ports.free(), extra_env=ENV, say=lambda _: None)
-        await asyncio.to_thread(stack.start, 180.0)
-        try:
-            limits = httpx.Limits(max_connections=4 * max(CONCURRENCY))
-            async with httpx.AsyncClient(
-                base_url=stack.gateway_url, timeout=600.0, limits=limits
-            ) as client:
-                platform = Platform(stack, school, client)
-                await settle(stack)
-                await gateway_listing(stack, client, platform.auth[-1], reader)
-                await deposits(platform, stack, data)
-        finally:
-            await asyncio.to_thread(stack.stop)
+        stack = Stack(data, Ports.free(), extra_env=dict(ENV), say=lambda _: None)
+        with behind_gateway(stack):
+            await on_platform(stack, school, reader)
+
+
+async def on_platform(stack: Stack, school: School, reader: str) -> None:
+    await asyncio.to_thread(stack.start, 180.0)
+    try:
+        limits = httpx.Limits(max_connections=4 * max(CONCURRENCY))
+        async with httpx.AsyncClient(
+            base_url=stack.gateway_url, timeout=600.0, limits=limits
+        ) as client:
+            platform = Platform(stack, school, client)
+            await settle(stack)
+            await gateway_listing(stack, client, platform.auth[-1], reader)
+            await deposits(platform, stack, stack.data_dir)
+    finally:
+        await asyncio.to_thread(stack.stop)

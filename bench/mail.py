@@ -79,6 +79,7 @@ from ent_directory.domain.demo_school import DemoUser, demo_users
 from ent_kit.http import IsolatedTraceContext, create_app
 from ent_kit.logging import setup_logging
 
+from bench.empty_service import empty_app
 from bench.mail_floors import BareStore
 from bench.mail_gateway import gateway_sends
 from bench.mail_reads import inbox_pages, unread_counts
@@ -87,7 +88,6 @@ from bench.mail_setup import (
     READER_LOGIN,
     Clients,
     directory_app,
-    empty_app,
     fill_inbox,
     mail_runtime,
     mail_store,

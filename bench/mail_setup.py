@@ -1,6 +1,6 @@
 """Suite `mail`, its setting: the constants, the services served in this process (the
-directory with the demo collège, the Messagerie, an empty Litestar app for the HTTP floors),
-the tokens, and the prefill of a teacher's inbox. `ENT_BENCH_QUICK=1` shrinks the counts
+directory with the demo collège, the Messagerie), the tokens, and the prefill of a
+teacher's inbox. `ENT_BENCH_QUICK=1` shrinks the counts
 (for development: its figures are noise)."""
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from ent_mail.application.sending import conversation_stream
 from ent_mail.domain.conversation import Conversation
 from ent_mail.service import SERVICE as MAIL
 from ent_mail.settings import MailSettings
-from litestar import Litestar, get, post
+from litestar import Litestar
 from opentelemetry.sdk.trace import TracerProvider
 
 QUICK = os.environ.get("ENT_BENCH_QUICK", "") not in ("", "0")
@@ -129,22 +129,6 @@ def mail_runtime(tmp: Path, directory_url: str) -> Runtime:
     )
     definition = dataclasses.replace(MAIL, uses_broker=False, subscriptions=(), periodic=())
     return Runtime(definition, settings, TracerProvider())
-
-
-@get("/empty")
-async def empty() -> dict[str, str]:
-    return {}
-
-
-@post("/empty", status_code=201)
-async def empty_post() -> dict[str, str]:
-    return {}
-
-
-def empty_app() -> Litestar:
-    """The least a Litestar request costs: one handler answering `{}` (GET, and POST whose
-    body it receives and ignores)."""
-    return Litestar([empty, empty_post], logging_config=None)
 
 
 def bearer(user: DemoUser) -> dict[str, str]:
