@@ -169,20 +169,15 @@ class Home:
         is raised (see `_block`)."""
         own = [block for block in blocks if block in READERS]
         school_life = tuple(block for block in blocks if block in STUDENT_BLOCKS)
-        reads: list[Awaitable[Any]] = [
-            self._block(block, authorization, student_id, switched) for block in own
-        ]
-        if school_life:
-            reads.append(self._school_life(school_life, authorization, student_id, switched))
-        outcomes = await asyncio.gather(*reads, return_exceptions=True)
+        *own_outcomes, school_life_outcome = await asyncio.gather(
+            *(self._block(block, authorization, student_id, switched) for block in own),
+            self._school_life(school_life, authorization, student_id, switched),
+            return_exceptions=True,
+        )
         read: dict[str, Json] = {}
-        for name, outcome in zip([*own, "schoollife"], outcomes, strict=False):
-            if isinstance(outcome, BaseException):
-                raise outcome
-            if name == "schoollife":
-                read.update(outcome)
-            else:
-                read[name] = outcome
+        for block, outcome in zip(own, own_outcomes, strict=True):
+            read[block] = _raised(outcome)
+        read.update(_raised(school_life_outcome))
         return {block: read[block] for block in blocks}
 
     async def _block(
@@ -206,6 +201,8 @@ class Home:
     ) -> dict[str, Json]:
         """School life's blocks in one call; each answered as its own route would, so a
         block refused is judged like a block read alone (see `_block`)."""
+        if not blocks:
+            return {}
         with self._tracer.start_as_current_span("home.schoollife") as span:
             span.set_attribute("ent.home.blocks", list(blocks))
             params = {**_followed(student_id), "blocks": ",".join(blocks), "latest": LATEST}
@@ -307,6 +304,12 @@ SHAPES: Mapping[Block, Callable[[Json], Json]] = {
 }
 assert set(READERS) | set(SHAPES) == set(BLOCKS)
 assert set(SHAPES) == set(STUDENT_BLOCKS)
+
+
+def _raised(outcome: Json | BaseException) -> Json:
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
 
 
 def _as_object(body: Any) -> Json:
