@@ -36,14 +36,16 @@ from ent_kit.pipeline import LeasedPipeline
 from ent_kit.projections import PROCESSED, LocalProjector, Projection
 from ent_kit.sessions import PROJECTION_NAME, SessionsProjection, StoredSessions
 from ent_kit.settings import ServiceSettings
-from ent_kit.signal import AppendSignal
+from ent_kit.signal import AppendSignal, LogWatch
 from ent_kit.storage import Storage, open_storage
 
 log = get_logger("ent.runtime")
 
 # The relay and the local projectors wake at once for this process's appends; appends by
-# another replica (on the lease holder's behalf) are found by polling this often.
-FOLLOW_POLL_S = 0.1
+# another replica (on the lease holder's behalf) are noticed by one read of the log's head
+# this often (`LogWatch`), for all of them.
+LOG_WATCH_S = 0.1
+FOLLOW_POLL_S = 5.0  # and each drains at least this often, whatever woke it or not
 FOLLOW_RETRY_S = 1.0  # pause after a failed drain (broker down, lease lost)
 # How long a starting service waits for a reachable broker before it goes on without it.
 BROKER_HEAD_START_S = 1.0
@@ -184,6 +186,9 @@ class Runtime:
             self.pipeline.add(f"projector:{projection.name}", projector)
         if d.uses_broker:
             await self._start_broker()
+        if self.projectors or self._relay is not None:
+            watch = LogWatch(self.storage.events.last_position, self.signal, LOG_WATCH_S)
+            self.pipeline.add("log-watch", watch)
         if d.on_start:
             await d.on_start(self)
         for job in [*d.periodic, *self._kit_jobs()]:

@@ -1,4 +1,6 @@
-"""Wake log followers (outbox relay, projectors) as soon as something is appended."""
+"""Wake log followers (outbox relay, projectors) as soon as something is appended: at once
+for this process's appends (`AppendSignal`), and within a poll for another process's
+(`LogWatch`, one read of the log's head for all of them)."""
 
 from __future__ import annotations
 
@@ -31,6 +33,42 @@ class AppendSignal:
             await asyncio.wait_for(ticket.wait(), timeout)
 
 
+class LogWatch:
+    """Wakes this process's followers when the log's head moves without their signal: an
+    append by another replica (a request served there, on the lease holder's behalf). One
+    read of the head every `interval_s` for every follower of the process, rather than each
+    follower reading the log on its own timer; an idle service then reads its log about
+    once per interval, whatever its number of projections."""
+
+    def __init__(
+        self, head: Callable[[], Awaitable[int]], signal: AppendSignal, interval_s: float
+    ) -> None:
+        self._head = head
+        self._signal = signal
+        self._interval_s = interval_s
+        self._stopping = asyncio.Event()
+
+    async def run(self) -> None:
+        seen: int | None = None  # the first read wakes them: appends before it are caught
+        try:
+            while not self._stopping.is_set():
+                try:
+                    head = await self._head()
+                except Exception as exc:  # the store away for a moment: the next read tries
+                    log.warning("log watch could not read the head", error=str(exc))
+                else:
+                    if head != seen:
+                        seen = head
+                        self._signal.notify()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), self._interval_s)
+        finally:
+            self._stopping = asyncio.Event()  # a stop() seen; the next run() starts afresh
+
+    async def stop(self) -> None:
+        self._stopping.set()
+
+
 async def follow(
     drain: Callable[[], Awaitable[object]],
     signal: AppendSignal,
@@ -40,8 +78,8 @@ async def follow(
     name: str,
     retry_interval: float | None = None,
 ) -> None:
-    """Drain a log each time something is appended (or every `poll_interval`, for appends
-    made by another process) until stopped. A failing drain is retried after a pause
+    """Drain a log each time something is appended (or at the latest every
+    `poll_interval`) until stopped. A failing drain is retried after a pause
     (`retry_interval`, by default `poll_interval`): followers checkpoint only what they
     finished, so nothing is skipped."""
     while not stopping.is_set():
