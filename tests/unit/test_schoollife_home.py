@@ -1,5 +1,5 @@
 """School life's home-page call (`GET /schoollife/home`): the four blocks in one answer,
-each as its own route answers it, read side by side; one failing block fails alone."""
+each as its own route answers it; one failing block fails alone."""
 
 from __future__ import annotations
 

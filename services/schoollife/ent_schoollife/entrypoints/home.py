@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any
 
 import msgspec
@@ -54,35 +53,25 @@ class HomeController(Controller):
         blocks: Blocks = ALL_BLOCKS,
         latest: Latest = 5,
     ) -> dict[str, BlockAnswer]:
-        named = _named(blocks)
-        # Read side by side: the page waits for its slowest block, not for their sum.
-        outcomes = await asyncio.gather(
-            *(home_blocks.block(block, request.user, student_id, latest) for block in named),
-            return_exceptions=True,
-        )
-        answers: dict[str, BlockAnswer] = {
-            block: _answer(block, outcome) for block, outcome in zip(named, outcomes, strict=True)
-        }
-        refusals = [outcome for outcome in outcomes if isinstance(outcome, DomainError)]
+        answers: dict[str, BlockAnswer] = {}
+        refusals: list[DomainError] = []
+        for block in _named(blocks):
+            try:
+                body = await home_blocks.block(block, request.user, student_id, latest)
+            except DomainError as error:
+                refusals.append(error)
+                document = problem_document(error)
+                answers[block] = BlockAnswer(status=document["status"], body=document)
+            except Exception:  # a bug in one block: that block fails, not the page's others
+                log.exception("home block failed", block=block)
+                answers[block] = BlockAnswer(status=500, body=FAILED)
+            else:
+                answers[block] = BlockAnswer(status=200, body=body)
         if len(refusals) == len(answers) and len({a.status for a in answers.values()}) == 1:
             # Every block refused alike (someone else's child: 404): the call's answer,
             # as each block's own route gives it.
             raise refusals[0]
         return answers
-
-
-def _answer(block: HomeBlock, outcome: Any) -> BlockAnswer:
-    """A block's answer: its body, its refusal's problem document, or, for a bug in one
-    block, a 500 for that block only (the page's others still answer)."""
-    if isinstance(outcome, DomainError):
-        document = problem_document(outcome)
-        return BlockAnswer(status=document["status"], body=document)
-    if isinstance(outcome, Exception):
-        log.error("home block failed", block=block, exc_info=outcome)
-        return BlockAnswer(status=500, body=FAILED)
-    if isinstance(outcome, BaseException):  # cancelled: the request is going away
-        raise outcome
-    return BlockAnswer(status=200, body=outcome)
 
 
 def _named(blocks: str) -> list[HomeBlock]:
