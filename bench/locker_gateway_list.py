@@ -34,7 +34,8 @@ from bench.locker_sizes import LOCKER_DOCUMENTS, PAGE_SIZE
 from bench.report import figure, latency, p99
 
 # CPU time a second all the platform's processes use when idle is ~0.15-0.2 s on 2 cores
-# (relays and consumers polling); 0.4-0.6 s while the relay publishes and mail notifies.
+# (log watches, Kafka consumers and the broker polling); 0.4-0.6 s while the relay
+# publishes and mail notifies.
 IDLE_CPU_S = 0.25
 WINDOW_S = 2.0
 TICKS = 100  # clock ticks a second (os.sysconf("SC_CLK_TCK") on Linux)
