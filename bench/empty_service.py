@@ -48,24 +48,33 @@ def behind_gateway(stack: Stack) -> Iterator[None]:
     """The empty service running, and `stack`'s gateway (not started yet) routing
     `/api/floor/…` to it besides the services."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bench.empty_service", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
+    log = stack.log_file(FLOOR)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bench.empty_service", str(port)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(timeout=2.0) as client:
-            wait_for(lambda: _answers(client, f"{url}/{FLOOR}/empty"), 60.0, FLOOR)
+            wait_for(lambda: _answers(client, f"{url}/{FLOOR}/empty", process), 60.0, FLOOR)
         services = ",".join(f"{name}={stack.service_url(name)}" for name in BACKEND_SERVICES)
         stack.extra_env["ENT_UPSTREAMS"] = f"{services},{FLOOR}={url}"
         yield
     finally:
         process.terminate()
-        process.wait(timeout=15)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
-def _answers(client: httpx.Client, url: str) -> bool:
+def _answers(client: httpx.Client, url: str, process: subprocess.Popen[bytes]) -> bool:
+    if process.poll() is not None:
+        raise RuntimeError(f"the {FLOOR} service exited with {process.returncode} (see its log)")
     try:
         return client.get(url).status_code == 200
     except httpx.TransportError:

@@ -32,7 +32,7 @@ from ent_kit.outbox import OutboxRelay
 from ent_kit.pipeline import LeasedPipeline
 from ent_kit.projections import LocalProjector
 from ent_kit.repository import Repository, envelope_for
-from ent_kit.runtime import FOLLOW_POLL_S
+from ent_kit.runtime import FOLLOW_POLL_S, FOLLOW_RETRY_S
 from ent_kit.settings import ServiceSettings
 from ent_kit.signal import AppendSignal
 from ent_kit.storage import DocumentWriter, Storage, open_storage
@@ -149,11 +149,17 @@ async def pipeline(bootstrap: str, workdir: Path, round_: int, *, bare: bool = F
         KafkaEventPublisher(broker),
         signal,
         poll_interval=FOLLOW_POLL_S,
+        retry_interval=FOLLOW_RETRY_S,
         guard=leased.guard,
     )
     local = CountingProjection("bench-local", EVENTS, round_)
     projector = LocalProjector(
-        storage, local, signal, poll_interval=FOLLOW_POLL_S, guard=leased.guard
+        storage,
+        local,
+        signal,
+        poll_interval=FOLLOW_POLL_S,
+        retry_interval=FOLLOW_RETRY_S,
+        guard=leased.guard,
     )
     await broker.start()
     envelopes = [sample_event(i, round_) for i in range(EVENTS)] if bare else []

@@ -14,9 +14,10 @@ Sending limits are lifted (the bench deposits to 1,000 again and again).
   small deposits to the class and WARMUP sequential ones; latency as the client sees it,
   the body ready in memory. Floor: the plain work of one deposit (`locker_floors`) measured
   as many times as c1's deposits, in the stack's data directory, each plus a POST of the
-  same body and token through the gateway to the empty handler (`bench.empty_service`),
-  timed right after each c1 deposit; goal at c1: p99 <= 3 x floor. `.c1.ratio_to_work` is
-  p99 over the plain work's p99 alone, the ratio before the HTTP floor was measured.
+  same body and token through the gateway to the empty handler (`bench.empty_service`):
+  c1's bodies posted again one after the other, on a settled platform, after one untimed
+  POST; goal at c1: p99 <= 3 x floor. `.c1.ratio_to_work` is p99 over the plain work's p99
+  alone, the ratio before the HTTP floor was measured.
   `.cN.deposits_per_s`: deposits completed per second at that concurrency.
 - http.gateway_empty.p50_ms / p99_ms: a GET through the gateway that does no work behind
   it: the JWT check, the proxy and the locker's router answering 404 for a path it does not
@@ -124,12 +125,15 @@ class Platform:
         assert response.status_code == 201, response.text
         return elapsed
 
-    async def at_once(
-        self, senders: int, bodies: list[bytes], http_floor: list[float] | None = None
-    ) -> tuple[list[float], float]:
+    async def http_floor(self, bodies: list[bytes]) -> list[float]:
+        """ms of each body posted to the empty handler, one after the other, after an
+        untimed first (the gateway's connection to it opened)."""
+        await self.empty_post(0, bodies[0])
+        return [await self.empty_post(0, body) for body in bodies]
+
+    async def at_once(self, senders: int, bodies: list[bytes]) -> tuple[list[float], float]:
         """`bodies` deposited by `senders` teachers at once, each in turn; the latencies
-        and the wall time (s). With `http_floor`, each deposit is followed by the same body
-        posted to the empty handler, its time appended there."""
+        and the wall time (s)."""
         queue = list(enumerate(bodies))
         timings: list[float] = []
 
@@ -140,8 +144,6 @@ class Platform:
                 assert len(receipt["recipient_ids"]) == GROUP_SIZE, receipt
                 assert not receipt["refused"], receipt["refused"]
                 timings.append(elapsed)
-                if http_floor is not None:
-                    http_floor.append(await self.empty_post(k, body))
 
         started = time.perf_counter()
         await asyncio.gather(*(sender(k) for k in range(senders)))
@@ -173,15 +175,17 @@ async def deposits(platform: Platform, stack: Stack, data: Path) -> None:
     figure("http.gateway_empty.p99_ms", empty_p99, "ms")
     await platform.at_once(1, platform.bodies(WARMUP, DOCUMENT_BYTES, "Essai"))
     samples: dict[int, tuple[list[float], float]] = {}
-    http_floor: list[float] = []  # beside c1's deposits
+    c1_bodies: list[bytes] = []
     for senders in CONCURRENCY:
         count = -(-max(GATEWAY_DEPOSITS, senders) // senders) * senders
         bodies = platform.bodies(count, DOCUMENT_BYTES, f"Sujet c{senders}")
         await settle(stack)
-        beside = http_floor if senders == 1 else None
-        samples[senders] = await platform.at_once(senders, bodies, beside)
+        samples[senders] = await platform.at_once(senders, bodies)
+        c1_bodies = bodies if senders == 1 else c1_bodies
         del bodies
-    await settle(stack)  # the floor, on a quiet platform too
+    await settle(stack)  # the floors, on a quiet platform too
+    http_floor = await platform.http_floor(c1_bodies)
+    del c1_bodies
     work_floor, work_samples = await asyncio.to_thread(
         deposit_floor, data / "floor", len(http_floor), DOCUMENT_BYTES, GROUP_SIZE + 1, CHUNK
     )

@@ -80,6 +80,7 @@ async def gateway_listing(
     # Untimed: the first request opens the connections (client to gateway, gateway to locker).
     warm = await client.get("/api/locker/received", params={"limit": "1"}, headers=auth)
     assert warm.status_code == 200, warm.text
+    await empty_get(client, {"limit": "1"}, auth)  # and the gateway's to the empty handler
     while True:
         params = {"limit": str(PAGE_SIZE), **({"cursor": cursor} if cursor else {})}
         queries.append(
