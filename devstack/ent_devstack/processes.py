@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
 import socket
 import subprocess
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -30,11 +32,28 @@ class Ports:
         )
 
 
+# Ports are chosen below the kernel's ephemeral range (Linux: 32768-60999), from which
+# every outgoing connection takes its local port: a port chosen there could be taken by a
+# connection (a service to the broker, say) before the process meant to listen on it
+# binds it ("address already in use").
+_CHOSEN = range(20000, 32768)
+_HANDED: deque[int] = deque(maxlen=2000)  # not chosen twice by this process (a stack's 7)
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
+    """A port nothing listens on nor connects from now, outside the ephemeral range."""
+    for _ in range(100):
+        port = random.choice(_CHOSEN)
+        if port in _HANDED:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED.append(port)
         return port
+    raise RuntimeError(f"no free port found in {_CHOSEN.start}-{_CHOSEN.stop - 1}")
 
 
 def port_in_use(port: int) -> bool:
