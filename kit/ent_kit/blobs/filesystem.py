@@ -15,6 +15,7 @@ from typing import BinaryIO
 from ent_kit.blobs.content import validate_key
 from ent_kit.blobs.multipart_fs import FilesystemUploads
 from ent_kit.blobs.port import BlobInfo, BlobNotFound
+from ent_kit.blobs.writeback import Writeback
 
 CHUNK_SIZE = 1024 * 1024
 
@@ -68,6 +69,11 @@ def _commit(file: BinaryIO, temp: Path, target: Path) -> None:
 def _discard(file: BinaryIO, temp: Path) -> None:
     file.close()
     temp.unlink(missing_ok=True)
+
+
+async def _discarded(writeback: Writeback, file: BinaryIO, temp: Path) -> None:
+    await writeback.settle()
+    await asyncio.to_thread(_discard, file, temp)
 
 
 def _open_for_read(key: str, path: Path, offset: int) -> BinaryIO:
@@ -131,16 +137,19 @@ class FilesystemBlobStore:
         await asyncio.to_thread(temp_dir.mkdir, parents=True, exist_ok=True)
         file: BinaryIO = await asyncio.to_thread(temp.open, "xb")
         digest = hashlib.sha256()
+        writeback = Writeback(file.fileno())
         size = 0
         try:
             async for chunk in _rechunk(chunks, CHUNK_SIZE):
                 await asyncio.to_thread(_write, file, digest, chunk)
+                writeback.nudge()
                 size += len(chunk)
+            await writeback.settle()
             await asyncio.to_thread(_commit, file, temp, target)
         except BaseException:
             # Shielded: a cancelled put must still remove its temp file. Closing
             # waits for any write still running in its thread (buffered I/O lock).
-            await asyncio.shield(asyncio.to_thread(_discard, file, temp))
+            await asyncio.shield(_discarded(writeback, file, temp))
             raise
         return BlobInfo(key=key, size=size, sha256=digest.hexdigest())
 

@@ -15,6 +15,7 @@ import msgspec
 
 from ent_kit.blobs.content import validate_key
 from ent_kit.blobs.multipart import CHECKPOINT_BYTES, Save, UploadProgress, limited
+from ent_kit.blobs.writeback import Writeback
 
 # Under the store's reserved temp directory: no key can name a partial file.
 UPLOADS_DIR = ".tmp/uploads"
@@ -89,6 +90,7 @@ class FilesystemUploads:
         max_bytes: int | None = None,
     ) -> UploadProgress:
         file = await asyncio.to_thread(_open_at, self._partial(progress.upload_id), progress.offset)
+        writeback = Writeback(file.fileno())
         written = 0
         checkpoint = CHECKPOINT_BYTES
         batch = bytearray()
@@ -97,9 +99,11 @@ class FilesystemUploads:
                 batch += chunk
                 if len(batch) >= BATCH:
                     await asyncio.to_thread(file.write, batch)
+                    writeback.nudge()
                     written += len(batch)
                     batch = bytearray()
                 if written >= checkpoint:
+                    await writeback.settle()
                     await asyncio.to_thread(_sync, file)
                     await save(
                         msgspec.structs.replace(progress, offset=progress.offset + written), False
@@ -112,6 +116,7 @@ class FilesystemUploads:
                 if batch:
                     await asyncio.to_thread(file.write, batch)
                     written += len(batch)
+                await writeback.settle()
                 await asyncio.to_thread(_sync_close, file)
                 kept = msgspec.structs.replace(progress, offset=progress.offset + written)
                 await save(kept, True)

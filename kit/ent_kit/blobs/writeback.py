@@ -1,0 +1,33 @@
+"""The disk writes a stream's bytes while the next ones arrive.
+
+A file written in pieces and fsync'd at the end makes its writer wait, at the end, for
+the disk to write everything (measured here: 30 ms for 16 MB), with the network idle.
+Each `nudge` after a write starts the same fsync in a worker thread unless one is under
+way; the fsync that commits the file then finds only the last pieces left to write. An
+fsync that fails here fails again at the commit, which is where the error is reported."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+
+
+def _to_disk(fd: int) -> None:
+    os.fsync(fd)
+
+
+class Writeback:
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._flush: asyncio.Future[None] | None = None
+
+    def nudge(self) -> None:
+        if self._flush is None or self._flush.done():
+            self._flush = asyncio.ensure_future(asyncio.to_thread(_to_disk, self._fd))
+
+    async def settle(self) -> None:
+        """Wait for the flush under way: the file must not be closed under it."""
+        if self._flush is not None:
+            with contextlib.suppress(OSError):
+                await asyncio.shield(self._flush)
