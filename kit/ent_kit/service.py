@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import msgspec
 import uvicorn
+from litestar.types import ASGIApp
 
 from ent_kit import ops_cli
 from ent_kit.http import IsolatedTraceContext, create_app
@@ -44,11 +46,26 @@ def run(definition: ServiceDefinition) -> None:
         setup_logging(definition.name, settings.log_level)
         raise SystemExit(ops_cli.main(definition, settings, sys.argv[1:]))
     runtime = build_runtime(definition)
-    settings = runtime.settings
+    serve(IsolatedTraceContext(create_app(runtime)), runtime.settings)
+
+
+def spare_the_collector() -> None:
+    """What a service has loaded before it serves (modules, the app and its routes: about
+    110,000 objects) lives as long as the process. Left to the cyclic collector, each of
+    its full collections went through them all again and paused every request under way:
+    140-250 ms each, 8 of them in the directory during one short benchmark. Frozen, they
+    are skipped, and a full collection goes through what was made since (1-11 ms). The
+    garbage there is now is collected first, not kept for good."""
+    gc.collect()
+    gc.freeze()
+
+
+def serve(app: ASGIApp, settings: ServiceSettings) -> None:
+    spare_the_collector()
     # uvicorn stops accepting on SIGTERM/SIGINT, lets in-flight requests finish within the
     # grace period, then runs the lifespan shutdown (outbox flush, close stores).
     uvicorn.run(
-        IsolatedTraceContext(create_app(runtime)),
+        app,
         host=settings.http_host,
         port=settings.http_port,
         log_config=None,
