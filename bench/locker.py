@@ -60,6 +60,7 @@ from ent_kit.blobs import content_key
 from ent_kit.logging import setup_logging
 from ent_kit.repository import Repository, envelope_for
 from ent_kit.runtime import Runtime
+from ent_kit.service import spare_the_collector
 from ent_kit.storage import Query
 from ent_locker.application.deposits import DepositReceipt, DepositService
 from ent_locker.application.projections import ACTIVE, ENTRIES, RECEIVED, PeopleProjection
@@ -139,6 +140,7 @@ async def start_locker(tmp: Path, db: str = "locker.db") -> Runtime:
     definition = dataclasses.replace(SERVICE, uses_broker=False, subscriptions=(), periodic=())
     runtime = Runtime(definition, settings, TracerProvider())
     await runtime.start()
+    spare_the_collector()  # as the service does before it serves
     return runtime
 
 

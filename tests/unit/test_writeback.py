@@ -105,3 +105,26 @@ async def test_a_failed_early_fsync_is_left_to_the_commit(
     monkeypatch.setattr(writeback, "_to_disk", failing)
     info = await FilesystemBlobStore(tmp_path).put("a/blob", Stream([]))
     assert (tmp_path / "a/blob").stat().st_size == info.size == 8 * MIB
+
+
+async def test_many_streams_at_once_hold_at_most_a_few_flush_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    running = 0
+    most = 0
+    lock = threading.Lock()
+
+    def slow(fd: int) -> None:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.05)
+        with lock:
+            running -= 1
+
+    monkeypatch.setattr(writeback, "_to_disk", slow)
+    store = FilesystemBlobStore(tmp_path)
+    infos = await asyncio.gather(*(store.put(f"b/{i}", Stream([])) for i in range(8)))
+    assert [info.size for info in infos] == [8 * MIB] * 8
+    assert most == writeback.FLUSHERS
