@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 from ent_kit.blobs.filesystem import FilesystemBlobStore
 from ent_kit.blobs.port import BlobStore
-from ent_kit.blobs.s3 import S3BlobStore
+
+if TYPE_CHECKING:
+    from ent_kit.blobs.s3 import S3BlobStore
 
 _S3_OPTIONS = frozenset({"secure", "region"})
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
@@ -38,6 +41,10 @@ def _filesystem(url: str) -> FilesystemBlobStore:
 
 
 def _s3(url: str, access_key: str, secret_key: str) -> S3BlobStore:
+    # Imported here: minio and what it loads (pycryptodome, cffi, urllib3: 73 modules, a
+    # tenth of a service's start) are never needed by a deployment on local files.
+    from ent_kit.blobs.s3 import S3BlobStore
+
     parts = urlsplit(url)
     bucket = parts.path.strip("/")
     if not parts.netloc or not bucket or "/" in bucket:
