@@ -22,6 +22,7 @@ from ent_kit.storage.sqlite_checkpoint import Checkpointer
 from ent_kit.storage.sqlite_connection import Connection, Row
 from ent_kit.storage.sqlite_documents import SqliteDocumentStore, SqliteDocumentWriter
 from ent_kit.storage.sqlite_events import SqliteEventStore
+from ent_kit.storage.sqlite_transaction import Transaction
 
 __all__ = ["SqliteDocumentStore", "SqliteDocumentWriter", "SqliteEventStore", "SqliteStorage"]
 
@@ -72,16 +73,16 @@ class SqliteStorage:
         return cls(writer, reader, checkpointer)
 
     @asynccontextmanager
-    async def writing(self) -> AsyncIterator[Connection]:
+    async def writing(self) -> AsyncIterator[Transaction]:
         async with self.write_lock:
-            await self.writer.change("BEGIN IMMEDIATE")
+            tx = Transaction(self.writer)
             try:
-                yield self.writer
+                yield tx
             except BaseException:
                 # Shielded: a cancelled caller must still end its transaction.
-                await asyncio.shield(self.writer.change("ROLLBACK"))
+                await asyncio.shield(tx.rollback())
                 raise
-            await asyncio.shield(self.writer.change("COMMIT"))
+            await asyncio.shield(tx.commit())
             self.checkpointer.committed()
 
     async def analyze(self) -> None:

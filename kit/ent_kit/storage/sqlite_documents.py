@@ -12,8 +12,9 @@ import msgspec
 
 from ent_kit.storage.port import Document
 from ent_kit.storage.query import Page, Query, check_field
-from ent_kit.storage.sqlite_connection import Connection, Row
+from ent_kit.storage.sqlite_connection import Row
 from ent_kit.storage.sqlite_query import delete_sql, document, field_sql, find_sql, page
+from ent_kit.storage.sqlite_transaction import Transaction, Work
 
 if TYPE_CHECKING:
     from ent_kit.storage.sqlite import SqliteStorage
@@ -27,10 +28,10 @@ class SqliteDocumentStore:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteDocumentWriter]:
-        async with self._db.writing() as conn:
-            writer = SqliteDocumentWriter(conn)
+        async with self._db.writing() as tx:
+            writer = SqliteDocumentWriter(tx)
             yield writer
-            await writer.flush()
+            tx.at_commit(writer.take_pending())
 
     async def get(self, collection: str, doc_id: str) -> Document | None:
         rows = await self._db.read(_GET, (collection, doc_id))
@@ -86,7 +87,7 @@ class SqliteDocumentWriter:
     see the transaction's own writes.
     """
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Transaction) -> None:
         self._conn = conn
         self._pending: dict[tuple[str, str], Document | None] = {}  # None: deleted
 
@@ -137,12 +138,18 @@ class SqliteDocumentWriter:
         return await self._conn.change(sql, params)
 
     async def flush(self) -> None:
+        work = self.take_pending()
+        if work is not None:
+            await self._conn.run(work)
+
+    def take_pending(self) -> Work | None:
+        """The waiting writes as one batch to run on the connection (None: none wait)."""
         if not self._pending:
-            return
+            return None
         pending, self._pending = self._pending, {}
         upserts = [(c, i, _body(d)) for (c, i), d in pending.items() if d is not None]
         deletes = [(c, i) for (c, i), d in pending.items() if d is None]
-        await self._conn.run(partial(_write_batch, upserts=upserts, deletes=deletes))
+        return partial(_write_batch, upserts=upserts, deletes=deletes)
 
 
 def _write_batch(
@@ -187,7 +194,7 @@ async def _get_many(fetch: Fetch, collection: str, doc_ids: Sequence[str]) -> di
     return {row[0]: document(row) for row in rows}
 
 
-async def _drop_variants(conn: Connection, base: str, keep: str) -> None:
+async def _drop_variants(conn: Transaction, base: str, keep: str) -> None:
     for (name,) in await conn.fetch(_VARIANTS, [base, f"{base}__*", keep]):
         await conn.change(f'DROP INDEX IF EXISTS "{name}"')
 
