@@ -25,6 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import uvloop
 from ent_kit.lease import Lease
 from ent_kit.pipeline import LeasedPipeline
 from ent_kit.settings import ServiceSettings
@@ -134,4 +135,4 @@ async def measure() -> None:
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["hold"]:
-    asyncio.run(hold(Path(sys.argv[2])))
+    uvloop.run(hold(Path(sys.argv[2])))

@@ -21,6 +21,7 @@ import time
 from functools import partial
 from pathlib import Path
 
+import uvloop
 from ent_contracts import SYSTEM, DomainEvent, Envelope, topics
 from ent_contracts.directory import UserRegistered
 from ent_kit.aggregate import Aggregate
@@ -218,4 +219,5 @@ async def append_all(storage: Storage, envelopes: list[Envelope], signal: Append
 
 if __name__ == "__main__" and sys.argv[1:2] == ["consume"]:
     _, _, bootstrap_arg, database_arg, expected_arg, round_arg = sys.argv
-    asyncio.run(consume(bootstrap_arg, Path(database_arg), int(expected_arg), int(round_arg)))
+    # As the consuming service runs: on uvloop (`ent_kit.service.serve`).
+    uvloop.run(consume(bootstrap_arg, Path(database_arg), int(expected_arg), int(round_arg)))
