@@ -9,10 +9,11 @@ import socket
 import time
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from conftest_storage import (
     StorageOpener,
@@ -365,6 +366,41 @@ async def test_existing_names_present_ids_in_one_call(storage: Storage) -> None:
         await tx.delete("c", "d0")
         seen = await tx.get_many("c", ["d0", "d1", "d2"])
         assert seen == {"d1": {"id": "d1", "v": -1}, "d2": {"id": "d2", "v": 2}}
+
+
+class Member(msgspec.Struct):
+    """The fields a caller reads, typed; the document's others are skipped."""
+
+    school_id: str
+    member_of: frozenset[str]
+    since: date
+    function: str | None = None
+
+
+async def test_get_many_as_decodes_straight_into_the_callers_type(storage: Storage) -> None:
+    member = {"school_id": "s1", "member_of": ["4A", "4A", "club"], "since": "2025-09-01"}
+    await put(
+        storage,
+        "people",
+        {"id": "p1", **member, "display_name": "Camille Martin", "notes": {"any": [1, 2]}},
+        {"id": "p2", **member, "function": "cpe"},
+        {"id": "p3", "school_id": "s1"},  # lacks required fields
+    )
+
+    typed = await storage.documents.get_many_as("people", ["p1", "p2", "absent"], Member)
+
+    assert typed == {
+        "p1": Member("s1", frozenset({"4A", "club"}), date(2025, 9, 1)),
+        "p2": Member("s1", frozenset({"4A", "club"}), date(2025, 9, 1), "cpe"),
+    }
+    assert await storage.documents.get_many_as("people", [], Member) == {}
+    with pytest.raises(msgspec.ValidationError, match="member_of"):
+        await storage.documents.get_many_as("people", ["p3"], Member)
+    async with storage.documents.transaction() as tx:  # its own pending writes included
+        await tx.put("people", "p1", {**member, "since": "2026-01-05"})
+        await tx.delete("people", "p2")
+        seen = await tx.get_many_as("people", ["p1", "p2"], Member)
+        assert seen == {"p1": Member("s1", frozenset({"4A", "club"}), date(2026, 1, 5))}
 
 
 async def test_transaction_sees_its_own_pending_changes(storage: Storage) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 from pymongo import ASCENDING, AsyncMongoClient
@@ -17,6 +17,7 @@ from ent_kit.storage.port import Document
 from ent_kit.storage.query import Page, Query, check_field, encode_cursor
 
 _READ_MODEL_PREFIX = "rm_"
+T = TypeVar("T")
 
 
 class MongoDocumentStore:
@@ -45,6 +46,11 @@ class MongoDocumentStore:
 
     async def get_many(self, collection: str, doc_ids: Sequence[str]) -> dict[str, Document]:
         return await self._reader.get_many(collection, doc_ids)
+
+    async def get_many_as(
+        self, collection: str, doc_ids: Sequence[str], into: type[T]
+    ) -> dict[str, T]:
+        return await self._reader.get_many_as(collection, doc_ids, into)
 
     async def find(self, collection: str, query: Query) -> Page:
         return await self._reader.find(collection, query)
@@ -103,6 +109,14 @@ class MongoDocumentWriter:
         )
         documents = [_document(raw) for raw in await cursor.to_list()]
         return {str(doc["id"]): doc for doc in documents}
+
+    async def get_many_as(
+        self, collection: str, doc_ids: Sequence[str], into: type[T]
+    ) -> dict[str, T]:
+        cursor = self._collection(collection).find(
+            {"_id": {"$in": list(doc_ids)}}, session=self._session
+        )
+        return {str(raw["_id"]): msgspec.convert(raw, into) for raw in await cursor.to_list()}
 
     async def find(self, collection: str, query: Query) -> Page:
         cursor = self._collection(collection).find(

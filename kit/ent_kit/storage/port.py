@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import msgspec
 from ent_contracts import Envelope
@@ -16,6 +16,7 @@ from ent_contracts import Envelope
 from ent_kit.storage.query import MAX_LIMIT, Page, Query
 
 Document = dict[str, Any]
+T = TypeVar("T")
 
 
 class StoredEvent(msgspec.Struct, frozen=True):
@@ -60,6 +61,14 @@ class DocumentReader(Protocol):
 
     async def get_many(self, collection: str, doc_ids: Sequence[str]) -> dict[str, Document]:
         """The documents present among these ids, by id: one round trip for a batch."""
+        ...
+
+    async def get_many_as(
+        self, collection: str, doc_ids: Sequence[str], into: type[T]
+    ) -> dict[str, T]:
+        """As `get_many`, each document decoded straight into `into` (a msgspec Struct of
+        the fields the caller reads; the others, the id included, are skipped): no dict in
+        between, for the hot reads of thousands of documents."""
         ...
 
     async def find(self, collection: str, query: Query) -> Page: ...

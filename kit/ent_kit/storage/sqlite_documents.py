@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
@@ -20,6 +20,18 @@ if TYPE_CHECKING:
     from ent_kit.storage.sqlite import SqliteStorage
 
 _encode = msgspec.json.Encoder().encode
+T = TypeVar("T")
+
+
+_decoders: dict[type[Any], msgspec.json.Decoder[Any]] = {}
+
+
+def _decoder(into: type[T]) -> msgspec.json.Decoder[T]:
+    """One decoder per type, built once: building one compiles the type's decoding."""
+    decoder = _decoders.get(into)
+    if decoder is None:
+        decoder = _decoders[into] = msgspec.json.Decoder(into)
+    return decoder
 
 
 class SqliteDocumentStore:
@@ -42,6 +54,15 @@ class SqliteDocumentStore:
 
     async def get_many(self, collection: str, doc_ids: Sequence[str]) -> dict[str, Document]:
         return await _get_many(self._db.read, collection, doc_ids)
+
+    async def get_many_as(
+        self, collection: str, doc_ids: Sequence[str], into: type[T]
+    ) -> dict[str, T]:
+        decode = _decoder(into).decode
+        return {
+            row[0]: decode(row[1])
+            for row in await _by_ids(self._db.read, "id, body", collection, doc_ids)
+        }
 
     async def find(self, collection: str, query: Query) -> Page:
         return page(query, await _rows(self._db.read, collection, query))
@@ -113,6 +134,12 @@ class SqliteDocumentWriter:
             if pending is not None:
                 found[doc_id] = {**pending, "id": doc_id}
         return found
+
+    async def get_many_as(
+        self, collection: str, doc_ids: Sequence[str], into: type[T]
+    ) -> dict[str, T]:
+        found = await self.get_many(collection, doc_ids)
+        return {doc_id: msgspec.convert(doc, into) for doc_id, doc in found.items()}
 
     async def find(self, collection: str, query: Query) -> Page:
         await self.flush()
