@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 import pytest
-from ent_directory.application.reachability import person
+from ent_directory.application.reachability import UserRow, person
 from ent_directory.domain.management import is_direction, manages_school, manages_user
 from ent_directory.domain.rules import Person
 
@@ -56,5 +57,8 @@ def test_a_person_is_read_from_a_user_document() -> None:
         base = {"id": user_id, "school_id": "school-a", "profile": profile}
         return {**base, "active": True, "frozen": False, **groups, **more}
 
-    assert person(doc("p", "staff", function="direction"), {}) == PRINCIPAL
-    assert person(doc("s", "student"), {}) == STUDENT
+    def read(user_id: str, profile: str, **more: Any) -> Person:
+        return person(user_id, msgspec.convert(doc(user_id, profile, **more), UserRow), {})
+
+    assert read("p", "staff", function="direction") == PRINCIPAL
+    assert read("s", "student") == STUDENT

@@ -45,6 +45,12 @@ from ent_locker.application.views import (
 from ent_locker.application.workspace_projection import WORKSPACE_FOLDERS, WORKSPACE_ITEMS
 
 
+class SenderName(msgspec.Struct):
+    """What a page reads of a sender's document (the rest of it is not decoded)."""
+
+    display_name: str = ""
+
+
 class CasierQueries:
     def __init__(self, reader: DocumentReader, blobs: BlobStore) -> None:
         self._reader = reader
@@ -85,9 +91,10 @@ class CasierQueries:
         # A cursor this query did not produce raises InvalidCursor: the kit names `cursor`.
         page = await self._reader.find(ENTRIES, query)
         # Names are read now, not copied at deposit time: a renamed sender shows the new name.
-        senders = await self._reader.get_many(PEOPLE, sorted({e["sender_id"] for e in page.items}))
+        sender_ids = sorted({e["sender_id"] for e in page.items})
+        senders = await self._reader.get_many_as(PEOPLE, sender_ids, SenderName)
         items = [
-            {**e, "sender_name": senders.get(e["sender_id"], {}).get("display_name", "")}
+            {**e, "sender_name": s.display_name if (s := senders.get(e["sender_id"])) else ""}
             for e in page.items
         ]
         return FolderPage(msgspec.convert(items, list[FolderEntry]), page.next_cursor)
