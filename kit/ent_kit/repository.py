@@ -12,6 +12,7 @@ from ent_contracts import Actor, DomainEvent, Envelope, decode_payload, payload_
 
 from ent_kit import texts
 from ent_kit.aggregate import Aggregate, new_event_id
+from ent_kit.aggregate_cache import AggregateCache
 from ent_kit.errors import NotFound
 from ent_kit.signal import AppendSignal
 from ent_kit.storage import ConcurrencyConflict, EventStore
@@ -52,11 +53,17 @@ def envelope_for(
 
 class Repository(Generic[A]):
     def __init__(
-        self, events: EventStore, factory: Callable[[str], A], signal: AppendSignal
+        self,
+        events: EventStore,
+        factory: Callable[[str], A],
+        signal: AppendSignal,
+        *,
+        cache: AggregateCache[A] | None = None,
     ) -> None:
         self._events = events
         self._factory = factory
         self._signal = signal
+        self._cache: AggregateCache[A] = AggregateCache() if cache is None else cache
 
     async def get(self, aggregate_id: str) -> A | None:
         envelopes = await self._events.read_stream(aggregate_id)
@@ -94,7 +101,16 @@ class Repository(Generic[A]):
         """Load, decide, save; when another writer saved first, load and decide again, at
         most ATTEMPTS times, then let the last ConcurrencyConflict through.
 
+        An aggregate this repository committed recently is decided on from memory first
+        (`ent_kit.aggregate_cache`); whatever that decision does but commit, it is made
+        again on the stored events.
+
         A missing aggregate is NotFound unless `create`, which starts a fresh one."""
+        cached = self._cache.take(aggregate_id)
+        if cached is not None:
+            saved = await self._commit_cached(cached, decide, actor)
+            if saved is not None:
+                return saved
         for attempt in range(1, ATTEMPTS + 1):
             aggregate = await self.get(aggregate_id)
             if aggregate is None:
@@ -103,8 +119,29 @@ class Repository(Generic[A]):
                 aggregate = self._factory(aggregate_id)
             result = decide(aggregate)
             try:
-                return Saved(result, await self.save(aggregate, actor))
+                position = await self.save(aggregate, actor)
             except ConcurrencyConflict:
                 if attempt == ATTEMPTS:
                     raise
+                continue
+            self._cache.keep(aggregate)
+            return Saved(result, position)
         raise AssertionError("unreachable")
+
+    async def _commit_cached(
+        self, aggregate: A, decide: Callable[[A], T], actor: Actor
+    ) -> Saved[T] | None:
+        """The decision on the kept copy, if it commits; None to decide on stored state (a
+        refusal or a no-op may come from events another replica appended since)."""
+        try:
+            result = decide(aggregate)
+        except Exception:
+            return None
+        if not aggregate.pending():
+            return None
+        try:
+            position = await self.save(aggregate, actor)
+        except ConcurrencyConflict:
+            return None
+        self._cache.keep(aggregate)
+        return Saved(result, position)
