@@ -34,6 +34,7 @@ import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 
 from ent_kit.storage import Document, DocumentReader, DocumentStore
 
@@ -128,11 +129,15 @@ class Lease:
 
     async def verify(self, tx: DocumentReader) -> None:
         """Raise LeaseLost unless the stored lease is ours, with our token, unexpired.
-        Authoritative inside the caller's write transaction (`tx`), which then rolls back."""
+        Authoritative inside the caller's write transaction (`tx`), which then rolls back;
+        checked there as it commits (`DocumentReader.expect`)."""
         token = self.token
         if token is None:
             raise LeaseLost(f"lease {self.name!r} not held by {self.owner}")
-        state = await self.current(tx)
+        await tx.expect(LEASES, self.name, partial(self._check, token))
+
+    def _check(self, token: int, doc: Document | None) -> None:
+        state = LeaseState.of(doc) if doc else None
         if state is None or state.owner != self.owner or state.token != token:
             holder = "nobody" if state is None else f"{state.owner} (token {state.token})"
             raise LeaseLost(f"lease {self.name!r} (token {token}) is now held by {holder}")

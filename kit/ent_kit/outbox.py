@@ -21,7 +21,7 @@ from typing import Protocol
 from ent_kit.lease import Guard
 from ent_kit.logging import get_logger
 from ent_kit.signal import AppendSignal, follow
-from ent_kit.storage import DocumentWriter, Storage, StoredEvent
+from ent_kit.storage import Document, DocumentWriter, Storage, StoredEvent
 
 CHECKPOINTS = "_checkpoints"
 log = get_logger("ent.outbox")
@@ -53,10 +53,13 @@ async def advance_checkpoint(tx: DocumentWriter, name: str, expected: int, posit
     """Move `name` from `expected` to `position` in `tx`, else CheckpointMoved (and the
     transaction rolls back). Two writers of one checkpoint cannot both commit: SQLite
     serialises them, MongoDB aborts one of two transactions writing the same document."""
-    doc = await tx.get(CHECKPOINTS, name)
-    actual = int(doc["position"]) if doc else 0
-    if actual != expected:
-        raise CheckpointMoved(name, expected, actual)
+
+    def unmoved(doc: Document | None) -> None:
+        actual = int(doc["position"]) if doc else 0
+        if actual != expected:
+            raise CheckpointMoved(name, expected, actual)
+
+    await tx.expect(CHECKPOINTS, name, unmoved)
     await tx.put(CHECKPOINTS, name, {"position": position})
 
 

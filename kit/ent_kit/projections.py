@@ -251,7 +251,8 @@ class LocalProjector:
 
     async def _apply_batch(self, batch: Sequence[StoredEvent], after: int) -> None:
         async with self._storage.documents.transaction() as tx:
-            # Both checks first: a replica that may not write fails before doing the work.
+            # Both checked as the batch commits (`expect`): one step on SQLite; a replica
+            # that may not write applies the batch in memory, and nothing of it is kept.
             if self._guard is not None:
                 await self._guard(tx)
             await advance_checkpoint(tx, self._checkpoint_name, after, batch[-1].position)

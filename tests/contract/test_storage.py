@@ -25,6 +25,7 @@ from conftest_storage import (
 from ent_contracts import Envelope
 from ent_contracts.envelope import Actor, TraceContext
 from ent_kit.storage import (
+    Check,
     ConcurrencyConflict,
     Document,
     DocumentReader,
@@ -401,6 +402,71 @@ async def test_get_many_as_decodes_straight_into_the_callers_type(storage: Stora
         await tx.delete("people", "p2")
         seen = await tx.get_many_as("people", ["p1", "p2"], Member)
         assert seen == {"p1": Member("s1", frozenset({"4A", "club"}), date(2026, 1, 5))}
+
+
+class Refused(Exception):
+    pass
+
+
+def owned_by(owner: str, seen: list[Document | None]) -> Check:
+    def check(doc: Document | None) -> None:
+        seen.append(doc)
+        if doc is None or doc["owner"] != owner:
+            raise Refused(owner)
+
+    return check
+
+
+async def test_an_expected_document_that_fails_its_check_rolls_everything_back(
+    storage: Storage,
+) -> None:
+    await put(storage, "locks", {"id": "l1", "owner": "a"})
+    seen: list[Document | None] = []
+    await storage.documents.expect("locks", "l1", owned_by("a", seen))
+    with pytest.raises(Refused):
+        await storage.documents.expect("locks", "absent", owned_by("a", seen))
+    assert seen == [{"id": "l1", "owner": "a"}, None]
+
+    async with storage.documents.transaction() as tx:
+        await tx.expect("locks", "l1", owned_by("a", []))
+        await tx.put("work", "w1", {"by": "a"})
+
+    async def take_over() -> None:
+        async with storage.documents.transaction() as tx:
+            await tx.put("work", "w2", {"by": "b"})
+            await tx.expect("locks", "l1", owned_by("b", []))
+            await tx.put("locks", "l1", {"owner": "b"})
+
+    with pytest.raises(Refused):
+        await take_over()
+
+    assert await storage.documents.get_many("work", ["w1", "w2"]) == {"w1": {"id": "w1", "by": "a"}}
+    assert await storage.documents.get("locks", "l1") == {"id": "l1", "owner": "a"}
+
+
+async def test_of_two_transactions_expecting_one_document_only_one_commits(
+    storage: Storage,
+) -> None:
+    """A compare and set: SQLite checks as each commits, MongoDB aborts one of two
+    transactions writing the same document."""
+    await put(storage, "checkpoints", {"id": "c", "position": 0})
+
+    def unmoved(doc: Document | None) -> None:
+        if doc is None or doc["position"] != 0:
+            raise Refused("moved")
+
+    async def advance(to: int) -> None:
+        async with storage.documents.transaction() as tx:
+            await tx.expect("checkpoints", "c", unmoved)
+            await tx.put("checkpoints", "c", {"position": to})
+            await tx.put("moves", str(to), {"to": to})
+
+    outcomes = await asyncio.gather(advance(1), advance(2), return_exceptions=True)
+
+    assert sum(o is None for o in outcomes) == 1
+    winner = 1 if outcomes[0] is None else 2
+    assert await storage.documents.get("checkpoints", "c") == {"id": "c", "position": winner}
+    assert await storage.documents.existing("moves", ["1", "2"]) == {str(winner)}
 
 
 async def test_transaction_sees_its_own_pending_changes(storage: Storage) -> None:

@@ -4,6 +4,7 @@ leaves nothing half-written and the writer ready for the next one."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -104,3 +105,66 @@ async def test_a_commit_whose_last_writes_fail_keeps_nothing(db: SqliteStorage) 
     async with db.documents.transaction() as writer:
         await writer.put("people", "p3", {"name": "Jade"})
     assert await db.documents.get("people", "p3") == {"id": "p3", "name": "Jade"}
+
+
+def owner_is(owner: str) -> Callable[[dict[str, Any] | None], None]:
+    def check(doc: dict[str, Any] | None) -> None:
+        if doc is None or doc["owner"] != owner:
+            raise PermissionError(owner)
+
+    return check
+
+
+async def test_checks_and_writes_take_one_hop_and_no_lock(
+    db: SqliteStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with db.documents.transaction() as tx:
+        await tx.put("leases", "l1", {"owner": "a"})
+    locked: list[bool] = []  # at each hop: whether the write lock was taken
+    run = db.writer.run
+
+    async def seeing_the_lock(work: Callable[[sqlite3.Connection], Any]) -> Any:
+        locked.append(db.write_lock.locked())
+        return await run(work)
+
+    monkeypatch.setattr(db.writer, "run", seeing_the_lock)
+
+    async def work_as(owner: str, work_id: str) -> None:
+        async with db.documents.transaction() as tx:
+            await tx.expect("leases", "l1", owner_is(owner))
+            await tx.put("work", work_id, {"by": owner})
+
+    await work_as("a", "w1")
+    with pytest.raises(PermissionError):
+        await work_as("b", "w2")
+
+    assert locked == [False, False]  # one hop each, neither under the lock
+    assert await db.documents.existing("work", ["w1", "w2"]) == {"w1"}
+
+
+async def test_a_one_step_transaction_never_runs_inside_one_of_several_steps(
+    db: SqliteStorage,
+) -> None:
+    """It waits for the open transaction to end: that one's rollback takes nothing of it."""
+
+    async def one_step() -> None:
+        async with db.documents.transaction() as tx:
+            await tx.put("work", "quick", {"n": 1})
+
+    started: list[asyncio.Task[None]] = []
+
+    async def several_steps() -> None:
+        async with db.documents.transaction() as slow:
+            assert await slow.get("work", "quick") is None  # the writer is now held
+            await slow.put("work", "slow", {"n": 2})
+            await slow.find("work", Query())  # its put reaches SQLite
+            started.append(asyncio.create_task(one_step()))
+            await asyncio.sleep(0.05)
+            assert not started[0].done()
+            raise RuntimeError("the slow one fails")
+
+    with pytest.raises(RuntimeError, match="slow one"):
+        await several_steps()
+    await started[0]
+
+    assert await db.documents.existing("work", ["quick", "slow"]) == {"quick"}

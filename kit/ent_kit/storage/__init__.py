@@ -2,6 +2,7 @@
 
 from ent_kit.storage.factory import open_storage
 from ent_kit.storage.port import (
+    Check,
     ConcurrencyConflict,
     Document,
     DocumentReader,
@@ -17,6 +18,7 @@ from ent_kit.storage.port import (
 from ent_kit.storage.query import InvalidCursor, Page, Query, Range
 
 __all__ = [
+    "Check",
     "ConcurrencyConflict",
     "Document",
     "DocumentReader",

@@ -13,7 +13,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from ent_kit.storage.mongo_query import Raw, field_path, find_filter, find_sort
-from ent_kit.storage.port import Document
+from ent_kit.storage.port import Check, Document
 from ent_kit.storage.query import Page, Query, check_field, encode_cursor
 
 _READ_MODEL_PREFIX = "rm_"
@@ -54,6 +54,9 @@ class MongoDocumentStore:
 
     async def find(self, collection: str, query: Query) -> Page:
         return await self._reader.find(collection, query)
+
+    async def expect(self, collection: str, doc_id: str, check: Check) -> None:
+        await self._reader.expect(collection, doc_id, check)
 
     async def ensure_index(
         self, collection: str, fields: Sequence[str], *, sparse: bool = False
@@ -126,6 +129,10 @@ class MongoDocumentWriter:
             session=self._session,
         )
         return _page(query, await cursor.to_list())
+
+    async def expect(self, collection: str, doc_id: str, check: Check) -> None:
+        # At once: a round trip to the server costs what a check at commit would.
+        check(await self.get(collection, doc_id))
 
     async def delete_matching(self, collection: str, query: Query) -> int:
         cursor = self._collection(collection).find(

@@ -6,7 +6,7 @@ Both live in the same database so that a projection update, its checkpoint and t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, TypeVar
 
@@ -17,6 +17,8 @@ from ent_kit.storage.query import MAX_LIMIT, Page, Query
 
 Document = dict[str, Any]
 T = TypeVar("T")
+Check = Callable[[Document | None], None]
+"""Looks at a document (None: absent) and raises to refuse it."""
 
 
 class StoredEvent(msgspec.Struct, frozen=True):
@@ -72,6 +74,14 @@ class DocumentReader(Protocol):
         ...
 
     async def find(self, collection: str, query: Query) -> Page: ...
+
+    async def expect(self, collection: str, doc_id: str, check: Check) -> None:
+        """`check` the document: on a plain reader now; in a transaction at the latest as
+        it commits, on the document as the transaction sees it, its exception rolling the
+        whole transaction back. A caller expects a document before writing it. SQLite runs
+        the checks in the commit's own step, so a transaction of checks and writes takes
+        one step; MongoDB reads at once."""
+        ...
 
 
 class DocumentWriter(DocumentReader, Protocol):

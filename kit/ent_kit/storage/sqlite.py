@@ -1,8 +1,9 @@
 """SQLite adapter (embedded default): one WAL file per service, events and documents together.
 
-One writer connection on its own thread, guarded by an asyncio lock (SQLite has one
-writer anyway, and `BEGIN IMMEDIATE` makes other processes on the same file wait instead
-of failing late); a second connection, on another thread, serves reads so they never
+One writer connection on its own thread, which runs one transaction at a time (SQLite has
+one writer anyway, and `BEGIN IMMEDIATE` makes other processes on the same file wait
+instead of failing late); an asyncio lock keeps the others out of a transaction of several
+hops (`sqlite_transaction`); a second connection, on another thread, serves reads so they never
 queue behind a write.
 
 The parts, by job: `sqlite_connection` (a connection on its thread), `sqlite_events` (the
@@ -74,16 +75,15 @@ class SqliteStorage:
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[Transaction]:
-        async with self.write_lock:
-            tx = Transaction(self.writer)
-            try:
-                yield tx
-            except BaseException:
-                # Shielded: a cancelled caller must still end its transaction.
-                await asyncio.shield(tx.rollback())
-                raise
-            await asyncio.shield(tx.commit())
-            self.checkpointer.committed()
+        tx = Transaction(self.writer, self.write_lock)
+        try:
+            yield tx
+        except BaseException:
+            # Shielded: a cancelled caller must still end its transaction.
+            await asyncio.shield(tx.rollback())
+            raise
+        await asyncio.shield(tx.commit())
+        self.checkpointer.committed()
 
     async def analyze(self) -> None:
         # Under the write lock: `executescript` would commit another caller's transaction.

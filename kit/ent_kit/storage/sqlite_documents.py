@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
-from ent_kit.storage.port import Document
+from ent_kit.storage.port import Check, Document
 from ent_kit.storage.query import Page, Query, check_field
 from ent_kit.storage.sqlite_connection import Row
 from ent_kit.storage.sqlite_query import delete_sql, document, field_sql, find_sql, page
@@ -67,6 +67,9 @@ class SqliteDocumentStore:
     async def find(self, collection: str, query: Query) -> Page:
         return page(query, await _rows(self._db.read, collection, query))
 
+    async def expect(self, collection: str, doc_id: str, check: Check) -> None:
+        check(await self.get(collection, doc_id))
+
     async def ensure_index(
         self, collection: str, fields: Sequence[str], *, sparse: bool = False
     ) -> None:
@@ -103,14 +106,16 @@ class SqliteDocumentStore:
 class SqliteDocumentWriter:
     """Document access inside a write transaction.
 
-    Writes wait in memory and reach SQLite in one batch (before a `find`, and at commit),
-    so a projection applying 500 events costs a few thread hops, not a thousand. Reads
-    see the transaction's own writes.
+    Writes and checks wait in memory and reach SQLite in one batch (before a `find`, and
+    at commit), so a projection applying 500 events costs a few thread hops, not a
+    thousand, and one that only checks and writes costs one. Reads see the transaction's
+    own writes.
     """
 
     def __init__(self, conn: Transaction) -> None:
         self._conn = conn
         self._pending: dict[tuple[str, str], Document | None] = {}  # None: deleted
+        self._checks: list[tuple[str, str, Check]] = []
 
     async def get(self, collection: str, doc_id: str) -> Document | None:
         key = (collection, doc_id)
@@ -145,6 +150,11 @@ class SqliteDocumentWriter:
         await self.flush()
         return page(query, await _rows(self._conn.fetch, collection, query))
 
+    async def expect(self, collection: str, doc_id: str, check: Check) -> None:
+        if (collection, doc_id) in self._pending:
+            raise ValueError(f"{collection}/{doc_id}: expect a document before writing it")
+        self._checks.append((collection, doc_id, check))
+
     async def put(self, collection: str, doc_id: str, doc: Document) -> None:
         self._pending[(collection, doc_id)] = _builtins(doc)
 
@@ -170,18 +180,27 @@ class SqliteDocumentWriter:
             await self._conn.run(work)
 
     def take_pending(self) -> Work | None:
-        """The waiting writes as one batch to run on the connection (None: none wait)."""
-        if not self._pending:
+        """The waiting checks, then writes, as one batch to run on the connection (None:
+        none wait)."""
+        if not self._pending and not self._checks:
             return None
         pending, self._pending = self._pending, {}
+        checks, self._checks = self._checks, []
         upserts = [(c, i, _body(d)) for (c, i), d in pending.items() if d is not None]
         deletes = [(c, i) for (c, i), d in pending.items() if d is None]
-        return partial(_write_batch, upserts=upserts, deletes=deletes)
+        return partial(_write_batch, checks=checks, upserts=upserts, deletes=deletes)
 
 
 def _write_batch(
-    conn: sqlite3.Connection, *, upserts: list[tuple[str, str, str]], deletes: list[tuple[str, str]]
+    conn: sqlite3.Connection,
+    *,
+    checks: list[tuple[str, str, Check]],
+    upserts: list[tuple[str, str, str]],
+    deletes: list[tuple[str, str]],
 ) -> None:
+    for collection, doc_id, check in checks:  # a check that raises: the caller rolls back
+        row = conn.execute(_GET, (collection, doc_id)).fetchone()
+        check(None if row is None else document(row))
     conn.executemany(
         "INSERT OR REPLACE INTO documents (collection, id, body) VALUES (?, ?, ?)", upserts
     )

@@ -13,6 +13,7 @@ import msgspec
 from ent_contracts import Envelope
 
 from ent_kit.storage.port import ConcurrencyConflict, StoredEvent
+from ent_kit.storage.sqlite_transaction import run_whole
 from ent_kit.storage.validation import DuplicateEventId, check_batch
 
 if TYPE_CHECKING:
@@ -59,13 +60,12 @@ class SqliteEventStore:
         while self._queue:
             group, self._queue = self._queue, []
             failure: BaseException | None = None
-            async with self._db.write_lock:
-                try:
-                    await self._db.writer.run(partial(_commit, group=group))
-                except BaseException as exc:  # settle every caller, cancelled or not
-                    failure = exc
-                else:
-                    self._db.checkpointer.committed()
+            try:
+                await run_whole(self._db.writer, self._db.write_lock, partial(_commit, group=group))
+            except BaseException as exc:  # settle every caller, cancelled or not
+                failure = exc
+            else:
+                self._db.checkpointer.committed()
             _settle(group, failure)
             if isinstance(failure, asyncio.CancelledError):
                 raise failure

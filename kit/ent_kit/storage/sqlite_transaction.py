@@ -1,14 +1,21 @@
 """One write transaction on the writer connection, in as few thread hops as it has work.
 
 `BEGIN IMMEDIATE` runs in the hop of the transaction's first statement, and `COMMIT` in the
-hop of its last writes. The writer is held from BEGIN to COMMIT, and each hop waits for the
-event loop to come back to it: under load that wait is most of a transaction's time
-(measured: a projector's batch held the writer 7.3 ms for five hops, the writer being busy
-97 % of the time). Two hops fewer per transaction is writer time every other write gets.
+hop of its last writes. A transaction of several hops holds the storage's write lock from
+the first to the last, and each hop waits for the event loop to come back to it: under
+load that wait is most of the writer's time (measured: a projector's batch held the writer
+7.3 ms for five hops, the writer busy 97 % of the time).
+
+A transaction whose only hop is its commit (writes and checks, no read in between) takes
+no lock: `run_whole` hands it straight to the writer's thread, which runs such
+transactions back to back in the order they came, without waiting for the loop between
+them. It waits for the lock only while a transaction of several hops is open, so that it
+never runs inside one.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -20,13 +27,24 @@ T = TypeVar("T")
 Work = Callable[[sqlite3.Connection], Any]
 
 
+async def run_whole(
+    conn: Connection, lock: asyncio.Lock, work: Callable[[sqlite3.Connection], T]
+) -> T:
+    """Run `work`, a whole transaction from BEGIN to COMMIT, on the writer's thread."""
+    if not lock.locked():
+        return await conn.run(work)
+    async with lock:
+        return await conn.run(work)
+
+
 class Transaction:
     """The writer connection's `run`/`fetch`/`change` inside a transaction; `commit` (or
-    `rollback`) ends it. Used under the storage's write lock only."""
+    `rollback`) ends it and frees the lock if a hop took it."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, lock: asyncio.Lock) -> None:
         self._conn = conn
-        self._begun = False
+        self._lock = lock
+        self._held = False  # the lock is ours: a hop before the commit's began
         self._last: Work | None = None
 
     def at_commit(self, work: Work | None) -> None:
@@ -35,9 +53,10 @@ class Transaction:
         self._last = work
 
     async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        if self._begun:
+        if self._held:
             return await self._conn.run(work)
-        self._begun = True
+        await self._lock.acquire()
+        self._held = True
         return await self._conn.run(partial(_begin_then, work))
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
@@ -50,13 +69,26 @@ class Transaction:
         """The work left for the commit, then COMMIT, in one hop; on failure everything
         rolls back and the error is raised."""
         last, self._last = self._last, None
-        if not self._begun and last is None:
-            return  # nothing was read or written: no transaction to end
-        await self._conn.run(partial(_finish, last, begin=not self._begun))
+        if not self._held:
+            if last is not None:  # else nothing was read or written: nothing to end
+                await run_whole(self._conn, self._lock, partial(_finish, last, begin=True))
+            return
+        try:
+            await self._conn.run(partial(_finish, last, begin=False))
+        finally:
+            self._release()
 
     async def rollback(self) -> None:
-        if self._begun:
+        if not self._held:
+            return
+        try:
             await self._conn.run(_rollback)
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        self._held = False
+        self._lock.release()
 
 
 def _begin_then(work: Callable[[sqlite3.Connection], T], conn: sqlite3.Connection) -> T:
