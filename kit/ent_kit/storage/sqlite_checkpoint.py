@@ -5,6 +5,14 @@ commit that crosses it copies the pages into the database and fsyncs it (measure
 of a 1,000-recipient deposit's projector commit). The writer has that turned off, and
 this runs a PASSIVE checkpoint on a connection of its own, on its own thread, when a
 commit leaves the WAL past the same size: writers go on meanwhile.
+
+At most one every CHECKPOINT_INTERVAL_S: under a steady stream of commits a checkpoint
+rarely catches up with the last frame, so SQLite never restarts the WAL from its start and
+its file stays past the size; checking the size alone started one after every commit
+(measured: 1,588 checkpoints in 9 s of the kit pipeline, each fsyncing the database
+beside the appends' own fsyncs, a fifth of the pipeline's rate). The writer truncates
+the WAL back to the threshold when it restarts it (`journal_size_limit`), so that its size
+says again how much is waiting.
 """
 
 from __future__ import annotations
@@ -19,6 +27,8 @@ log = logging.getLogger(__name__)
 
 WAL_PAGES = 1000  # SQLite's own default threshold
 PAGE_BYTES = 4096
+WAL_BYTES = WAL_PAGES * PAGE_BYTES
+CHECKPOINT_INTERVAL_S = 0.5
 
 
 class Checkpointer:
@@ -26,6 +36,7 @@ class Checkpointer:
         self._wal = path.with_name(path.name + "-wal")
         self._connection = Connection(path, read_only=False)
         self._running: asyncio.Task[None] | None = None
+        self._started_at = float("-inf")  # the loop's clock
 
     async def open(self) -> None:
         await self._connection.open()
@@ -34,11 +45,15 @@ class Checkpointer:
         """After a commit: start a checkpoint if the WAL is past the threshold and none runs."""
         if self._running is not None and not self._running.done():
             return
+        now = asyncio.get_running_loop().time()
+        if now - self._started_at < CHECKPOINT_INTERVAL_S:
+            return
         try:
             size = self._wal.stat().st_size
         except FileNotFoundError:
             return
-        if size > WAL_PAGES * PAGE_BYTES:
+        if size > WAL_BYTES:
+            self._started_at = now
             self._running = asyncio.create_task(self._checkpoint(), name="sqlite-checkpoint")
 
     async def _checkpoint(self) -> None:
