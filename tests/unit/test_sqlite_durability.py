@@ -21,13 +21,13 @@ async def test_event_appends_commit_with_synchronous_full(
 ) -> None:
     assert isinstance(storage, SqliteStorage)
     seen: list[int] = []
-    append_one = sqlite_events._append_one
+    commit_at_once = sqlite_events._commit_at_once
 
-    def spying(conn: sqlite3.Connection, request: Any) -> int:
+    def spying(conn: sqlite3.Connection, group: Any) -> bool:
         seen.append(conn.execute("PRAGMA synchronous").fetchone()[0])
-        return append_one(conn, request)
+        return commit_at_once(conn, group)
 
-    monkeypatch.setattr(sqlite_events, "_append_one", spying)
+    monkeypatch.setattr(sqlite_events, "_commit_at_once", spying)
     await append_users(storage, "s-1", 2)
 
     assert seen == [FULL]
