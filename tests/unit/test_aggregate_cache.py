@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 
 import pytest
 from ent_contracts import Envelope
-from ent_kit.aggregate_cache import AggregateCache
+from ent_kit.aggregate_cache import AggregateCache, weight
 from ent_kit.repository import Repository
 from ent_kit.signal import AppendSignal
 from ent_kit.storage import EventStore, Storage, StoredEvent
@@ -148,21 +148,29 @@ async def test_concurrent_commands_on_one_cached_aggregate_all_commit(storage: S
     assert after.result == [*logins, "z"]
 
 
-def person_at(person_id: str, version: int) -> Person:
+def person_at(person_id: str, version: int, logins: int = 0) -> Person:
     person = Person(person_id)
     person.version = version
+    person.logins = [f"login-{i}" for i in range(logins)]
     return person
 
 
-def test_the_cache_is_bounded_by_the_events_its_aggregates_fold() -> None:
-    cache: AggregateCache[Person] = AggregateCache(max_events=10)
+def test_the_cache_is_bounded_by_the_entries_its_aggregates_hold() -> None:
+    cache: AggregateCache[Person] = AggregateCache(max_entries=10)
     for person_id in ("p1", "p2", "p3"):
         cache.keep(person_at(person_id, 4))
 
     assert cache.take("p1") is None  # the least recently kept made room
     assert [cache.take(p) is not None for p in ("p2", "p3")] == [True, True]
     cache.keep(person_at("long", 11))
-    assert cache.take("long") is None
+    cache.keep(person_at("one event, many entries", 1, logins=11))
+    assert len(cache) == 0
+
+
+def test_an_aggregate_weighs_its_events_or_its_collections_entries() -> None:
+    assert weight(person_at("p", 7, logins=3)) == 7
+    assert weight(person_at("p", 1, logins=200)) == 200
+    assert weight(person_at("p", 0)) == 1
 
 
 def test_an_older_version_never_replaces_a_kept_newer_one() -> None:
