@@ -8,6 +8,7 @@ from pathlib import Path
 
 import msgspec
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from ent_contracts import SYSTEM, DomainEvent, Envelope, TraceContext, topics
 from ent_contracts.directory import UserRegistered
@@ -198,3 +199,32 @@ async def test_topics_are_created_with_the_configured_retention(tansu: TansuBrok
     finally:
         await admin.close()
     assert len(described["partitions"]) == 2
+
+
+async def test_published_records_carry_the_event_id_as_their_correlation_id(
+    tansu: TansuBroker,
+) -> None:
+    await ensure_topics(tansu.bootstrap, [topics.DIRECTORY], partitions=1)
+    envelopes = user_events(aggregates=3, versions=1)
+    producer = make_broker(tansu.bootstrap, client_id="test-producer", idempotence=False)
+    await producer.start()
+    try:
+        await KafkaEventPublisher(producer).publish(
+            [StoredEvent(i + 1, e) for i, e in enumerate(envelopes)]
+        )
+    finally:
+        await producer.stop()
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=tansu.bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partition = TopicPartition(topics.DIRECTORY, 0)
+        consumer.assign([partition])
+        await consumer.seek_to_beginning(partition)
+        records = (await consumer.getmany(partition, timeout_ms=5000, max_records=10))[partition]
+    finally:
+        await consumer.stop()
+    headers = [{k: v.decode() for k, v in record.headers} for record in records]
+    assert [(h["correlation_id"], h["ent-event-id"]) for h in headers] == [
+        (e.event_id, e.event_id) for e in envelopes
+    ]
