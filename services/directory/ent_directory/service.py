@@ -41,6 +41,7 @@ from ent_directory.application.projections import (
 )
 from ent_directory.application.queries import DirectoryQueries
 from ent_directory.application.reachability import ReachabilityService
+from ent_directory.application.school_rules import SchoolRules
 from ent_directory.domain.demo_school import DEMO_PASSWORD, demo_users
 from ent_directory.domain.devices import Device
 from ent_directory.domain.model import Favourite
@@ -61,6 +62,7 @@ PROJECTION = DirectoryProjection()
 DEVICES_PROJECTION = DevicesProjection()
 SEED_TIMEOUT_S = 60.0
 _HASHING: weakref.WeakKeyDictionary[Runtime, PasswordHashing] = weakref.WeakKeyDictionary()
+_SCHOOL_RULES: weakref.WeakKeyDictionary[Runtime, SchoolRules] = weakref.WeakKeyDictionary()
 
 
 def projector(runtime: Runtime) -> LocalProjector:
@@ -92,7 +94,10 @@ def commands(runtime: Runtime) -> DirectoryCommands:
 
 
 def reachability(runtime: Runtime) -> ReachabilityService:
-    return ReachabilityService(runtime.storage.documents)
+    """Built per request; the schools' rules it keeps, once per process."""
+    if runtime not in _SCHOOL_RULES:
+        _SCHOOL_RULES[runtime] = SchoolRules()
+    return ReachabilityService(runtime.storage.documents, _SCHOOL_RULES[runtime])
 
 
 def queries(runtime: Runtime) -> DirectoryQueries:

@@ -32,6 +32,7 @@ from ent_kit.storage import DocumentWriter
 USERS = "users"
 GROUPS = "groups"
 RULES = "rules"
+RULE_SETS = "rule_sets"  # per school: the event that last changed its rules (a cache stamp)
 FAVOURITES = "favourites"
 # Documents read at once when every one is needed (a school's rules, an import's sweep):
 # the store's largest page.
@@ -45,7 +46,7 @@ def _name_keys(first_name: str, last_name: str) -> dict[str, str]:
 
 class DirectoryProjection:
     name = "directory"
-    collections = (USERS, GROUPS, RULES, FAVOURITES)
+    collections = (USERS, GROUPS, RULES, RULE_SETS, FAVOURITES)
 
     async def apply(self, tx: DocumentWriter, envelope: Envelope, event: DomainEvent) -> None:
         match event:
@@ -68,8 +69,10 @@ class DirectoryProjection:
             case CommunicationRuleGranted():
                 fields = {k: v for k, v in _builtins(event).items() if k != "rule_id"}
                 await tx.put(RULES, event.rule_id, fields)
+                await tx.put(RULE_SETS, event.school_id, {"changed_by": envelope.event_id})
             case CommunicationRuleRevoked():
                 await tx.delete(RULES, event.rule_id)
+                await tx.put(RULE_SETS, event.school_id, {"changed_by": envelope.event_id})
             case FavouriteSaved():
                 await tx.put(
                     FAVOURITES,

@@ -22,7 +22,8 @@ from ent_kit.errors import Forbidden, Refused
 from ent_kit.storage import DocumentReader, Query, find_all
 
 from ent_directory import texts
-from ent_directory.application.projections import GROUPS, READ_PAGE, RULES, USERS
+from ent_directory.application.projections import GROUPS, READ_PAGE, USERS
+from ent_directory.application.school_rules import SchoolRules
 from ent_directory.domain.rules import Person, Reachability, Rule, Substitution
 
 
@@ -86,8 +87,9 @@ def person(user_id: str, row: UserRow, replaced: dict[str, Teaching]) -> Person:
 
 
 class ReachabilityService:
-    def __init__(self, reader: DocumentReader) -> None:
+    def __init__(self, reader: DocumentReader, school_rules: SchoolRules | None = None) -> None:
         self._reader = reader
+        self._school_rules = school_rules or SchoolRules()
 
     async def verdict(self, caller: Identity, request: ReachabilityRequest) -> Verdict:
         """The check as asked over HTTP: by a service on behalf of `sender_id`, or by a
@@ -109,8 +111,7 @@ class ReachabilityService:
         return {user_id: person(user_id, row, replaced) for user_id, row in rows.items()}
 
     async def rules(self, school_id: str) -> list[Rule]:
-        query = Query(where={"school_id": school_id}, limit=READ_PAGE)
-        return [_rule(d) async for d in find_all(self._reader, RULES, query)]
+        return await self._school_rules.of(self._reader, school_id)
 
     async def for_sender(self, sender_id: str, day: date) -> Reachability | None:
         sender = (await self.people([sender_id])).get(sender_id)
@@ -195,17 +196,6 @@ def _audience_refusal(reach: Reachability, audience: Recipient) -> RefusalReason
     # A whole audience needs a rule naming it; refused unexpanded, so that a refusal
     # never lists the members of a group one may not write to.
     return None if reach.may_write_to_audience(scope, role) else "not_allowed"
-
-
-def _rule(d: dict[str, Any]) -> Rule:
-    return Rule(
-        d["id"],
-        d["list_kind"],
-        d["sender_scope"],
-        d["sender_role"],
-        d["recipient_scope"],
-        d["recipient_role"],
-    )
 
 
 def _refused(recipient: Recipient, reason: RefusalReason) -> RefusedRecipient:
