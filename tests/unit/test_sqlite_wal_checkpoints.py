@@ -1,5 +1,5 @@
 """The WAL is checkpointed off the commit path, at most once per interval however many
-commits come, and shrinks back once SQLite restarts it."""
+commits come."""
 
 from __future__ import annotations
 
@@ -48,19 +48,3 @@ async def test_many_commits_past_the_threshold_start_one_checkpoint_per_interval
 
     assert wal_size(tmp_path / "store.db") > WAL_BYTES
     assert len(started) == 1
-
-
-async def test_the_wal_shrinks_back_once_checkpointed_and_restarted(
-    db: SqliteStorage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(sqlite_checkpoint, "CHECKPOINT_INTERVAL_S", 60.0)
-    await put_big(db, 40, "a")
-    running = db.checkpointer._running
-    assert running is not None
-    await running
-    await db.checkpointer._checkpoint()  # what came after that one started
-
-    await put_big(db, 1, "b")  # the writer restarts the WAL from its start
-
-    assert wal_size(tmp_path / "store.db") <= WAL_BYTES
-    assert (await db.documents.get("blobs", "a39") or {}).get("body") == BIG

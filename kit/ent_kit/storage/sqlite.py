@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from ent_kit.storage.sqlite_checkpoint import WAL_BYTES, Checkpointer
+from ent_kit.storage.sqlite_checkpoint import Checkpointer
 from ent_kit.storage.sqlite_connection import Connection, Row
 from ent_kit.storage.sqlite_documents import SqliteDocumentStore, SqliteDocumentWriter
 from ent_kit.storage.sqlite_events import SqliteEventStore
@@ -67,7 +67,6 @@ class SqliteStorage:
         await writer.run(lambda c: c.executescript(_SCHEMA))
         # Checkpoints run on the checkpointer's connection, not in the writer's commits.
         await writer.run(lambda c: c.execute("PRAGMA wal_autocheckpoint = 0"))
-        await writer.run(lambda c: c.execute(f"PRAGMA journal_size_limit = {WAL_BYTES}"))
         reader = Connection(path, read_only=True)
         await reader.open()
         checkpointer = Checkpointer(path)
