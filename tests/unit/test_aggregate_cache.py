@@ -54,11 +54,17 @@ async def stored_logins(storage: Storage, person_id: str) -> list[str]:
     return person.logins
 
 
+async def created_and_counted(storage: Storage) -> tuple[Repository[Person], CountingReads]:
+    """p1 created with ["a"] by a repository whose stream reads are counted."""
+    reads = CountingReads(storage.events)
+    repository = Repository(reads, Person, AppendSignal())
+    await repository.update("p1", register("a"), ALICE, create=True)
+    return repository, reads
+
+
 async def cached_and_rivalled(storage: Storage) -> tuple[Repository[Person], CountingReads]:
     """p1 committed and cached by `ours` at ["a"], then "b" appended by another replica."""
-    reads = CountingReads(storage.events)
-    ours = Repository(reads, Person, AppendSignal())
-    await ours.update("p1", register("a"), ALICE, create=True)
+    ours, reads = await created_and_counted(storage)
     rival = Repository(storage.events, Person, AppendSignal())
     await rival.update("p1", register("b"), ALICE)
     return ours, reads
@@ -67,9 +73,7 @@ async def cached_and_rivalled(storage: Storage) -> tuple[Repository[Person], Cou
 async def test_a_recently_committed_aggregate_decides_without_reading_its_stream(
     storage: Storage,
 ) -> None:
-    reads = CountingReads(storage.events)
-    repository = Repository(reads, Person, AppendSignal())
-    await repository.update("p1", register("a"), ALICE, create=True)
+    repository, reads = await created_and_counted(storage)
     read_to_create = reads.streams_read
 
     second = await repository.update("p1", register("b"), ALICE)
@@ -114,9 +118,7 @@ async def test_a_refusal_on_a_stale_copy_is_decided_again_on_stored_state(
 async def test_a_refusal_on_current_state_still_refuses_and_keeps_nothing(
     storage: Storage,
 ) -> None:
-    reads = CountingReads(storage.events)
-    repository = Repository(reads, Person, AppendSignal())
-    await repository.update("p1", register("a"), ALICE, create=True)
+    repository, reads = await created_and_counted(storage)
 
     with pytest.raises(ValueError, match="login taken"):
         await repository.update("p1", register("a"), ALICE)
