@@ -56,6 +56,8 @@ class AggregateCache(Generic[A]):
 
     def keep(self, aggregate: A) -> None:
         """Keep a just-committed aggregate, the least recently kept ones making room."""
+        if aggregate.version == 0:
+            return  # never stored: a command without `create` must still find it missing
         held = self._kept.get(aggregate.id)
         if held is not None and held[0].version >= aggregate.version:
             return  # a concurrent command committed a later version first

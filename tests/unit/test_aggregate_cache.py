@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 import pytest
 from ent_contracts import Envelope
 from ent_kit.aggregate_cache import AggregateCache, weight
+from ent_kit.errors import NotFound
 from ent_kit.repository import Repository
 from ent_kit.signal import AppendSignal
 from ent_kit.storage import EventStore, Storage, StoredEvent
@@ -136,6 +137,15 @@ async def test_an_answer_without_events_comes_from_stored_state(storage: Storage
 
     assert answer.result == ["a", "b"]
     assert answer.position == 0
+
+
+async def test_an_aggregate_created_without_events_stays_missing(storage: Storage) -> None:
+    repository = Repository(storage.events, Person, AppendSignal())
+    await repository.update("p1", lambda person: None, ALICE, create=True)
+
+    with pytest.raises(NotFound):
+        await repository.update("p1", register("a"), ALICE)
+    assert await storage.events.read_stream("p1") == []
 
 
 async def test_concurrent_commands_on_one_cached_aggregate_all_commit(storage: Storage) -> None:
