@@ -62,8 +62,10 @@ class Relatives(msgspec.Struct):
     relatives: list[str]
 
 
-def person(user_id: str, row: UserRow, replaced: dict[str, Teaching]) -> Person:
-    substitutions = tuple(
+def _substitutions(row: UserRow, replaced: dict[str, Teaching]) -> tuple[Substitution, ...]:
+    if not row.substitutions:  # nearly everyone: no generator built for them
+        return ()
+    return tuple(
         Substitution(
             replaced[s.replaced_id].teaches if s.replaced_id in replaced else frozenset(),
             s.starts_on,
@@ -71,6 +73,9 @@ def person(user_id: str, row: UserRow, replaced: dict[str, Teaching]) -> Person:
         )
         for s in row.substitutions
     )
+
+
+def person(user_id: str, row: UserRow, replaced: dict[str, Teaching]) -> Person:
     return Person(
         user_id=user_id,
         school_id=row.school_id,
@@ -82,7 +87,7 @@ def person(user_id: str, row: UserRow, replaced: dict[str, Teaching]) -> Person:
         teaches=row.teaches,
         parent_of=row.parent_of,
         relatives=row.relatives,
-        substitutions=substitutions,
+        substitutions=_substitutions(row, replaced),
     )
 
 

