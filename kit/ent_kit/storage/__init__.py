@@ -15,7 +15,7 @@ from ent_kit.storage.port import (
     find_all,
     update_fields,
 )
-from ent_kit.storage.query import InvalidCursor, Page, Query, Range
+from ent_kit.storage.query import InvalidCursor, Lookup, Page, Query, Range
 
 __all__ = [
     "Check",
@@ -26,6 +26,7 @@ __all__ = [
     "DocumentWriter",
     "EventStore",
     "InvalidCursor",
+    "Lookup",
     "Page",
     "Query",
     "Range",

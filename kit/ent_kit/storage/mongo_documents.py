@@ -13,8 +13,8 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from ent_kit.storage.mongo_query import Raw, field_path, find_filter, find_sort
-from ent_kit.storage.port import Check, Document
-from ent_kit.storage.query import Page, Query, check_field, encode_cursor
+from ent_kit.storage.port import Check, Document, find_then_look_up
+from ent_kit.storage.query import Lookup, Page, Query, check_field, encode_cursor
 
 _READ_MODEL_PREFIX = "rm_"
 T = TypeVar("T")
@@ -54,6 +54,11 @@ class MongoDocumentStore:
 
     async def find(self, collection: str, query: Query) -> Page:
         return await self._reader.find(collection, query)
+
+    async def find_with(
+        self, collection: str, query: Query, lookup: Lookup[T]
+    ) -> tuple[Page, dict[str, T]]:
+        return await self._reader.find_with(collection, query, lookup)
 
     async def expect(self, collection: str, doc_id: str, check: Check) -> None:
         await self._reader.expect(collection, doc_id, check)
@@ -129,6 +134,12 @@ class MongoDocumentWriter:
             session=self._session,
         )
         return _page(query, await cursor.to_list())
+
+    async def find_with(
+        self, collection: str, query: Query, lookup: Lookup[T]
+    ) -> tuple[Page, dict[str, T]]:
+        # Two round trips: a $lookup stage would rebuild `find` as an aggregation.
+        return await find_then_look_up(self, collection, query, lookup)
 
     async def expect(self, collection: str, doc_id: str, check: Check) -> None:
         # At once: a round trip to the server costs what a check at commit would.

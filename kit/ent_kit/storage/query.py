@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import base64
 import re
-from typing import Any, Literal
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Generic, Literal, TypeVar
 
 import msgspec
 
 Direction = Literal["asc", "desc"]
 _FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 MAX_LIMIT = 1000
+T = TypeVar("T")
 
 
 class Range(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -49,6 +52,20 @@ class Query(msgspec.Struct, frozen=True, kw_only=True):
 class Page(msgspec.Struct, frozen=True):
     items: list[dict[str, Any]]
     next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class Lookup(Generic[T]):
+    """With a page, the documents of `collection` whose ids its documents hold in the field
+    `by`, each decoded into `into` (a msgspec Struct of the fields the caller reads): a
+    listing's senders, say, by the `sender_id` of each entry."""
+
+    collection: str
+    by: str
+    into: type[T]
+
+    def ids_in(self, documents: Iterable[dict[str, Any]]) -> list[str]:
+        return sorted({i for d in documents if isinstance(i := d.get(self.by), str)})
 
 
 class InvalidCursor(ValueError):

@@ -14,16 +14,19 @@ of a transaction), `sqlite_query` (a document query as SQL).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ent_kit.storage.sqlite_checkpoint import Checkpointer
 from ent_kit.storage.sqlite_connection import Connection, Row
 from ent_kit.storage.sqlite_documents import SqliteDocumentStore, SqliteDocumentWriter
 from ent_kit.storage.sqlite_events import SqliteEventStore
 from ent_kit.storage.sqlite_transaction import Transaction
+
+T = TypeVar("T")
 
 __all__ = ["SqliteDocumentStore", "SqliteDocumentWriter", "SqliteEventStore", "SqliteStorage"]
 
@@ -95,6 +98,10 @@ class SqliteStorage:
 
     async def read(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return await self._reader.fetch(sql, params)
+
+    async def reading(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """`work` on the reader's connection: several statements in one step of its thread."""
+        return await self._reader.run(work)
 
     async def ping(self) -> None:
         await self.read("SELECT 1")

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
-from ent_kit.storage.port import Check, Document
-from ent_kit.storage.query import Page, Query, check_field
+from ent_kit.storage.port import Check, Document, find_then_look_up
+from ent_kit.storage.query import Lookup, Page, Query, check_field
 from ent_kit.storage.sqlite_connection import Row
 from ent_kit.storage.sqlite_query import delete_sql, document, field_sql, find_sql, page
 from ent_kit.storage.sqlite_transaction import Transaction, Work
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 _encode = msgspec.json.Encoder().encode
 T = TypeVar("T")
+Statements = list[tuple[str, list[Any]]]
 
 
 _decoders: dict[type[Any], msgspec.json.Decoder[Any]] = {}
@@ -50,22 +51,29 @@ class SqliteDocumentStore:
         return document(rows[0]) if rows else None
 
     async def existing(self, collection: str, doc_ids: Sequence[str]) -> set[str]:
-        return await _existing(self._db.read, collection, doc_ids)
+        return await self._db.reading(partial(_existing, collection=collection, doc_ids=doc_ids))
 
     async def get_many(self, collection: str, doc_ids: Sequence[str]) -> dict[str, Document]:
-        return await _get_many(self._db.read, collection, doc_ids)
+        return await self._db.reading(partial(_get_many, collection=collection, doc_ids=doc_ids))
 
     async def get_many_as(
         self, collection: str, doc_ids: Sequence[str], into: type[T]
     ) -> dict[str, T]:
-        decode = _decoder(into).decode
-        return {
-            row[0]: decode(row[1])
-            for row in await _by_ids(self._db.read, "id, body", collection, doc_ids)
-        }
+        rows = await self._db.reading(partial(_bodies, collection=collection, doc_ids=doc_ids))
+        return _decoded(rows, into)
 
     async def find(self, collection: str, query: Query) -> Page:
-        return page(query, await _rows(self._db.read, collection, query))
+        statements = find_sql(collection, query)  # a foreign cursor raises here
+        return await self._db.reading(partial(_page, query=query, statements=statements))
+
+    async def find_with(
+        self, collection: str, query: Query, lookup: Lookup[T]
+    ) -> tuple[Page, dict[str, T]]:
+        statements = find_sql(collection, query)
+        found, rows = await self._db.reading(
+            partial(_page_with, query=query, statements=statements, lookup=lookup)
+        )
+        return found, _decoded(rows, lookup.into)
 
     async def expect(self, collection: str, doc_id: str, check: Check) -> None:
         check(await self.get(collection, doc_id))
@@ -127,13 +135,21 @@ class SqliteDocumentWriter:
 
     async def existing(self, collection: str, doc_ids: Sequence[str]) -> set[str]:
         unknown = [i for i in doc_ids if (collection, i) not in self._pending]
-        found = await _existing(self._conn.fetch, collection, unknown) if unknown else set()
+        found = (
+            await self._conn.run(partial(_existing, collection=collection, doc_ids=unknown))
+            if unknown
+            else set()
+        )
         pending = {i for i in doc_ids if self._pending.get((collection, i)) is not None}
         return found | pending
 
     async def get_many(self, collection: str, doc_ids: Sequence[str]) -> dict[str, Document]:
         unknown = [i for i in doc_ids if (collection, i) not in self._pending]
-        found = await _get_many(self._conn.fetch, collection, unknown) if unknown else {}
+        found = (
+            await self._conn.run(partial(_get_many, collection=collection, doc_ids=unknown))
+            if unknown
+            else {}
+        )
         for doc_id in doc_ids:
             pending = self._pending.get((collection, doc_id))
             if pending is not None:
@@ -148,7 +164,14 @@ class SqliteDocumentWriter:
 
     async def find(self, collection: str, query: Query) -> Page:
         await self.flush()
-        return page(query, await _rows(self._conn.fetch, collection, query))
+        statements = find_sql(collection, query)
+        return await self._conn.run(partial(_page, query=query, statements=statements))
+
+    async def find_with(
+        self, collection: str, query: Query, lookup: Lookup[T]
+    ) -> tuple[Page, dict[str, T]]:
+        # The looked-up documents may be among this transaction's pending writes.
+        return await find_then_look_up(self, collection, query, lookup)
 
     async def expect(self, collection: str, doc_id: str, check: Check) -> None:
         if (collection, doc_id) in self._pending:
@@ -207,37 +230,53 @@ def _write_batch(
     conn.executemany("DELETE FROM documents WHERE collection = ? AND id = ?", deletes)
 
 
-Fetch = Callable[[str, Sequence[Any]], Awaitable[list[Row]]]
-
-
-async def _by_ids(fetch: Fetch, columns: str, collection: str, doc_ids: Sequence[str]) -> list[Row]:
+def _by_ids(
+    conn: sqlite3.Connection, columns: str, collection: str, doc_ids: Sequence[str]
+) -> list[Row]:
     rows: list[Row] = []
     for start in range(0, len(doc_ids), 500):  # stay under SQLite's bound-parameter limit
         chunk = list(doc_ids[start : start + 500])
         marks = ", ".join("?" * len(chunk))
-        rows += await fetch(
+        rows += conn.execute(
             f"SELECT {columns} FROM documents WHERE collection = ? AND id IN ({marks})",
             [collection, *chunk],
-        )
+        ).fetchall()
     return rows
 
 
-async def _rows(fetch: Fetch, collection: str, query: Query) -> list[Row]:
+def _bodies(conn: sqlite3.Connection, *, collection: str, doc_ids: Sequence[str]) -> list[Row]:
+    return _by_ids(conn, "id, body", collection, doc_ids)
+
+
+def _decoded(rows: list[Row], into: type[T]) -> dict[str, T]:
+    decode = _decoder(into).decode
+    return {row[0]: decode(row[1]) for row in rows}
+
+
+def _page(conn: sqlite3.Connection, *, query: Query, statements: Statements) -> Page:
     rows: list[Row] = []
-    for sql, params in find_sql(collection, query):
-        rows += await fetch(sql, params)
+    for sql, params in statements:
+        rows += conn.execute(sql, params).fetchall()
         if len(rows) > query.limit:
             break
-    return rows
+    return page(query, rows)
 
 
-async def _existing(fetch: Fetch, collection: str, doc_ids: Sequence[str]) -> set[str]:
-    return {row[0] for row in await _by_ids(fetch, "id", collection, doc_ids)}
+def _page_with(
+    conn: sqlite3.Connection, *, query: Query, statements: Statements, lookup: Lookup[Any]
+) -> tuple[Page, list[Row]]:
+    found = _page(conn, query=query, statements=statements)
+    return found, _bodies(conn, collection=lookup.collection, doc_ids=lookup.ids_in(found.items))
 
 
-async def _get_many(fetch: Fetch, collection: str, doc_ids: Sequence[str]) -> dict[str, Document]:
-    rows = await _by_ids(fetch, "id, body", collection, doc_ids)
-    return {row[0]: document(row) for row in rows}
+def _existing(conn: sqlite3.Connection, *, collection: str, doc_ids: Sequence[str]) -> set[str]:
+    return {row[0] for row in _by_ids(conn, "id", collection, doc_ids)}
+
+
+def _get_many(
+    conn: sqlite3.Connection, *, collection: str, doc_ids: Sequence[str]
+) -> dict[str, Document]:
+    return {row[0]: document(row) for row in _bodies(conn, collection=collection, doc_ids=doc_ids)}
 
 
 async def _drop_variants(conn: Transaction, base: str, keep: str) -> None:

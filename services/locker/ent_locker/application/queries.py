@@ -14,7 +14,7 @@ import msgspec
 from ent_kit.auth import Identity
 from ent_kit.blobs import BlobStore, Download
 from ent_kit.errors import NotFound
-from ent_kit.storage import DocumentReader, InvalidCursor, Query, find_all
+from ent_kit.storage import DocumentReader, InvalidCursor, Lookup, Query, find_all
 from ent_kit.storage.query import Direction
 from stream_zip import ZIP_AUTO, async_stream_zip
 
@@ -49,6 +49,9 @@ class SenderName(msgspec.Struct):
     """What a page reads of a sender's document (the rest of it is not decoded)."""
 
     display_name: str = ""
+
+
+SENDERS = Lookup(PEOPLE, "sender_id", SenderName)  # each entry's sender, read with its page
 
 
 class CasierQueries:
@@ -89,10 +92,8 @@ class CasierQueries:
 
     async def _page(self, query: Query) -> FolderPage:
         # A cursor this query did not produce raises InvalidCursor: the kit names `cursor`.
-        page = await self._reader.find(ENTRIES, query)
         # Names are read now, not copied at deposit time: a renamed sender shows the new name.
-        sender_ids = sorted({e["sender_id"] for e in page.items})
-        senders = await self._reader.get_many_as(PEOPLE, sender_ids, SenderName)
+        page, senders = await self._reader.find_with(ENTRIES, query, SENDERS)
         items = [
             {**e, "sender_name": s.display_name if (s := senders.get(e["sender_id"])) else ""}
             for e in page.items
