@@ -21,7 +21,7 @@ from ent_kit.blobs.multipart import ResumableUploads, UploadLengthExceeded, Uplo
 from ent_kit.errors import Conflict, DomainError, NotFound, TooLarge
 from ent_kit.projections import LocalProjector
 from ent_kit.repository import Repository
-from ent_kit.storage import DocumentStore
+from ent_kit.storage import Check, Document, DocumentStore
 
 from ent_transfer import texts
 from ent_transfer.domain.model import Gone, Transfer
@@ -37,6 +37,21 @@ LOCK_STALE = timedelta(seconds=30)
 LOCK_RENEW = timedelta(seconds=10)
 # The lock this task holds, so that what it records is fenced by it.
 _HOLDER: ContextVar[str] = ContextVar("upload_lock_holder")
+
+
+class _NotHeld(Exception):
+    """The upload's lock is another request's, or gone."""
+
+
+def _held_by(holder: str) -> Check:
+    """Checked as a transaction commits (`expect`): so that recording under the lock takes
+    one step of the store, not a read and then a write."""
+
+    def check(lock: Document | None) -> None:
+        if lock is None or lock["holder"] != holder:
+            raise _NotHeld
+
+    return check
 
 
 class ChecksumMismatch(DomainError):
@@ -192,14 +207,13 @@ class TusUploads:
                         return  # a PATCH with a checksum is kept whole or not at all
                     if hashing.sha1.digest() != checksum.digest:
                         raise ChecksumMismatch("", "checksum_mismatch", texts.BAD_CHECKSUM)
-                async with self._documents.transaction() as tx:
-                    held = await tx.get(LOCKS, upload_id)
-                    if held is None or held["holder"] != _HOLDER.get():
-                        # Taken over (this request stalled past LOCK_STALE): record nothing.
-                        raise Conflict("", "upload_busy", texts.UPLOAD_BUSY)
-                    await tx.put(
-                        UPLOADS, upload_id, {**fresh, "progress": msgspec.to_builtins(kept)}
-                    )
+                try:
+                    async with self._documents.transaction() as tx:
+                        await tx.expect(LOCKS, upload_id, _held_by(_HOLDER.get()))
+                        await tx.put(UPLOADS, upload_id, _progressed(fresh, kept))
+                except _NotHeld:
+                    # Taken over (this request stalled past LOCK_STALE): record nothing.
+                    raise Conflict("", "upload_busy", texts.UPLOAD_BUSY) from None
 
             try:
                 kept = await self._resumable.append(
@@ -209,7 +223,7 @@ class TusUploads:
                 raise TooLarge("", "upload_too_large", texts.UPLOAD_OVERFLOW) from None
             if kept.offset == fresh["length"]:
                 await self._finish(me, upload_id)
-            return self._status(upload_id, await self._record(me, transfer_id, upload_id))
+            return self._status(upload_id, _progressed(fresh, kept))
 
         return await self._locked(upload_id, work)
 
@@ -271,19 +285,22 @@ class TusUploads:
             await asyncio.shield(self._unlock(upload_id, holder))
 
     async def _renew(self, upload_id: str, holder: str) -> None:
-        while True:
-            await asyncio.sleep(LOCK_RENEW.total_seconds())
-            async with self._documents.transaction() as tx:
-                held = await tx.get(LOCKS, upload_id)
-                if held is None or held["holder"] != holder:
-                    return
-                await tx.put(LOCKS, upload_id, {"at": _now(), "holder": holder})
+        with contextlib.suppress(_NotHeld):
+            while True:
+                await asyncio.sleep(LOCK_RENEW.total_seconds())
+                async with self._documents.transaction() as tx:
+                    await tx.expect(LOCKS, upload_id, _held_by(holder))
+                    await tx.put(LOCKS, upload_id, {"at": _now(), "holder": holder})
 
     async def _unlock(self, upload_id: str, holder: str) -> None:
-        async with self._documents.transaction() as tx:
-            held = await tx.get(LOCKS, upload_id)
-            if held is not None and held["holder"] == holder:
+        with contextlib.suppress(_NotHeld):
+            async with self._documents.transaction() as tx:
+                await tx.expect(LOCKS, upload_id, _held_by(holder))
                 await tx.delete(LOCKS, upload_id)
+
+
+def _progressed(record: Document, progress: UploadProgress) -> Document:
+    return {**record, "progress": msgspec.to_builtins(progress)}
 
 
 def decoded_checksum(header: str | None) -> Checksum | None:
