@@ -38,6 +38,7 @@ import httpx
 from ent_devstack.stack import Ports, Stack
 from ent_directory.domain.demo_school import demo_users
 
+from bench.load_client import load_client
 from bench.report import ROWS, Row, bench, figure, p99
 
 QUICK = os.environ.get("ENT_BENCH_QUICK") == "1"
@@ -202,10 +203,8 @@ async def run() -> None:
         stack = Stack(Path(tmp), Ports.free(), extra_env=ENV, say=lambda _: None)
         await asyncio.to_thread(stack.start, 180.0)
         try:
-            # Idle connections dropped before the gateway's server would (uvicorn: 5 s).
-            limits = httpx.Limits(max_connections=2 * USERS, keepalive_expiry=2.0)
-            async with httpx.AsyncClient(
-                base_url=stack.gateway_url, timeout=60.0, limits=limits
+            async with load_client(
+                stack.gateway_url, timeout=60.0, max_connections=2 * USERS
             ) as client:
                 await seeded(client)
                 users = await users_of(client)

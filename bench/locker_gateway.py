@@ -44,6 +44,7 @@ from ent_devstack.stack import Ports, Stack
 from ent_kit.auth import Identity
 
 from bench.empty_service import FLOOR, behind_gateway
+from bench.load_client import load_client
 from bench.locker_floors import deposit_floor, plus_http
 from bench.locker_form import CONTENT_TYPE, form
 from bench.locker_gateway_list import gateway_listing, settle
@@ -214,9 +215,8 @@ async def run(build_locker: Callable[[Path, str], Awaitable[None]]) -> None:
 async def on_platform(stack: Stack, school: School, reader: str) -> None:
     await asyncio.to_thread(stack.start, 180.0)
     try:
-        limits = httpx.Limits(max_connections=4 * max(CONCURRENCY))
-        async with httpx.AsyncClient(
-            base_url=stack.gateway_url, timeout=600.0, limits=limits
+        async with load_client(
+            stack.gateway_url, timeout=600.0, max_connections=4 * max(CONCURRENCY)
         ) as client:
             platform = Platform(stack, school, client)
             await settle(stack)

@@ -74,12 +74,12 @@ import random
 import tempfile
 from pathlib import Path
 
-import httpx
 from ent_directory.domain.demo_school import DemoUser, demo_users
 from ent_kit.http import IsolatedTraceContext, create_app
 from ent_kit.logging import setup_logging
 
 from bench.empty_service import empty_app
+from bench.load_client import load_client
 from bench.mail_floors import BareStore
 from bench.mail_gateway import gateway_sends
 from bench.mail_reads import inbox_pages, unread_counts
@@ -106,8 +106,8 @@ async def measure(tmp: Path, directory_url: str, users: list[DemoUser]) -> float
     async with (
         serving(IsolatedTraceContext(create_app(runtime))) as mail_url,
         serving(empty_app()) as empty_url,
-        httpx.AsyncClient(base_url=mail_url, timeout=60) as mail,
-        httpx.AsyncClient(base_url=empty_url, timeout=60) as empty_client,
+        load_client(mail_url, timeout=60) as mail,
+        load_client(empty_url, timeout=60) as empty_client,
     ):
         clients = Clients(mail, empty_client, runtime, mail_store(tmp))
         send_floor = await sends(clients, users, directory_url, tmp)

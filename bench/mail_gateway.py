@@ -24,13 +24,13 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
 import msgspec
 from ent_devstack.stack import Ports, Stack
 from ent_directory.domain.demo_school import CLASS_IDS, SCHOOL_ID, DemoUser
 from ent_kit.auth import Identity
 from ent_mail.application.forms import MessageForm, SentReceipt
 
+from bench.load_client import load_client
 from bench.mail_setup import BODY, QUICK, RECIPIENTS, SENDER_LOGIN, SUBJECT, WARMUP
 from bench.report import latency
 
@@ -91,7 +91,7 @@ async def gateway_sends(users: list[DemoUser], floor_ms: float) -> None:
             token = stack.keys.user_token(identity, timedelta(hours=6))
             headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
             timings: list[float] = []
-            async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=120.0) as client:
+            async with load_client(stack.gateway_url, timeout=120.0) as client:
                 for i in range(WARMUP + GATEWAY_SENDS):
                     started = time.perf_counter()
                     response = await client.post(
