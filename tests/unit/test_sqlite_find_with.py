@@ -1,4 +1,4 @@
-"""On SQLite a page and the documents it names are read in one step of the reader's thread:
+"""On SQLite a page and the documents it names are read in one step of a reader's thread:
 each step waits for that thread and then for the event loop (the list page of a Casier
 paid that twice)."""
 

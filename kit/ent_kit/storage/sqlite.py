@@ -3,8 +3,8 @@
 One writer connection on its own thread, which runs one transaction at a time (SQLite has
 one writer anyway, and `BEGIN IMMEDIATE` makes other processes on the same file wait
 instead of failing late); an asyncio lock keeps the others out of a transaction of several
-hops (`sqlite_transaction`); a second connection, on another thread, serves reads so they never
-queue behind a write.
+hops (`sqlite_transaction`); read-only connections, each on a thread of its own
+(`Readers`), serve reads so they never queue behind a write.
 
 The parts, by job: `sqlite_connection` (a connection on its thread), `sqlite_events` (the
 event store and its group commit), `sqlite_documents` (the document store and the writer
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ent_kit.storage.sqlite_checkpoint import Checkpointer
-from ent_kit.storage.sqlite_connection import Connection, Row
+from ent_kit.storage.sqlite_connection import Connection, Readers, Row
 from ent_kit.storage.sqlite_documents import SqliteDocumentStore, SqliteDocumentWriter
 from ent_kit.storage.sqlite_events import SqliteEventStore
 from ent_kit.storage.sqlite_transaction import Transaction
@@ -52,29 +52,33 @@ CREATE TABLE IF NOT EXISTS documents (
 # A bounded ANALYZE samples each index and takes milliseconds even on a million documents.
 _ANALYZE = "PRAGMA analysis_limit = 1000; ANALYZE;"
 
+# Read-only connections per store (`Readers`): two cores' worth (measured on the directory's
+# checks over HTTP, see the README's storage section).
+READERS = 2
+
 
 class SqliteStorage:
-    def __init__(self, writer: Connection, reader: Connection, checkpointer: Checkpointer) -> None:
+    def __init__(self, writer: Connection, readers: Readers, checkpointer: Checkpointer) -> None:
         self.writer = writer
-        self._reader = reader
+        self._readers = readers
         self.checkpointer = checkpointer
         self.write_lock = asyncio.Lock()
         self.events = SqliteEventStore(self)
         self.documents = SqliteDocumentStore(self)
 
     @classmethod
-    async def open(cls, path: Path) -> SqliteStorage:
+    async def open(cls, path: Path, *, readers: int = READERS) -> SqliteStorage:
         path.parent.mkdir(parents=True, exist_ok=True)
         writer = Connection(path, read_only=False)
         await writer.open()
         await writer.run(lambda c: c.executescript(_SCHEMA))
         # Checkpoints run on the checkpointer's connection, not in the writer's commits.
         await writer.run(lambda c: c.execute("PRAGMA wal_autocheckpoint = 0"))
-        reader = Connection(path, read_only=True)
-        await reader.open()
+        reading = Readers(path, readers)
+        await reading.open()
         checkpointer = Checkpointer(path)
         await checkpointer.open()
-        return cls(writer, reader, checkpointer)
+        return cls(writer, reading, checkpointer)
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[Transaction]:
@@ -92,16 +96,16 @@ class SqliteStorage:
         # Under the write lock: `executescript` would commit another caller's transaction.
         async with self.write_lock:
             await self.writer.run(lambda c: c.executescript(_ANALYZE))
-        # The reader plans with the statistics it loaded when it first saw the schema
+        # A reader plans with the statistics it loaded when it first saw the schema
         # (an index created meanwhile has none, and SQLite would not choose it).
-        await self._reader.reopen()
+        await self._readers.reopen()
 
     async def read(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return await self._reader.fetch(sql, params)
+        return await self._readers.fetch(sql, params)
 
     async def reading(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """`work` on the reader's connection: several statements in one step of its thread."""
-        return await self._reader.run(work)
+        """`work` on a reader's connection: several statements in one step of its thread."""
+        return await self._readers.run(work)
 
     async def ping(self) -> None:
         await self.read("SELECT 1")
@@ -110,6 +114,6 @@ class SqliteStorage:
         # Fresh planner statistics for the next start, whatever was written since.
         async with self.write_lock:
             await self.writer.run(lambda c: c.executescript(_ANALYZE))
-        await self._reader.close()
+        await self._readers.close()
         await self.checkpointer.close()
         await self.writer.close()

@@ -1,5 +1,5 @@
-"""A sqlite3 connection on its own thread, as the SQLite adapter uses two of them: one
-writer, one reader."""
+"""A sqlite3 connection on its own thread, as the SQLite adapter uses them: one writer,
+and `Readers` (read-only connections the reads are spread over)."""
 
 from __future__ import annotations
 
@@ -81,3 +81,41 @@ class Connection:
             await self.run(lambda c: c.close())
             self._conn = None
         self._executor.shutdown(wait=True)
+
+
+class Readers:
+    """Several read-only connections, each on its own thread, a read going to the one with
+    the fewest under way. The sqlite3 module lets the GIL go while SQLite walks its
+    B-trees, so one connection reads while another's rows are decoded and the event loop
+    decides; with one, every read of every request waited its turn on a single thread. In
+    WAL mode each read sees the last commit made before it began, whichever connection
+    serves it."""
+
+    def __init__(self, path: Path, count: int) -> None:
+        if count < 1:
+            raise ValueError("at least one reader")
+        self._connections = [Connection(path, read_only=True) for _ in range(count)]
+        self._under_way = [0] * count
+
+    async def open(self) -> None:
+        for connection in self._connections:
+            await connection.open()
+
+    async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        index = min(range(len(self._under_way)), key=self._under_way.__getitem__)
+        self._under_way[index] += 1
+        try:
+            return await self._connections[index].run(work)
+        finally:
+            self._under_way[index] -= 1
+
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return await self.run(lambda c: c.execute(sql, params).fetchall())
+
+    async def reopen(self) -> None:
+        for connection in self._connections:
+            await connection.reopen()
+
+    async def close(self) -> None:
+        for connection in self._connections:
+            await connection.close()
