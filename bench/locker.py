@@ -34,8 +34,10 @@ so no outbox relay publishes the events meanwhile.
   letting the running projector catch up: no file is uploaded for them (a listing never
   reads blobs). The service is then restarted, as a deployment does, so the planner has
   statistics of the data (the store analyses itself when it closes and when it creates
-  its indexes). Floor: the same pages' SQL on a bare sqlite3 connection to the same store
-  file (same index), rows not decoded; goal p99 <= 3 x floor.
+  its indexes), and the whole casier is read once (`.first_pass.p99_ms`, the pages after
+  the restart) then LIST_ROUNDS times more, each read followed by its floor's: the same
+  pages' SQL on a bare sqlite3 connection to the same store file (same index), rows not
+  decoded. The p99 of those rounds against the floor's; goal p99 <= 3 x floor.
 """
 
 from __future__ import annotations
@@ -80,6 +82,7 @@ from bench.locker_sizes import (
     DOCUMENT_BYTES,
     GROUP_SIZE,
     GROUPS,
+    LIST_ROUNDS,
     LOCKER_DOCUMENTS,
     PAGE_SIZE,
     PREFILL,
@@ -88,7 +91,7 @@ from bench.locker_sizes import (
     SENDERS,
     WARMUP,
 )
-from bench.report import figure, latency
+from bench.report import figure, latency, p99
 
 
 class GroupPolicy:
@@ -311,12 +314,18 @@ async def listing(tmp: Path, rng: random.Random) -> None:
     finally:
         await runtime.stop()
     runtime = await start_locker(tmp)  # a restart, as after a deployment
+    timings: list[float] = []
+    floors: list[float] = []
     try:
-        timings, pages = await read_locker(runtime, teacher)
+        first, pages = await read_locker(runtime, teacher)
+        for _ in range(LIST_ROUNDS):
+            timings += (await read_locker(runtime, teacher))[0]
+            _, samples = await asyncio.to_thread(page_floor, tmp / "locker.db", ENTRIES, pages)
+            floors += samples
     finally:
         await runtime.stop()
-    floor, _ = await asyncio.to_thread(page_floor, tmp / "locker.db", ENTRIES, pages)
-    latency("locker.list_page_10k", timings, floor, goal_ratio=3)
+    latency("locker.list_page_10k", timings, p99(floors), goal_ratio=3)
+    figure("locker.list_page_10k.first_pass.p99_ms", p99(first), "ms")
     figure("locker.list_page_10k.pages", len(pages), "count")
 
 

@@ -23,6 +23,9 @@ GROUPS = 8
 SAME_CONTENT = 3  # deposits of one identical content, for the blob count
 LOCKER_DOCUMENTS = 1_000 if QUICK else 10_000
 PAGE_SIZE = 50
+# Reads of the whole Mon casier after the first, each followed by its floor's: a p99 of one
+# pass (200 pages) moved with whatever else the machine did then, the floor's twofold.
+LIST_ROUNDS = 2 if QUICK else 5
 SENDERS = 300  # students, parents and colleagues who deposit into the teacher's locker
 SAVERS = 16  # concurrent deposits while the locker is built (group commit)
 
