@@ -74,11 +74,11 @@ class SqliteStorage:
         await writer.run(lambda c: c.executescript(_SCHEMA))
         # Checkpoints run on the checkpointer's connection, not in the writer's commits.
         await writer.run(lambda c: c.execute("PRAGMA wal_autocheckpoint = 0"))
-        reading = Readers(path, readers)
-        await reading.open()
+        pool = Readers(path, readers)
+        await pool.open()
         checkpointer = Checkpointer(path)
         await checkpointer.open()
-        return cls(writer, reading, checkpointer)
+        return cls(writer, pool, checkpointer)
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[Transaction]:
