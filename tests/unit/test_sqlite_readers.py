@@ -1,17 +1,26 @@
-"""The SQLite adapter's readers: a slow read does not hold up the others, and every read
-sees the last commit, whichever connection serves it."""
+"""The SQLite adapter's readers: a slow read does not hold up the others, every read sees
+the last commit, whichever connection serves it, and a read of many keys is shared by the
+readers at once."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import TypeVar
 
+import msgspec
 import pytest
 from ent_kit.storage.sqlite import SqliteStorage
-from ent_kit.storage.sqlite_connection import Readers
+from ent_kit.storage.sqlite_connection import SPREAD_FROM, Readers
+
+T = TypeVar("T")
+
+
+class Numbered(msgspec.Struct):
+    n: int
 
 
 @pytest.fixture
@@ -70,3 +79,47 @@ async def test_reads_go_to_the_connection_with_the_fewest_under_way(tmp_path: Pa
 def test_a_store_needs_a_reader(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="at least one reader"):
         Readers(tmp_path / "store.db", 0)
+
+
+def test_many_keys_are_cut_into_one_share_per_reader(tmp_path: Path) -> None:
+    keys = [f"k{i}" for i in range(SPREAD_FROM + 1)]
+    two, one = Readers(tmp_path / "store.db", 2), Readers(tmp_path / "store.db", 1)
+
+    shares = two.shares(keys)
+
+    assert len(shares) == 2
+    assert [k for share in shares for k in share] == keys
+    assert two.shares(keys[: SPREAD_FROM - 1]) == [keys[: SPREAD_FROM - 1]]
+    assert one.shares(keys) == [keys]
+
+
+async def test_a_read_of_many_keys_is_shared_by_the_readers_at_once(
+    db: SqliteStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = [f"u{i}" for i in range(3 * SPREAD_FROM)]
+    async with db.documents.transaction() as tx:
+        for i, doc_id in enumerate(ids):
+            await tx.put("users", doc_id, {"n": i})
+    threads: list[set[int]] = []
+    run = db._readers.run
+
+    async def on_which_thread(work: Callable[[sqlite3.Connection], T]) -> T:
+        def recorded(connection: sqlite3.Connection) -> T:
+            threads[-1].add(threading.get_ident())
+            return work(connection)
+
+        return await run(recorded)
+
+    monkeypatch.setattr(db._readers, "run", on_which_thread)
+    wanted = [*ids, "absent", ids[0]]
+    threads.append(set())
+    as_docs = await db.documents.get_many("users", wanted)
+    threads.append(set())
+    as_structs = await db.documents.get_many_as("users", wanted, Numbered)
+    threads.append(set())
+    few = await db.documents.get_many_as("users", ids[:3], Numbered)
+
+    assert as_docs == {doc_id: {"id": doc_id, "n": i} for i, doc_id in enumerate(ids)}
+    assert as_structs == {doc_id: Numbered(i) for i, doc_id in enumerate(ids)}
+    assert few == {doc_id: Numbered(i) for i, doc_id in enumerate(ids[:3])}
+    assert [len(seen) for seen in threads] == [2, 2, 1]

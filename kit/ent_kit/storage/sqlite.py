@@ -27,6 +27,7 @@ from ent_kit.storage.sqlite_events import SqliteEventStore
 from ent_kit.storage.sqlite_transaction import Transaction
 
 T = TypeVar("T")
+K = TypeVar("K")
 
 __all__ = ["SqliteDocumentStore", "SqliteDocumentWriter", "SqliteEventStore", "SqliteStorage"]
 
@@ -106,6 +107,10 @@ class SqliteStorage:
     async def reading(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """`work` on a reader's connection: several statements in one step of its thread."""
         return await self._readers.run(work)
+
+    def shares(self, keys: Sequence[K]) -> list[Sequence[K]]:
+        """`keys` cut to be read at once by the readers (`Readers.shares`)."""
+        return self._readers.shares(keys)
 
     async def ping(self) -> None:
         await self.read("SELECT 1")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -54,13 +55,19 @@ class SqliteDocumentStore:
         return await self._db.reading(partial(_existing, collection=collection, doc_ids=doc_ids))
 
     async def get_many(self, collection: str, doc_ids: Sequence[str]) -> dict[str, Document]:
-        return await self._db.reading(partial(_get_many, collection=collection, doc_ids=doc_ids))
+        async def share(ids: Sequence[str]) -> dict[str, Document]:
+            return await self._db.reading(partial(_get_many, collection=collection, doc_ids=ids))
+
+        return await _by_shares(share, self._db.shares(doc_ids))
 
     async def get_many_as(
         self, collection: str, doc_ids: Sequence[str], into: type[T]
     ) -> dict[str, T]:
-        rows = await self._db.reading(partial(_bodies, collection=collection, doc_ids=doc_ids))
-        return _decoded(rows, into)
+        async def share(ids: Sequence[str]) -> dict[str, T]:
+            rows = await self._db.reading(partial(_bodies, collection=collection, doc_ids=ids))
+            return _decoded(rows, into)  # one share decoded while the other is read
+
+        return await _by_shares(share, self._db.shares(doc_ids))
 
     async def find(self, collection: str, query: Query) -> Page:
         statements = find_sql(collection, query)  # a foreign cursor raises here
@@ -246,6 +253,17 @@ def _by_ids(
 
 def _bodies(conn: sqlite3.Connection, *, collection: str, doc_ids: Sequence[str]) -> list[Row]:
     return _by_ids(conn, "id, body", collection, doc_ids)
+
+
+async def _by_shares(
+    read: Callable[[Sequence[str]], Awaitable[dict[str, T]]], shares: list[Sequence[str]]
+) -> dict[str, T]:
+    if len(shares) == 1:
+        return await read(shares[0])
+    found: dict[str, T] = {}
+    for part in await asyncio.gather(*map(read, shares)):
+        found |= part
+    return found
 
 
 def _decoded(rows: list[Row], into: type[T]) -> dict[str, T]:
