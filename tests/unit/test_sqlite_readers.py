@@ -81,14 +81,25 @@ def test_a_store_needs_a_reader(tmp_path: Path) -> None:
         Readers(tmp_path / "store.db", 0)
 
 
-def test_many_keys_are_cut_into_one_share_per_reader(tmp_path: Path) -> None:
+async def test_many_keys_are_cut_into_one_share_per_idle_reader(tmp_path: Path) -> None:
+    sqlite3.connect(tmp_path / "store.db").close()
     keys = [f"k{i}" for i in range(SPREAD_FROM + 1)]
     two, one = Readers(tmp_path / "store.db", 2), Readers(tmp_path / "store.db", 1)
+    await two.open()
+    release = threading.Event()
+    try:
+        idle = two.shares(keys)
+        busy = asyncio.ensure_future(two.run(lambda _: release.wait(timeout=10)))
+        await asyncio.sleep(0.05)  # one reader busy: sharing would only add a hop
+        one_idle = two.shares(keys)
+        release.set()
+        await busy
+    finally:
+        await two.close()
 
-    shares = two.shares(keys)
-
-    assert len(shares) == 2
-    assert [k for share in shares for k in share] == keys
+    assert len(idle) == 2
+    assert [k for share in idle for k in share] == keys
+    assert one_idle == [keys]
     assert two.shares(keys[: SPREAD_FROM - 1]) == [keys[: SPREAD_FROM - 1]]
     assert one.shares(keys) == [keys]
 

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-# From this many keys a read by key is cut into one share per reader, read at once: a
-# reachability check reads 200-300 users, and read by one connection it took half the
-# check's time while the other connection idled (a request at a time).
+# From this many keys a read by key is cut into one share per idle reader, read at once:
+# a reachability check reads 200-300 users, and read by one connection it took half the
+# check's time while the other connection idled.
 SPREAD_FROM = 128
 Row = tuple[Any, ...]
 
@@ -117,11 +117,12 @@ class Readers:
         return await self.run(lambda c: c.execute(sql, params).fetchall())
 
     def shares(self, keys: Sequence[T]) -> list[Sequence[T]]:
-        """`keys` cut into one share per connection, when there are enough to be worth two
-        thread hops instead of one. Each share is its own read: in WAL mode each sees the
-        last commit made before it began, and a commit may fall between them."""
-        count = len(self._connections)
-        if count == 1 or len(keys) < SPREAD_FROM:
+        """`keys` cut into one share per idle connection, when there are enough to be worth
+        two thread hops instead of one. With every connection busy (concurrent requests),
+        sharing would add hops and win nothing. Each share is its own read: in WAL mode each
+        sees the last commit made before it began, and a commit may fall between them."""
+        count = self._under_way.count(0)
+        if count < 2 or len(keys) < SPREAD_FROM:
             return [keys]
         size = -(-len(keys) // count)
         return [keys[start : start + size] for start in range(0, len(keys), size)]
