@@ -9,7 +9,6 @@ import msgspec
 import uvicorn
 from litestar.types import ASGIApp
 
-from ent_kit import ops_cli
 from ent_kit.http import IsolatedTraceContext, create_app
 from ent_kit.logging import setup_logging
 from ent_kit.runtime import Runtime, ServiceDefinition
@@ -37,6 +36,10 @@ def build_runtime(definition: ServiceDefinition) -> Runtime:
 def run(definition: ServiceDefinition) -> None:
     """Serve, or with arguments run an operator's command (`ent_kit.ops_cli`)."""
     if sys.argv[1:]:
+        # Imported here: its progress bars and argument parser are no part of a serving
+        # process's memory.
+        from ent_kit import ops_cli
+
         # The kit's settings only (store, broker, lease): the commands touch read models,
         # never the service's own peers, and sign nothing: the pod's key is dropped.
         settings = msgspec.structs.replace(
@@ -76,4 +79,7 @@ def serve(app: ASGIApp, settings: ServiceSettings) -> None:
         # that a missing wheel fails the start instead of silently falling back).
         loop="uvloop",
         http="httptools",
+        # No service speaks WebSocket (live badges are server-sent events): without it
+        # uvicorn loads no WebSocket library either.
+        ws="none",
     )

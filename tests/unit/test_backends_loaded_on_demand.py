@@ -46,3 +46,23 @@ def test_an_s3_url_loads_the_s3_client(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[-1] == "minio"
+
+
+SERVING = """
+import sys
+import ent_kit.service
+import ent_directory.service, ent_gateway.service, ent_locker.service, ent_mail.service
+import ent_schoollife.service, ent_transfer.service
+print(" ".join(sorted(m for m in ("Crypto", "stream_zip", "tqdm") if m in sys.modules)) or "none")
+"""
+
+
+def test_a_serving_process_loads_neither_zip_encryption_nor_progress_bars() -> None:
+    """The transfer service's memory budget (under 100 MB while it moves 2 GB): the zip
+    library loads pycryptodome for encryption we never use, and the operators' progress
+    bars are for their commands only. Both come when first needed."""
+    done = subprocess.run(
+        [sys.executable, "-c", SERVING], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-1] == "none"

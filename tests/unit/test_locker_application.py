@@ -25,6 +25,7 @@ from ent_kit.projections import LocalProjector
 from ent_kit.repository import Repository
 from ent_kit.signal import AppendSignal
 from ent_kit.storage import Page, Query, Storage
+from ent_kit.zips import unique_names
 from ent_locker.application.casier import Casier
 from ent_locker.application.deposits import DepositForm, DepositReceipt, DepositService
 from ent_locker.application.housekeeping import purge_expired_trash
@@ -34,7 +35,7 @@ from ent_locker.application.projections import (
     LockerProjection,
     PeopleProjection,
 )
-from ent_locker.application.queries import CasierQueries, WorkspaceQueries, unique_names
+from ent_locker.application.queries import CasierQueries, WorkspaceQueries
 from ent_locker.application.quota import Quota
 from ent_locker.application.receipts import ReceiptChecks, ReceiptSigner
 from ent_locker.application.views import Authenticity

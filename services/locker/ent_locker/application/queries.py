@@ -7,7 +7,6 @@ the blob store; nothing here changes state."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Any, TypeVar
 
 import msgspec
@@ -16,7 +15,7 @@ from ent_kit.blobs import BlobStore, Download
 from ent_kit.errors import NotFound
 from ent_kit.storage import DocumentReader, InvalidCursor, Lookup, Query, find_all
 from ent_kit.storage.query import Direction
-from stream_zip import ZIP_AUTO, async_stream_zip
+from ent_kit.zips import ZipMember, streamed_zip, unique_names
 
 from ent_locker import texts
 from ent_locker.application.projections import (
@@ -146,36 +145,16 @@ def _document(doc: dict[str, Any]) -> LockerDocument:
     return msgspec.convert(doc, LockerDocument)
 
 
-def unique_names(names: list[str]) -> list[str]:
-    """The names as they go in a zip: a name already taken, by an earlier file or by a name
-    made here, gets the first free " (n)" before its extension. Compared case-insensitively,
-    as Windows and macOS unzip them (`a.pdf`, `a (2).pdf`, `A.pdf` gives `a (3).pdf`)."""
-    taken: set[str] = set()
-    unique: list[str] = []
-    for name in names:
-        stem, dot, ext = name.rpartition(".")
-        if not stem:  # no extension (`notes`) or only a leading dot (`.notes`)
-            stem, dot, ext = name, "", ""
-        candidate, n = name, 1
-        while candidate.casefold() in taken:
-            n += 1
-            candidate = f"{stem} ({n}){dot}{ext}"
-        taken.add(candidate.casefold())
-        unique.append(candidate)
-    return unique
-
-
 def _zip(blobs: BlobStore, documents: list[LockerDocument]) -> AsyncIterator[bytes]:
     """Members streamed from the blob store one after the other; names made unique."""
 
-    async def members() -> AsyncIterator[tuple[str, datetime, int, Any, AsyncIterator[bytes]]]:
+    async def members() -> AsyncIterator[ZipMember]:
         names = unique_names([document.file_name for document in documents])
         for name, document in zip(names, documents, strict=True):
-            # Already-compressed formats (PDF, images) gain little: favour speed.
-            method = ZIP_AUTO(document.size, level=1)
-            yield name, document.deposited_at, 0o600, method, blobs.get(document.blob_key)
+            chunks = blobs.get(document.blob_key)
+            yield ZipMember(name, document.deposited_at, document.size, chunks)
 
-    return aiter(async_stream_zip(members()))
+    return streamed_zip(members())
 
 
 # --- Mes documents --------------------------------------------------------------------

@@ -34,21 +34,3 @@ def copy_download(
         blob_key=content_key(copy["sha256"]),
         blobs=blobs,
     )
-
-
-def unique_names(names: list[str]) -> list[str]:
-    """Names as they go in a zip: one already taken (compared case-insensitively, as
-    Windows and macOS unzip) gets the first free " (n)" before its extension."""
-    taken: set[str] = set()
-    unique: list[str] = []
-    for name in names:
-        stem, dot, ext = name.rpartition(".")
-        if not stem:
-            stem, dot, ext = name, "", ""
-        candidate, n = name, 1
-        while candidate.casefold() in taken:
-            n += 1
-            candidate = f"{stem} ({n}){dot}{ext}"
-        taken.add(candidate.casefold())
-        unique.append(candidate)
-    return unique

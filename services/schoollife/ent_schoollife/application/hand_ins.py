@@ -16,9 +16,9 @@ from ent_kit.errors import Conflict, Forbidden, NotFound, TooLarge
 from ent_kit.projections import LocalProjector
 from ent_kit.repository import Repository
 from ent_kit.storage import Query, find_all
-from stream_zip import ZIP_AUTO, async_stream_zip
+from ent_kit.zips import ZipMember, streamed_zip, unique_names
 
-from ent_schoollife.application.hand_in_files import copy_download, copy_name, unique_names
+from ent_schoollife.application.hand_in_files import copy_download, copy_name
 from ent_schoollife.application.notebook_access import Clock, NotebookAccess
 from ent_schoollife.application.notebook_files import store_copy
 from ent_schoollife.application.notebook_projection import (
@@ -204,17 +204,13 @@ class HandIns:
         names = unique_names([copy_name(c, doc, people.get(c["student_id"])) for c in copies])
         blobs = self._blobs
 
-        async def members() -> AsyncIterator[tuple[str, datetime, int, Any, AsyncIterator[bytes]]]:
+        async def members() -> AsyncIterator[ZipMember]:
             for name, copy in zip(names, copies, strict=True):
-                yield (
-                    name,
-                    datetime.fromisoformat(copy["submitted_at"]),
-                    0o600,
-                    ZIP_AUTO(copy["size"], level=1),  # photos and PDFs gain little
-                    blobs.get(content_key(copy["sha256"])),
-                )
+                at = datetime.fromisoformat(copy["submitted_at"])
+                chunks = blobs.get(content_key(copy["sha256"]))
+                yield ZipMember(name, at, copy["size"], chunks)
 
-        return aiter(async_stream_zip(members()))
+        return streamed_zip(members())
 
     # --- rules ------------------------------------------------------------------------
 

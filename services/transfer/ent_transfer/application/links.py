@@ -14,7 +14,7 @@ from ent_kit.errors import NotFound, Unauthenticated
 from ent_kit.projections import LocalProjector
 from ent_kit.repository import Repository
 from ent_kit.storage import DocumentStore, Query
-from stream_zip import ZIP_AUTO, async_stream_zip
+from ent_kit.zips import ZipMember, streamed_zip
 
 from ent_transfer import texts
 from ent_transfer.application.passwords import Passwords
@@ -137,14 +137,8 @@ class Links:
         blobs = self._blobs
         files = list(doc["files"])
 
-        async def members() -> AsyncIterator[tuple[str, datetime, int, Any, AsyncIterator[bytes]]]:
+        async def members() -> AsyncIterator[ZipMember]:
             for f in files:
-                yield (
-                    f["path"],
-                    created,
-                    0o600,
-                    ZIP_AUTO(f["size"], level=1),
-                    blobs.get(f["blob_key"]),
-                )
+                yield ZipMember(f["path"], created, f["size"], blobs.get(f["blob_key"]))
 
-        return aiter(async_stream_zip(members()))
+        return streamed_zip(members())
