@@ -19,7 +19,7 @@ from litestar.connection import ASGIConnection
 from litestar.security.jwt import JWTAuth, Token
 from litestar.security.jwt.token import JWTDecodeOptions
 
-from ent_kit.scopes import token_kind_guard
+from ent_kit.scopes import check_token_kind
 from ent_kit.tokens import SERVICE_PREFIX, PrivateKey, TokenVerifier, issue_user_token
 
 Profile = Literal["student", "parent", "teacher", "staff", "guest", "service"]
@@ -105,9 +105,14 @@ def jwt_auth(
     """Bearer tokens on every route but the public ones; `sessions`, when given, ends user
     tokens of a session that is no longer current (service tokens are not sessions)."""
 
-    async def retrieve(token: Token, _: ASGIConnection[Any, Any, Any, Any]) -> Identity | None:
+    async def retrieve(
+        token: Token, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> Identity | None:
         identity = identity_from_token(token)
-        if identity is None or identity.is_service or sessions is None:
+        if identity is None:
+            return None
+        check_token_kind(identity.is_service, token, connection.route_handler)
+        if identity.is_service or sessions is None:
             return identity
         current = await sessions.is_current(identity.user_id, identity.session_version)
         return identity if current else None
@@ -118,7 +123,6 @@ def jwt_auth(
         token_secret="",
         algorithm="EdDSA",
         token_cls=_token_class(verifier),
-        guards=[token_kind_guard],
         exclude=_prefix_patterns([*PUBLIC_PATHS, *(exclude or [])]),
         # Litestar lets HEAD through unauthenticated by default; a HEAD can read (tus asks
         # an upload's offset with it). OPTIONS (a CORS preflight) carries no token.
