@@ -21,7 +21,7 @@ from typing import Any, Final
 import msgspec
 from ent_kit.auth import Identity
 from ent_kit.errors import NotFound, Refused
-from ent_kit.storage import Document, DocumentReader, Lookup, Query, find_all
+from ent_kit.storage import Document, DocumentReader, Query, find_all
 from ent_kit.storage.query import Direction, encode_cursor
 
 from ent_mail import texts
@@ -37,7 +37,15 @@ from ent_mail.application.mailbox_projection import (
     search_key,
 )
 from ent_mail.application.projections import NOTIFICATIONS, PEOPLE
-from ent_mail.application.sending import SYSTEM_SENDER
+from ent_mail.application.view_docs import (
+    SENDERS,
+    attachment,
+    message_doc,
+    named,
+    participants,
+    summaries,
+    visible_people,
+)
 from ent_mail.application.views import (
     SYSTEM_FOLDER_NAMES,
     ConversationView,
@@ -51,7 +59,6 @@ from ent_mail.application.views import (
     MessageView,
     Notification,
     NotificationPage,
-    Person,
     UnreadCount,
 )
 from ent_mail.domain.mailbox import INBOX, SENT, TRASH
@@ -138,7 +145,7 @@ class MailQueries:
         # reader's thread again (0.2-0.8 ms on every page, measured on the bench's inbox).
         page, senders = await self._reader.find_with(COPIES, query, SENDERS)
         names = {i: s.display_name for i, s in senders.items()}
-        items = _summaries(page.items, _named(names, (c["sender_id"] for c in page.items)))
+        items = summaries(page.items, named(names, (c["sender_id"] for c in page.items)))
         return CopyPage(items=items, next_cursor=page.next_cursor)
 
     async def latest(self, me: Identity, limit: int) -> list[CopySummary]:
@@ -189,7 +196,7 @@ class MailQueries:
         messages = await self._message_views(me, pairs)
         return ConversationView(
             conversation_id=conversation_id,
-            participants=_participants(messages),
+            participants=participants(messages),
             messages=messages,
         )
 
@@ -235,7 +242,7 @@ class MailQueries:
         )
         found, next_cursor = await self._scan(query, key, limit)
         names = await self._names(c["sender_id"] for c in found)
-        return CopyPage(items=_summaries(found, names), next_cursor=next_cursor)
+        return CopyPage(items=summaries(found, names), next_cursor=next_cursor)
 
     async def _scan(self, query: Query, key: str, limit: int) -> tuple[list[Document], str | None]:
         found: list[Document] = []
@@ -296,11 +303,11 @@ class MailQueries:
         """Views of (copy, message) pairs, with one read for all names and one for all
         quarantined attachments."""
         contents = [content for _, content in pairs]
-        people = [p for m in contents for p in _visible_people(me, m)]
+        people = [p for m in contents for p in visible_people(me, m)]
         names = await self._names(people)
         removed = await self._quarantined(contents)
         return [
-            msgspec.convert(_message_doc(me, copy, content, names, removed), MessageView)
+            msgspec.convert(message_doc(me, copy, content, names, removed), MessageView)
             for copy, content in pairs
         ]
 
@@ -310,7 +317,7 @@ class MailQueries:
             {
                 **d,
                 "draft_id": d["id"],
-                "attachments": [_attachment(a, removed) for a in d["attachments"]],
+                "attachments": [attachment(a, removed) for a in d["attachments"]],
             }
             for d in docs
         ]
@@ -319,31 +326,11 @@ class MailQueries:
     async def _names(self, user_ids: Iterable[str]) -> dict[str, str]:
         wanted = sorted(set(user_ids))
         found = await self._reader.get_many(PEOPLE, wanted)
-        return _named({u: doc.get("display_name") or "" for u, doc in found.items()}, wanted)
+        return named({u: doc.get("display_name") or "" for u, doc in found.items()}, wanted)
 
     async def _quarantined(self, holders: Iterable[Document]) -> set[str]:
         sums = sorted({a["sha256"] for h in holders for a in h.get("attachments", [])})
         return await self._reader.existing(QUARANTINED, sums) if sums else set()
-
-
-class _SenderName(msgspec.Struct):
-    """What a page reads of a sender's document (the rest of it is not decoded)."""
-
-    display_name: str = ""
-
-
-SENDERS = Lookup(PEOPLE, "sender_id", _SenderName)
-
-
-def _named(found: dict[str, str], user_ids: Iterable[str]) -> dict[str, str]:
-    """Display names as the directory has them now; someone unknown is named as such."""
-    names = {**found, SYSTEM_SENDER: texts.SYSTEM_SENDER_NAME}  # the ENT's own messages
-    return {u: names.get(u) or texts.UNKNOWN_SENDER for u in user_ids}
-
-
-def _summaries(copies: list[Document], names: dict[str, str]) -> list[CopySummary]:
-    items = [{**c, "sender_name": names[c["sender_id"]]} for c in copies]
-    return msgspec.convert(items, list[CopySummary])
 
 
 def _message_not_found() -> NotFound:
@@ -367,49 +354,3 @@ def _one_per_message(copies: list[Document]) -> list[Document]:
         if copy["message_id"] not in chosen or copy["home"] == INBOX:
             chosen[copy["message_id"]] = copy
     return list(chosen.values())  # dicts keep the first insertion's place: still sent_at order
-
-
-def _visible_people(me: Identity, message: Document) -> list[str]:
-    """Who the reader may see on this message: blind copies only if they sent it."""
-    bcc = message["bcc"] if message["sender_id"] == me.user_id else []
-    return [message["sender_id"], *message["to"], *message["cc"], *bcc]
-
-
-def _message_doc(
-    me: Identity, copy: Document, message: Document, names: dict[str, str], removed: set[str]
-) -> Document:
-    def people(ids: list[str]) -> list[Document]:
-        return [_person(u, names) for u in ids]
-
-    mine = message["sender_id"] == me.user_id
-    return {
-        **message,
-        "message_id": copy["message_id"],
-        "sender": _person(message["sender_id"], names),
-        "to": people(message["to"]),
-        "cc": people(message["cc"]),
-        "bcc": people(message["bcc"]) if mine else [],
-        "attachments": [_attachment(a, removed) for a in message["attachments"]],
-        "read": copy["read"],
-        "folder": copy["folder"],
-        "category": copy["category"],
-    }
-
-
-def _person(user_id: str, names: dict[str, str]) -> Document:
-    return {"user_id": user_id, "display_name": names.get(user_id, texts.UNKNOWN_SENDER)}
-
-
-def _attachment(ref: Document, removed: set[str]) -> Document:
-    if ref["sha256"] in removed:
-        return {**ref, "name": texts.ATTACHMENT_REMOVED, "removed": True}
-    return {**ref, "removed": False}
-
-
-def _participants(messages: list[MessageView]) -> list[Person]:
-    """Everyone the reader sees on these messages, in order of first appearance."""
-    seen: dict[str, Person] = {}
-    for m in messages:
-        for person in (m.sender, *m.to, *m.cc, *m.bcc):
-            seen.setdefault(person.user_id, person)
-    return list(seen.values())

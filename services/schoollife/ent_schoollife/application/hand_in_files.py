@@ -1,4 +1,5 @@
-"""The names copies are downloaded and zipped under: who, what, when, unique in a zip."""
+"""The names copies are downloaded and zipped under: who, what, when (`ent_kit.zips` makes
+them unique in a zip)."""
 
 from __future__ import annotations
 
