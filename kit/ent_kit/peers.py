@@ -55,6 +55,7 @@ class PeerClient:
         scope: str | None = None,
         timeout_s: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,  # tests: a peer answering in-process
+        at_first_call: bool = False,  # aiohttp loaded at the first call (`http_client`)
     ) -> None:
         if not settings.service_signing_key:
             # At start, not at the first call: a service that calls peers needs its key.
@@ -67,7 +68,9 @@ class PeerClient:
         self._key = keys.private_key(settings.service_signing_key)
         self._callee = callee
         self._scope = scope
-        self._client = http_client(httpx.Timeout(timeout_s, connect=3.0), transport=transport)
+        self._client = http_client(
+            httpx.Timeout(timeout_s, connect=3.0), transport=transport, at_first_call=at_first_call
+        )
 
     def _headers(self, scope: str) -> dict[str, str]:
         token = issue_service_token(self._key, self._caller, self._callee, scope, TOKEN_TTL)

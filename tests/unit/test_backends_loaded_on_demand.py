@@ -66,3 +66,63 @@ def test_a_serving_process_loads_neither_zip_encryption_nor_progress_bars() -> N
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[-1] == "none"
+
+
+TRANSFER_WIRED = """
+import asyncio, os, sys
+from ent_kit.dev_keys import DevKeys
+os.environ.update(DevKeys.generate().environ("transfer"))
+os.environ.update(ENT_DATA_DIR=sys.argv[1], ENT_MAIL_URL="http://127.0.0.1:9")
+from ent_kit.http import create_app
+from ent_kit.service import build_runtime
+from ent_transfer.service import SERVICE
+
+create_app(build_runtime(SERVICE))
+print("aiohttp" in sys.modules)
+"""
+
+
+def test_the_transfer_service_loads_aiohttp_only_when_it_shares(tmp_path: Path) -> None:
+    """aiohttp is 8 MB of the transfer service's 100; its only peer calls are shares by
+    message, so its clients load aiohttp at their first call."""
+    done = subprocess.run(
+        [sys.executable, "-c", TRANSFER_WIRED, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-1] == "False"
+
+
+FIRST_CALL = """
+import asyncio, sys
+import httpx
+from ent_kit.http_client import http_client
+
+async def answer(reader, writer):
+    await reader.readuntil(b"\\r\\n\\r\\n")
+    writer.write(b"HTTP/1.1 200 OK\\r\\ncontent-length: 2\\r\\n\\r\\nok")
+    await writer.drain()
+    writer.close()
+
+async def main():
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    client = http_client(httpx.Timeout(5.0), at_first_call=True)
+    before = "aiohttp" in sys.modules
+    response = await client.get(f"http://127.0.0.1:{port}/")
+    await client.aclose()
+    server.close()
+    print(before, "aiohttp" in sys.modules, response.status_code, response.text)
+
+asyncio.run(main())
+"""
+
+
+def test_a_client_made_to_load_aiohttp_at_its_first_call_then_calls_through_it() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_CALL], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "True", "200", "ok"]

@@ -111,7 +111,13 @@ def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
     if settings.mail_url:
         mail = MailMessages(settings.mail_url)
         runtime.close_on_stop(mail.close)
-        peer = PeerClient(settings.mail_url, settings, callee="mail", scope=MAIL_EXTERNAL_EMAIL)
+        peer = PeerClient(
+            settings.mail_url,
+            settings,
+            callee="mail",
+            scope=MAIL_EXTERNAL_EMAIL,
+            at_first_call=True,
+        )
         runtime.close_on_stop(peer.close)
         emails = MailExternalEmails(peer)
     return {

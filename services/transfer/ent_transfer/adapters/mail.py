@@ -26,7 +26,10 @@ class MailMessages:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._url = base_url.rstrip("/") + SEND_PATH
-        self._client = http_client(httpx.Timeout(timeout_s, connect=3.0), transport=transport)
+        # Seldom used: aiohttp is loaded at the first share (`http_client`).
+        self._client = http_client(
+            httpx.Timeout(timeout_s, connect=3.0), transport=transport, at_first_call=True
+        )
 
     async def send(
         self, authorization: str, to: list[str], subject: str, body_html: str
