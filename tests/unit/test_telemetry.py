@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from ent_kit.telemetry import setup_tracing
+from opentelemetry import propagate
 
 
 class Collector(BaseHTTPRequestHandler):
@@ -68,3 +70,22 @@ def test_no_exporter_without_settings() -> None:
     provider = setup_tracing("probe")
     processors = provider._active_span_processor._span_processors
     assert processors == ()
+
+
+def test_spans_that_go_nowhere_are_not_recorded_but_their_ids_travel() -> None:
+    provider = setup_tracing("probe")
+    tracer = provider.get_tracer("test")
+    with tracer.start_as_current_span("page") as page, tracer.start_as_current_span("call") as call:
+        carrier: dict[str, str] = {}
+        propagate.inject(carrier)
+        assert not page.is_recording()
+        assert not call.is_recording()
+    assert page.get_span_context().trace_id != 0
+    assert call.get_span_context().trace_id == page.get_span_context().trace_id
+    assert f"{page.get_span_context().trace_id:032x}" in carrier["traceparent"]
+
+
+def test_spans_exported_are_recorded() -> None:
+    provider = setup_tracing("probe", traces_file=os.devnull)
+    with provider.get_tracer("test").start_as_current_span("page") as page:
+        assert page.is_recording()
