@@ -20,6 +20,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ent_kit.storage.sqlite_analysis import Reanalysis
 from ent_kit.storage.sqlite_checkpoint import Checkpointer
 from ent_kit.storage.sqlite_connection import Connection, Readers, Row
 from ent_kit.storage.sqlite_documents import SqliteDocumentStore, SqliteDocumentWriter
@@ -64,6 +65,7 @@ class SqliteStorage:
         self._readers = readers
         self.checkpointer = checkpointer
         self.write_lock = asyncio.Lock()
+        self.reanalysis = Reanalysis(self.analyze, writer.rows_written)
         self.events = SqliteEventStore(self)
         self.documents = SqliteDocumentStore(self)
 
@@ -91,7 +93,12 @@ class SqliteStorage:
             await asyncio.shield(tx.rollback())
             raise
         await asyncio.shield(tx.commit())
+        self.committed()
+
+    def committed(self) -> None:
+        """After each commit: the WAL checkpoint and the planner statistics, when due."""
         self.checkpointer.committed()
+        self.reanalysis.committed()
 
     async def analyze(self) -> None:
         # Under the write lock: `executescript` would commit another caller's transaction.
@@ -116,6 +123,7 @@ class SqliteStorage:
         await self.read("SELECT 1")
 
     async def close(self) -> None:
+        await self.reanalysis.close()
         # Fresh planner statistics for the next start, whatever was written since.
         async with self.write_lock:
             await self.writer.run(lambda c: c.executescript(_ANALYZE))

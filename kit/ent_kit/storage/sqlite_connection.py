@@ -55,6 +55,11 @@ class Connection:
             raise ConnectionError(f"SQLite connection to {self._path.name} is closed")
         return await self._in_thread(lambda: work(self._opened()))
 
+    def rows_written(self) -> int:
+        """Rows inserted, changed or deleted through this connection since it opened (read
+        from any thread: SQLite keeps it as a plain counter)."""
+        return self._conn.total_changes if self._conn is not None else 0
+
     def _opened(self) -> sqlite3.Connection:
         # Read on the connection's thread: work queued before a `reopen` runs on the
         # connection of its turn.

@@ -74,7 +74,7 @@ class SqliteEventStore:
 
     def _settle(self, group: list[_Append], failure: BaseException | None) -> None:
         if failure is None:
-            self._db.checkpointer.committed()
+            self._db.committed()
         _settle(group, failure)
 
     async def read_stream(self, stream_id: str, after_version: int = 0) -> list[Envelope]:
