@@ -180,6 +180,8 @@ MATRIX: dict[str, Row] = {
     "GET /api/schoollife/me": private(OK),
     # The home page's blocks in one call: refused as its four blocks are (each row below).
     "GET /api/schoollife/home": private(HIDDEN, **STAFF_AND_TEACHERS),
+    # A parent's children with their blocks; none for the others.
+    "GET /api/schoollife/home/children": private(OK),
     # --- schoollife: timetable ------------------------------------------------------------
     "GET /api/schoollife/timetable/week": private(HIDDEN, **STAFF_AND_TEACHERS),
     "GET /api/schoollife/timetable/day": private(HIDDEN, **STAFF_AND_TEACHERS),

@@ -10,6 +10,7 @@ import pytest
 from ent_schoollife.application.grades_consultation import GradesConsultation
 from schoollife_fixtures import (
     CLASS_6A,
+    HUGO,
     LEA,
     MATHS,
     PARENT_DOUBLE,
@@ -20,6 +21,7 @@ from schoollife_fixtures import (
 
 __all__ = ["schoollife"]
 HOME = "/schoollife/home"
+FAMILY = "/schoollife/home/children"
 OWN_ROUTES = {
     "homework": ("/schoollife/notebook/due-this-week", {}),
     "lessons": ("/schoollife/timetable/day", {}),
@@ -95,3 +97,32 @@ async def test_a_failing_block_fails_alone(
     statuses = {block: answer["status"] for block, answer in home.json().items()}
     assert statuses == {"homework": 200, "lessons": 200, "grades": 500, "agenda": 200}
     assert home.json()["grades"]["body"]["code"] == "internal_error"
+
+
+async def test_a_parents_children_come_each_with_their_blocks_in_one_call(
+    schoollife: Schoollife,
+) -> None:
+    await homework_due_this_week(schoollife)
+    family = await schoollife.get(PARENT_DOUBLE, FAMILY, blocks="homework,grades")
+    assert family.status_code == 200, family.text
+    children = family.json()
+    me = (await schoollife.get(PARENT_DOUBLE, "/schoollife/me")).json()
+    assert [(c["student_id"], c["display_name"]) for c in children] == [
+        (c["user_id"], c["display_name"]) for c in me["children"]
+    ]
+    assert {c["student_id"] for c in children} == {LEA.user_id, HUGO.user_id}
+    for child in children:
+        alone = await schoollife.get(
+            PARENT_DOUBLE, HOME, student_id=child["student_id"], blocks="homework,grades"
+        )
+        assert child["blocks"] == alone.json()
+
+
+async def test_only_a_parent_has_children_here(schoollife: Schoollife) -> None:
+    for who in (LEA, MATHS):
+        family = await schoollife.get(who, FAMILY)
+        assert family.status_code == 200, family.text
+        assert family.json() == []
+    unknown = await schoollife.get(PARENT_DOUBLE, FAMILY, blocks="weather")
+    assert unknown.status_code == 400
+    assert unknown.json()["errors"][0]["field"] == "blocks"

@@ -45,6 +45,7 @@ def home_blocks(runtime: Runtime) -> HomeBlocks:
         timetable.queries(runtime),
         grades.consultation(runtime),
         vie_scolaire.agenda_queries(runtime),
+        Roster(runtime.storage.documents),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
+from ent_kit.auth import Identity
 from ent_kit.controllers import AnyRequest
 from ent_kit.errors import DomainError, Refused
 from ent_kit.logging import get_logger
@@ -33,6 +34,14 @@ class BlockAnswer(msgspec.Struct, frozen=True, kw_only=True):
     body: Any
 
 
+class ChildBlocks(msgspec.Struct, frozen=True, kw_only=True):
+    """A parent's child and their blocks."""
+
+    student_id: str
+    display_name: str
+    blocks: dict[str, BlockAnswer]
+
+
 class HomeController(Controller):
     path = "/schoollife/home"
     tags = ["schoollife"]
@@ -53,25 +62,64 @@ class HomeController(Controller):
         blocks: Blocks = ALL_BLOCKS,
         latest: Latest = 5,
     ) -> dict[str, BlockAnswer]:
-        answers: dict[str, BlockAnswer] = {}
-        refusals: list[DomainError] = []
-        for block in _named(blocks):
-            try:
-                body = await home_blocks.block(block, request.user, student_id, latest)
-            except DomainError as error:
-                refusals.append(error)
-                document = problem_document(error)
-                answers[block] = BlockAnswer(status=document["status"], body=document)
-            except Exception:  # a bug in one block: that block fails, not the page's others
-                log.exception("home block failed", block=block)
-                answers[block] = BlockAnswer(status=500, body=FAILED)
-            else:
-                answers[block] = BlockAnswer(status=200, body=body)
+        answers, refusals = await _answered(
+            home_blocks, _named(blocks), request.user, student_id, latest
+        )
         if len(refusals) == len(answers) and len({a.status for a in answers.values()}) == 1:
             # Every block refused alike (someone else's child: 404): the call's answer,
             # as each block's own route gives it.
             raise refusals[0]
         return answers
+
+    @get(
+        "/children",
+        summary="A parent's children, each with their home-page blocks",
+        description="The child switch's list (as `GET …/me` gives it) with each child's "
+        "blocks as `GET …/home?student_id=` answers them: a parent's page in one call. "
+        "Empty for anyone but a parent.",
+    )
+    async def children(
+        self,
+        request: AnyRequest,
+        home_blocks: HomeBlocks,
+        blocks: Blocks = ALL_BLOCKS,
+        latest: Latest = 5,
+    ) -> list[ChildBlocks]:
+        named = _named(blocks)
+        family = []
+        for child in await home_blocks.children(request.user):
+            answers, _ = await _answered(home_blocks, named, request.user, child.user_id, latest)
+            family.append(
+                ChildBlocks(
+                    student_id=child.user_id, display_name=child.display_name, blocks=answers
+                )
+            )
+        return family
+
+
+async def _answered(
+    home_blocks: HomeBlocks,
+    blocks: list[HomeBlock],
+    me: Identity,
+    student_id: str | None,
+    latest: int,
+) -> tuple[dict[str, BlockAnswer], list[DomainError]]:
+    """Each block as its own route answers it, and the refusals among them."""
+    answers: dict[str, BlockAnswer] = {}
+    refusals: list[DomainError] = []
+    for block in blocks:
+        try:
+            body = await home_blocks.block(block, me, student_id, latest)
+        except DomainError as error:
+            refusals.append(error)
+            document = problem_document(error)
+            answers[block] = BlockAnswer(status=document["status"], body=document)
+        except Exception:  # a bug in one block: that block fails, not the page's others
+            log.exception("home block failed", block=block)
+            answers[block] = BlockAnswer(status=500, body=FAILED)
+        else:
+            answers[block] = BlockAnswer(status=200, body=body)
+    return answers, refusals
 
 
 def _named(blocks: str) -> list[HomeBlock]:
