@@ -74,6 +74,11 @@ class Services:
         status, body = self.answer(path, query)
         if path == HOME and status == 200:
             status, body = self.home(query)
+        if path == FAMILY and status == 200:
+            body = [
+                {"student_id": child, "display_name": name, "blocks": self.home(query, child)[1]}
+                for child, name in CHILDREN.items()
+            ]
         content = json.dumps(body).encode()
         await send(
             {
@@ -90,11 +95,12 @@ class Services:
             return status, {"code": "session_ended" if status == 401 else "refused"}
         return (500, {"code": "boom"}) if path in self.failing else answer(path, query)
 
-    def home(self, query: dict[str, str]) -> tuple[int, Any]:
+    def home(self, query: dict[str, str], child: str | None = None) -> tuple[int, Any]:
         """As school life answers it: each block as its own path; every block refused
         alike (someone else's child), that refusal for the whole call."""
         blocks = query["blocks"].split(",")
-        parts = [self.answer(BLOCK_PATHS[b], query) for b in blocks]
+        asked = query if child is None else {**query, "student_id": child}
+        parts = [self.answer(BLOCK_PATHS[b], asked) for b in blocks]
         statuses = {s for s, _ in parts}
         if len(statuses) == 1 and 400 <= next(iter(statuses)) < 500:
             return parts[0]
@@ -105,6 +111,7 @@ class Services:
 
 
 HOME = "/schoollife/home"
+FAMILY = "/schoollife/home/children"  # a parent's children, each with their blocks
 BLOCK_PATHS = {
     "homework": "/schoollife/notebook/due-this-week",
     "lessons": "/schoollife/timetable/day",
@@ -115,10 +122,10 @@ BLOCK_PATHS = {
 
 def answer(path: str, query: dict[str, str]) -> tuple[int, Any]:
     student = query.get("student_id", "lea")
-    if student not in CHILDREN and path != HOME:  # someone else's child, as an unknown id
+    if student not in CHILDREN and path not in (HOME, FAMILY):  # someone else's child
         return 404, {"code": "student_not_found", "title": "Élève introuvable", "status": 404}
     match path:
-        case "/schoollife/home":
+        case "/schoollife/home" | "/schoollife/home/children":
             return 200, {}  # each block filled in by `Services`
         case "/mail/home":
             latest = [{"message_id": f"m{i}", "subject": f"Sujet {i}"} for i in range(5)]
@@ -276,6 +283,8 @@ async def test_a_parent_gets_each_child_named_with_their_blocks(
     response = await home(gateway, PARENT)
     assert response.status_code == 200, response.text
     page = response.json()
+    # One call to school life for every child and their blocks.
+    assert [p for p in services.paths() if p.startswith("/schoollife")] == [FAMILY]
     assert list(page["blocks"]) == ["messages", "casier"]
     assert page["children_status"] == "ok"
     assert [(c["student_id"], c["display_name"]) for c in page["children"]] == list(
@@ -334,7 +343,7 @@ async def test_a_failing_service_empties_its_block(
 async def test_a_parents_page_without_the_list_of_children_says_so(
     services: Services, gateway: httpx.AsyncClient
 ) -> None:
-    services.failing.add("/schoollife/me")
+    services.failing.add(FAMILY)
     page = (await home(gateway, PARENT)).json()
     assert page["children"] == []
     assert page["children_status"] == "unavailable"
@@ -374,7 +383,7 @@ async def test_a_refusal_without_the_child_switch_only_empties_the_block(
 ) -> None:
     # A service that does not know the caller yet (school life's roster not caught up).
     services.refusing["/schoollife/agenda/upcoming"] = 404
-    services.refusing["/schoollife/me"] = 404
+    services.refusing[FAMILY] = 404
     student = (await home(gateway, STUDENT)).json()
     assert student["blocks"]["agenda"] == {"status": "unavailable"}
     assert student["blocks"]["lessons"]["status"] == "ok"
