@@ -86,3 +86,30 @@ async def test_the_threshold_doubles_and_analyses_never_overlap() -> None:
         await asyncio.sleep(0)
         await reanalysis.close()
     assert started == [FIRST_AFTER_ROWS, 2 * FIRST_AFTER_ROWS + 1, 4 * FIRST_AFTER_ROWS + 2]
+
+
+async def test_a_large_store_is_not_analysed_anew_for_a_few_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = await SqliteStorage.open(tmp_path / "store.db")
+    await put_grades(first, 3000)
+    await first.close()  # analysed: 3,000 rows
+
+    analysed: list[int] = []
+    analyze = SqliteStorage.analyze
+
+    async def counted(self: SqliteStorage) -> None:
+        analysed.append(1)
+        await analyze(self)
+
+    monkeypatch.setattr(SqliteStorage, "analyze", counted)
+    reopened = await SqliteStorage.open(tmp_path / "store.db")
+    try:
+        await put_grades(reopened, 2000)  # rewrites 2,000 of the 3,000
+        await asyncio.sleep(0.1)
+        assert analysed == []
+        await put_grades(reopened, 1100)  # 3,100 written since the start
+        await asyncio.sleep(0.1)
+        assert analysed == [1]
+    finally:
+        await reopened.close()

@@ -20,7 +20,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ent_kit.storage.sqlite_analysis import Reanalysis
+from ent_kit.storage.sqlite_analysis import Reanalysis, rows_analysed
 from ent_kit.storage.sqlite_checkpoint import Checkpointer
 from ent_kit.storage.sqlite_connection import Connection, Readers, Row
 from ent_kit.storage.sqlite_documents import SqliteDocumentStore, SqliteDocumentWriter
@@ -60,12 +60,18 @@ READERS = 2
 
 
 class SqliteStorage:
-    def __init__(self, writer: Connection, readers: Readers, checkpointer: Checkpointer) -> None:
+    def __init__(
+        self,
+        writer: Connection,
+        readers: Readers,
+        checkpointer: Checkpointer,
+        rows_at_open: int = 0,  # as the last ANALYZE counted them
+    ) -> None:
         self.writer = writer
         self._readers = readers
         self.checkpointer = checkpointer
         self.write_lock = asyncio.Lock()
-        self.reanalysis = Reanalysis(self.analyze, writer.rows_written)
+        self.reanalysis = Reanalysis(self.analyze, writer.rows_written, rows_at_open)
         self.events = SqliteEventStore(self)
         self.documents = SqliteDocumentStore(self)
 
@@ -81,7 +87,7 @@ class SqliteStorage:
         await pool.open()
         checkpointer = Checkpointer(path)
         await checkpointer.open()
-        return cls(writer, pool, checkpointer)
+        return cls(writer, pool, checkpointer, await writer.run(rows_analysed))
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[Transaction]:

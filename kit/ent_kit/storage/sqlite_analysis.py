@@ -11,13 +11,16 @@ school-life call.
 So a store analyses again once the rows written since it opened reach a threshold, and the
 threshold doubles each time: a few analyses while a store fills, then fewer and fewer as
 its statistics describe it ever better. Each takes milliseconds (`analysis_limit`), off
-the commit that crossed the threshold.
+the commit that crossed the threshold. The first threshold is at least the rows the
+statistics found at the start: a large store (the directory's million accounts) is not
+analysed anew for a few thousand rows, whose statistics, sampled, could only be rougher.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
 
 log = logging.getLogger(__name__)
@@ -26,10 +29,16 @@ FIRST_AFTER_ROWS = 1000  # rows inserted, changed or deleted since the store ope
 
 
 class Reanalysis:
-    def __init__(self, analyze: Callable[[], Awaitable[None]], rows_written: Callable[[], int]):
+    def __init__(
+        self,
+        analyze: Callable[[], Awaitable[None]],
+        rows_written: Callable[[], int],
+        rows_analysed: int = 0,
+    ) -> None:
+        """`rows_analysed`: the rows in the store as its last statistics counted them."""
         self._analyze = analyze
         self._rows_written = rows_written
-        self._due_at = FIRST_AFTER_ROWS
+        self._due_at = max(FIRST_AFTER_ROWS, rows_analysed)
         self._running: asyncio.Task[None] | None = None
 
     def committed(self) -> None:
@@ -52,3 +61,20 @@ class Reanalysis:
     async def close(self) -> None:
         if self._running is not None:
             await self._running
+
+
+ROWS_ANALYSED = "SELECT tbl, stat FROM sqlite_stat1 WHERE tbl IN ('documents', 'events')"
+
+
+def rows_analysed(conn: sqlite3.Connection) -> int:
+    """The rows the last ANALYZE counted in the store's tables (0 before any): each of a
+    table's statistics starts with its index's entries, the whole table for its key."""
+    try:
+        stats = conn.execute(ROWS_ANALYSED).fetchall()
+    except sqlite3.OperationalError:  # no sqlite_stat1: never analysed
+        return 0
+    rows: dict[str, int] = {}
+    for table, stat in stats:
+        entries = int(str(stat).split()[0]) if stat else 0
+        rows[table] = max(rows.get(table, 0), entries)
+    return sum(rows.values())
