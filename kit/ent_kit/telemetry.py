@@ -49,11 +49,27 @@ def setup_tracing(
     return provider
 
 
+def spans_recorded(provider: trace.TracerProvider | None = None) -> bool:
+    """False when spans go nowhere (`setup_tracing` without an exporter). The HTTP layers
+    then only carry the trace context, without the instrumentations' work per request and
+    per call: an eighth of a millisecond of CPU each (measured), on every hop."""
+    provider = provider if provider is not None else trace.get_tracer_provider()
+    return getattr(provider, "sampler", None) is not ALWAYS_OFF
+
+
 def traced(client: httpx.AsyncClient) -> httpx.AsyncClient:
-    """Every call this client makes gets a client span, and the W3C context in its headers,
-    so the callee's spans join the caller's trace."""
-    HTTPXClientInstrumentor.instrument_client(client)
+    """Every call this client makes carries the W3C context in its headers, so the callee's
+    spans join the caller's trace; and gets a client span when spans are recorded."""
+    if spans_recorded():
+        HTTPXClientInstrumentor.instrument_client(client)
+    else:
+        client.event_hooks["request"].append(_carry_trace_context)
     return client
+
+
+async def _carry_trace_context(request: httpx.Request) -> None:
+    # Replaces any traceparent the request had: the callee continues the caller's span.
+    propagate.inject(request.headers)
 
 
 def _json_lines_exporter(path: str) -> ConsoleSpanExporter:
