@@ -15,6 +15,8 @@ the middle of a first request would eat a short timeout (the home page's blocks)
 
 from __future__ import annotations
 
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+
 import httpx
 
 from ent_kit.telemetry import traced
@@ -30,11 +32,32 @@ BODY_READ_BYTES = 64 * 1024
 
 
 def _aiohttp_pool(limits: httpx.Limits) -> httpx.AsyncBaseTransport:
+    import aiohttp
     from httpx_aiohttp import AiohttpTransport
     from httpx_aiohttp.transport import AiohttpResponseStream
 
     AiohttpResponseStream.CHUNK_SIZE = BODY_READ_BYTES
-    return AiohttpTransport(limits=limits)
+
+    transport = AiohttpTransport(limits=limits)
+
+    def session() -> aiohttp.ClientSession:  # the library's own, but keeping no cookie
+        connector = aiohttp.TCPConnector(
+            limit=limits.max_connections or 0,
+            keepalive_timeout=limits.keepalive_expiry,
+            ssl=transport.ssl_context,
+        )
+        return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
+
+    transport.client = session  # made at the first call
+    return transport
+
+
+def _no_cookies() -> CookieJar:
+    """A jar that keeps nothing (aiohttp's session, under it, keeps none either). One
+    client serves every user (the gateway's proxies every request): a cookie a service set
+    in one answer would go with everyone's next call. A Set-Cookie still reaches whoever
+    the answer is relayed to."""
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=()))
 
 
 class _PoolAtFirstCall(httpx.AsyncBaseTransport):
@@ -65,6 +88,7 @@ def http_client(
         httpx.AsyncClient(
             timeout=timeout,
             transport=transport,
+            cookies=_no_cookies(),
             follow_redirects=False,
         )
     )
