@@ -8,9 +8,12 @@ from typing import Any
 
 import pytest
 from ent_schoollife.application.grades_consultation import GradesConsultation
+from ent_schoollife.application.roster import Roster
+from ent_schoollife.application.roster_projection import PEOPLE
 from schoollife_fixtures import (
     CLASS_6A,
     HUGO,
+    LATIN,
     LEA,
     MATHS,
     PARENT_DOUBLE,
@@ -126,3 +129,35 @@ async def test_only_a_parent_has_children_here(schoollife: Schoollife) -> None:
     unknown = await schoollife.get(PARENT_DOUBLE, FAMILY, blocks="weather")
     assert unknown.status_code == 400
     assert unknown.json()["errors"][0]["field"] == "blocks"
+
+
+async def test_the_blocks_read_who_the_viewer_is_once(
+    schoollife: Schoollife, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    documents = schoollife.runtime.storage.documents
+    people_read: list[str] = []
+    get = documents.get
+
+    async def counted(collection: str, doc_id: str) -> Any:
+        if collection == PEOPLE:
+            people_read.append(doc_id)
+        return await get(collection, doc_id)
+
+    monkeypatch.setattr(documents, "get", counted)
+    for who, child in ((LEA, {}), (PARENT_DOUBLE, {"student_id": LEA.user_id})):
+        people_read.clear()
+        home = await schoollife.get(who, HOME, **child)
+        assert home.status_code == 200, home.text
+        assert all(block["status"] == 200 for block in home.json().values())
+        # Each block checks the viewer (and the child followed): each read once a call.
+        assert sorted(people_read) == sorted({who.user_id, LEA.user_id})
+
+
+async def test_a_remembering_roster_hands_each_caller_its_own_list(
+    schoollife: Schoollife,
+) -> None:
+    roster = Roster(schoollife.runtime.storage.documents, remembers=True)
+    first = await roster.group_ids_of(HUGO.user_id)
+    assert first == [CLASS_6A, LATIN]
+    first.clear()
+    assert await roster.group_ids_of(HUGO.user_id) == [CLASS_6A, LATIN]

@@ -40,12 +40,15 @@ def dependencies(runtime: Runtime) -> Mapping[str, Provide]:
 
 
 def home_blocks(runtime: Runtime) -> HomeBlocks:
+    # Built for one request: its blocks share a roster that reads each fact once (each
+    # block checks who the viewer is and whom they follow).
+    roster = Roster(runtime.storage.documents, remembers=True)
     return HomeBlocks(
-        notebook.queries(runtime),
-        timetable.queries(runtime),
-        grades.consultation(runtime),
-        vie_scolaire.agenda_queries(runtime),
-        Roster(runtime.storage.documents),
+        notebook.queries(runtime, roster),
+        timetable.queries(runtime, roster),
+        grades.consultation(runtime, roster),
+        vie_scolaire.agenda_queries(runtime, roster),
+        roster,
     )
 
 

@@ -4,9 +4,9 @@ act on whom: every endpoint asks it before reading or writing anything."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from ent_kit.auth import Identity
 from ent_kit.errors import Forbidden, NotFound
@@ -24,13 +24,30 @@ from ent_schoollife.application.roster_projection import (
 )
 from ent_schoollife.domain.people import Group, Person, Substitution, teaches
 
+T = TypeVar("T")
+
 
 class Roster:
-    def __init__(self, reader: DocumentReader) -> None:
+    def __init__(self, reader: DocumentReader, *, remembers: bool = False) -> None:
+        """`remembers`: each person, link and substitution read once, for a roster that
+        serves one request asking the same again and again (the home page's blocks each
+        check who the viewer is and whom they follow). Never for one that outlives it."""
         self._reader = reader
+        self._read: dict[Hashable, Any] | None = {} if remembers else None
+
+    async def _once(self, key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
+        if self._read is None:
+            return await read()
+        if key not in self._read:
+            self._read[key] = await read()
+        found: T = self._read[key]
+        return found
 
     # --- facts ------------------------------------------------------------------------
     async def person(self, user_id: str) -> Person | None:
+        return await self._once(("person", user_id), lambda: self._person(user_id))
+
+    async def _person(self, user_id: str) -> Person | None:
         doc = await self._reader.get(PEOPLE, user_id)
         return None if doc is None else _person(user_id, doc)
 
@@ -107,13 +124,11 @@ class Roster:
         return [g for g in await self.groups_of(student_id) if g.is_class]
 
     async def substitutions_by(self, substitute_id: str) -> list[Substitution]:
-        query = Query(where={"substitute_id": substitute_id}, limit=1000)
-        return [_substitution(doc) async for doc in find_all(self._reader, SUBSTITUTIONS, query)]
+        return await self._substitutions("substitute_id", substitute_id)
 
     async def substitutions_in(self, school_id: str) -> list[Substitution]:
         """Who replaces whom, and when, in the school (a handful: one read)."""
-        query = Query(where={"school_id": school_id}, limit=1000)
-        return [_substitution(doc) async for doc in find_all(self._reader, SUBSTITUTIONS, query)]
+        return await self._substitutions("school_id", school_id)
 
     async def groups_taught(self, teacher_id: str, on: date) -> list[Group]:
         """Their own groups, and those of the teachers they replace on that day."""
@@ -216,9 +231,21 @@ class Roster:
             return bool(taught & set(await self.group_ids_of(student.user_id)))
         return False
 
+    async def _substitutions(self, key: str, value: str) -> list[Substitution]:
+        async def read() -> tuple[Substitution, ...]:
+            query = Query(where={key: value}, limit=1000)
+            found = find_all(self._reader, SUBSTITUTIONS, query)
+            return tuple([_substitution(doc) async for doc in found])
+
+        return list(await self._once((SUBSTITUTIONS, key, value), read))
+
     async def _ids(self, collection: str, key: str, value: str, field: str) -> list[str]:
-        query = Query(where={key: value}, limit=1000)
-        return [doc[field] async for doc in find_all(self._reader, collection, query)]
+        async def read() -> tuple[str, ...]:
+            query = Query(where={key: value}, limit=1000)
+            return tuple([doc[field] async for doc in find_all(self._reader, collection, query)])
+
+        # A list of its own for each caller: what one does to it, the next does not see.
+        return list(await self._once((collection, key, value, field), read))
 
 
 def _person(user_id: str, doc: dict[str, Any]) -> Person:

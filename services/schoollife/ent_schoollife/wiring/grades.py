@@ -66,10 +66,10 @@ def competencies(runtime: Runtime) -> Competencies:
     )
 
 
-def consultation(runtime: Runtime) -> GradesConsultation:
+def consultation(runtime: Runtime, roster: Roster | None = None) -> GradesConsultation:
     documents = runtime.storage.documents
     return GradesConsultation(
-        documents, Roster(documents), Terms(documents), lambda: today(runtime)
+        documents, roster or Roster(documents), Terms(documents), lambda: today(runtime)
     )
 
 

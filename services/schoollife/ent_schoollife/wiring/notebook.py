@@ -30,9 +30,9 @@ INDEXES = NOTEBOOK_INDEXES
 CONTROLLERS = [NotebookController, HandInsController]
 
 
-def access(runtime: Runtime) -> NotebookAccess:
+def access(runtime: Runtime, roster: Roster | None = None) -> NotebookAccess:
     documents = runtime.storage.documents
-    return NotebookAccess(documents, Roster(documents), lambda: now(runtime), utc_now)
+    return NotebookAccess(documents, roster or Roster(documents), lambda: now(runtime), utc_now)
 
 
 def notebook(runtime: Runtime) -> Notebook:
@@ -46,8 +46,8 @@ def notebook(runtime: Runtime) -> Notebook:
     )
 
 
-def queries(runtime: Runtime) -> NotebookQueries:
-    return NotebookQueries(access(runtime), runtime.blobs)
+def queries(runtime: Runtime, roster: Roster | None = None) -> NotebookQueries:
+    return NotebookQueries(access(runtime, roster), runtime.blobs)
 
 
 def hand_ins(runtime: Runtime) -> HandIns:

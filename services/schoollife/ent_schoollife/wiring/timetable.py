@@ -47,9 +47,9 @@ def commands(runtime: Runtime) -> TimetableCommands:
     )
 
 
-def queries(runtime: Runtime) -> TimetableQueries:
+def queries(runtime: Runtime, roster: Roster | None = None) -> TimetableQueries:
     documents = runtime.storage.documents
-    return TimetableQueries(documents, Roster(documents), lambda: today(runtime))
+    return TimetableQueries(documents, roster or Roster(documents), lambda: today(runtime))
 
 
 class _Jobs:

@@ -69,9 +69,9 @@ def incidents(runtime: Runtime) -> Incidents:
     )
 
 
-def agenda_queries(runtime: Runtime) -> AgendaQueries:
+def agenda_queries(runtime: Runtime, roster: Roster | None = None) -> AgendaQueries:
     documents = runtime.storage.documents
-    return AgendaQueries(documents, Roster(documents), lambda: today(runtime))
+    return AgendaQueries(documents, roster or Roster(documents), lambda: today(runtime))
 
 
 def agenda(runtime: Runtime) -> Agenda:
