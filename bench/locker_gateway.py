@@ -24,7 +24,7 @@ Sending limits are lifted (the bench deposits to 1,000 again and again).
   serve (EMPTY_CALLS, sequential), beside the deposit figures.
 - locker.gateway_list_page_10k: see `locker_gateway_list`.
 
-The platform settles (`locker_gateway_list.settle`) before each measure.
+The platform settles (`bench.platform_settle`) before each measure.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from bench.empty_service import FLOOR, behind_gateway
 from bench.load_client import load_client
 from bench.locker_floors import deposit_floor, plus_http
 from bench.locker_form import CONTENT_TYPE, form
-from bench.locker_gateway_list import gateway_listing, settle
+from bench.locker_gateway_list import gateway_listing
 from bench.locker_school import SCHOOL_ID, School, import_school
 from bench.locker_sizes import (
     CHUNK,
@@ -59,6 +59,7 @@ from bench.locker_sizes import (
     GROUP_SIZE,
     WARMUP,
 )
+from bench.platform_settle import settle
 from bench.report import figure, latency, p99
 
 LIFTED = "1000000"

@@ -1,5 +1,4 @@
-"""Suite `locker`, the user's path, continued: Mon casier through the gateway, and waiting
-for the platform to settle between measures.
+"""Suite `locker`, the user's path, continued: Mon casier through the gateway.
 
 - locker.gateway_list_page_10k: after one untimed request, the teacher's Mon casier of
   LOCKER_DOCUMENTS read from the first page to the last, 50 entries a page with the
@@ -12,16 +11,15 @@ for the platform to settle between measures.
   after the page; goal p99 <= 3 x floor. `.ratio_to_query` is p99 over the bare SQL's
   p99 alone, the ratio before the HTTP floor was measured.
 
-Before each measure the platform settles: what the previous step set going (the relay
-publishing the built locker's 10,000 events, mail notifying each deposit's 1,000
-recipients) finishes first, as it would long before a user's next click in a school
-where deposits are spread over a year."""
+Before each measure the platform settles (`bench.platform_settle`): what the previous step
+set going (the relay publishing the built locker's 10,000 events, mail notifying each
+deposit's 1,000 recipients) finishes first, as it would long before a user's next click
+in a school where deposits are spread over a year."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from pathlib import Path
 
 import httpx
 from ent_devstack.stack import Stack
@@ -32,41 +30,6 @@ from bench.empty_service import FLOOR
 from bench.locker_floors import page_floor, plus_http
 from bench.locker_sizes import LOCKER_DOCUMENTS, PAGE_SIZE
 from bench.report import figure, latency, p99
-
-# CPU time a second all the platform's processes use when idle is ~0.15-0.2 s on 2 cores
-# (log watches, Kafka consumers and the broker polling); 0.4-0.6 s while the relay
-# publishes and mail notifies.
-IDLE_CPU_S = 0.25
-WINDOW_S = 2.0
-TICKS = 100  # clock ticks a second (os.sysconf("SC_CLK_TCK") on Linux)
-
-
-def cpu_s(stack: Stack) -> float:
-    """CPU time (user + system) used so far by the platform's processes and the broker."""
-    total = 0
-    for process in [*stack.processes.values(), stack.process("broker")]:
-        if process is None:
-            continue
-        try:
-            fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / TICKS
-
-
-async def settle(stack: Stack, timeout_s: float = 600.0) -> None:
-    """Returns once the platform has used under IDLE_CPU_S of CPU a second over WINDOW_S
-    (or, saying so, after `timeout_s`)."""
-    deadline = time.monotonic() + timeout_s
-    before = cpu_s(stack)
-    while time.monotonic() < deadline:
-        await asyncio.sleep(WINDOW_S)
-        now = cpu_s(stack)
-        if (now - before) / WINDOW_S < IDLE_CPU_S:
-            return
-        before = now
-    print(f"(the platform was still busy after {timeout_s:g} s: measuring anyway)", flush=True)
 
 
 async def gateway_listing(
