@@ -134,3 +134,12 @@ async def test_a_read_of_many_keys_is_shared_by_the_readers_at_once(
     assert as_structs == {doc_id: Numbered(i) for i, doc_id in enumerate(ids)}
     assert few == {doc_id: Numbered(i) for i, doc_id in enumerate(ids[:3])}
     assert [len(seen) for seen in threads] == [2, 2, 1]
+
+
+async def test_reads_and_the_writer_map_the_store_into_memory(db: SqliteStorage) -> None:
+    def mapped(connection: sqlite3.Connection) -> int:
+        return int(connection.execute("PRAGMA mmap_size").fetchone()[0])
+
+    # SQLite as built caps the map just under 2 GiB; 0 would mean a read call per page.
+    assert await db.reading(mapped) >= 2**30
+    assert await db.writer.run(mapped) >= 2**30

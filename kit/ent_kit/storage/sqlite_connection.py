@@ -16,6 +16,13 @@ T = TypeVar("T")
 # check's time while the other connection idled.
 SPREAD_FROM = 128
 Row = tuple[Any, ...]
+# Pages beyond the connection's own cache are read through a memory map, not a read call
+# each and a copy (measured: 240 documents by id from a store bigger than the cache, in the
+# OS's cache, 0.83 -> 0.54 ms). SQLite caps it at 2 GB as built; a store beyond that is
+# read the usual way past its first 2 GB. An I/O error under a map is a signal that ends
+# the process instead of an error a request reports: for a store on a local disk, as
+# these are, the same outcome as the disk failing under any other read.
+MMAP_BYTES = 2**31
 
 
 class Connection:
@@ -41,7 +48,7 @@ class Connection:
         # pages all over the indexes by owner, and a smaller cache spills them to the
         # WAL before the commit (measured: a third of the projector's write time).
         pragmas = ("journal_mode = WAL", "synchronous = NORMAL", "busy_timeout = 10000")
-        for pragma in (*pragmas, "cache_size = -65536"):
+        for pragma in (*pragmas, "cache_size = -65536", f"mmap_size = {MMAP_BYTES}"):
             conn.execute(f"PRAGMA {pragma}")
         if self._read_only:
             conn.execute("PRAGMA query_only = ON")
