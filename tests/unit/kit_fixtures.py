@@ -16,8 +16,12 @@ from ent_contracts import Actor, DomainEvent, Envelope, payload_dict
 from ent_contracts.directory import UserRegistered
 from ent_kit.aggregate import Aggregate, new_event_id
 from ent_kit.dev_keys import DevKeys
+from ent_kit.runtime import Runtime, ServiceDefinition
+from ent_kit.settings import ServiceSettings
 from ent_kit.storage import DocumentWriter, Query, Storage, StoredEvent, open_storage
+from litestar.types import ControllerRouterHandler
 from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
 
 ALICE = Actor(kind="user", id="alice")
 
@@ -25,6 +29,28 @@ ALICE = Actor(kind="user", id="alice")
 # service in-process `**TEST_KEYS.settings(name)`, sign with `TEST_KEYS.user_token(...)`
 # and `TEST_KEYS.service_token(...)`.
 TEST_KEYS = DevKeys.generate()
+
+
+def http_runtime(
+    tmp_path: Path,
+    controllers: Sequence[ControllerRouterHandler],
+    provider: TracerProvider | None = None,
+) -> Runtime:
+    """A service of these controllers alone, on a SQLite store; `/public…` needs no token."""
+    definition = ServiceDefinition(
+        name="t",
+        controllers=controllers,
+        uses_storage=True,
+        uses_broker=False,
+        uses_blobs=False,
+        public_paths=["/public"],
+    )
+    settings = ServiceSettings(
+        service_name="t",
+        user_token_public_key=TEST_KEYS.user_token_public_key,
+        store_url=f"sqlite://{tmp_path}/t.db",
+    )
+    return Runtime(definition, settings, provider or TracerProvider())
 
 
 @pytest.fixture

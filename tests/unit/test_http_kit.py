@@ -16,14 +16,12 @@ from ent_kit.api_docs import SCALAR_JS_INTEGRITY, SCALAR_JS_NAME
 from ent_kit.auth import Identity, issue_token
 from ent_kit.http import create_app
 from ent_kit.problems import MEDIA_TYPE, Problem
-from ent_kit.runtime import Runtime, ServiceDefinition
-from ent_kit.settings import ServiceSettings
+from ent_kit.runtime import Runtime
 from httpx import Response
-from kit_fixtures import TEST_KEYS
+from kit_fixtures import TEST_KEYS, http_runtime
 from litestar import Request, get, post
 from litestar.params import Parameter
 from litestar.testing import AsyncTestClient
-from opentelemetry.sdk.trace import TracerProvider
 
 # Handlers are written the way the services write them (inferred `data`, path params).
 pytestmark = pytest.mark.filterwarnings(
@@ -107,20 +105,7 @@ CONTROLLERS = [
 
 
 def make_runtime(tmp_path: Path) -> Runtime:
-    definition = ServiceDefinition(
-        name="t",
-        controllers=CONTROLLERS,
-        uses_storage=True,
-        uses_broker=False,
-        uses_blobs=False,
-        public_paths=["/public"],
-    )
-    settings = ServiceSettings(
-        service_name="t",
-        user_token_public_key=TEST_KEYS.user_token_public_key,
-        store_url=f"sqlite://{tmp_path}/t.db",
-    )
-    return Runtime(definition, settings, TracerProvider())
+    return http_runtime(tmp_path, CONTROLLERS)
 
 
 @pytest.fixture

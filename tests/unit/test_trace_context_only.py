@@ -11,10 +11,9 @@ import httpx
 import pytest
 from ent_kit.http import create_app
 from ent_kit.http_client import http_client
-from ent_kit.runtime import Runtime, ServiceDefinition
-from ent_kit.settings import ServiceSettings
+from ent_kit.runtime import Runtime
 from ent_kit.telemetry import spans_recorded, trace_ids
-from kit_fixtures import TEST_KEYS
+from kit_fixtures import http_runtime
 from litestar import get
 from litestar.testing import AsyncTestClient
 from opentelemetry import trace
@@ -39,20 +38,7 @@ async def ids() -> dict[str, str]:
 
 
 def make_runtime(tmp_path: Path, provider: TracerProvider) -> Runtime:
-    definition = ServiceDefinition(
-        name="t",
-        controllers=[ids],
-        uses_storage=False,
-        uses_broker=False,
-        uses_blobs=False,
-        public_paths=["/public"],
-    )
-    settings = ServiceSettings(
-        service_name="t",
-        user_token_public_key=TEST_KEYS.user_token_public_key,
-        store_url=f"sqlite://{tmp_path}/t.db",
-    )
-    return Runtime(definition, settings, provider)
+    return http_runtime(tmp_path, [ids], provider)
 
 
 @pytest.fixture
